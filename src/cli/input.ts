@@ -1,0 +1,167 @@
+/**
+ * What `config validate` accepts, and how it finds the config text in it:
+ * the raw config; a ConfigMap manifest in YAML or JSON (its `data.config`);
+ * or several documents / a `kind: List` (as `kubectl get cm -o yaml`
+ * prints) holding a ConfigMap named `config` or the one asked for.
+ */
+import { isScalar, LineCounter, parseAllDocuments, Scalar, type Document } from 'yaml';
+import type { ConfigError } from '../config/index.js';
+
+/** The config text found in an input, and how its lines map to the input's. */
+export interface FoundConfig {
+  readonly text: string;
+  /** The config's line 1 is the input's line `lineOffset + 1`; null when lines do not map (a JSON string). */
+  readonly lineOffset: number | null;
+  /** Where it came from, for messages: `the input`, `ConfigMap metallb-system/config`. */
+  readonly origin: string;
+}
+
+export type FindResult =
+  | { readonly ok: true; readonly found: FoundConfig }
+  | { readonly ok: false; readonly errors: readonly ConfigError[] };
+
+/** The name v0.9 reads (`--config` on the daemons). */
+export const DEFAULT_CONFIGMAP_NAME = 'config';
+
+interface Candidate {
+  readonly object: Record<string, unknown>;
+  readonly doc: Document;
+  /** Path of the object inside its document: [] or ['items', i]. */
+  readonly at: readonly (string | number)[];
+}
+
+/** Finds the config in an input; `name` picks a ConfigMap by name. */
+export function findConfig(input: string, name: string | undefined): FindResult {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(input, { lineCounter, prettyErrors: false });
+  const rawConfig: FindResult = {
+    ok: true,
+    found: { text: input, lineOffset: 0, origin: 'the input' },
+  };
+  // Broken YAML: let the config parser report it with its lines.
+  if (!Array.isArray(docs) || docs.some((doc) => doc.errors.length > 0)) return rawConfig;
+
+  const objects = docs.map((doc) => ({ doc, value: doc.toJS({ maxAliasCount: 1000 }) as unknown }));
+  const looksLikeObject = (value: unknown): value is Record<string, unknown> =>
+    isRecord(value) && typeof value['kind'] === 'string' && 'apiVersion' in value;
+  if (objects.length <= 1 && !looksLikeObject(objects[0]?.value)) return rawConfig;
+
+  const candidates: Candidate[] = [];
+  const others: string[] = [];
+  for (const { doc, value } of objects) {
+    if (value === null || value === undefined) continue;
+    if (!looksLikeObject(value)) {
+      others.push('a document that is not a Kubernetes object');
+      continue;
+    }
+    const items = value['items'];
+    if (
+      value['kind'] === 'List' ||
+      (String(value['kind']).endsWith('List') && Array.isArray(items))
+    ) {
+      (Array.isArray(items) ? items : []).forEach((item: unknown, index) => {
+        if (isRecord(item) && item['kind'] === 'ConfigMap') {
+          candidates.push({ object: item, doc, at: ['items', index] });
+        } else others.push(describeObject(item));
+      });
+    } else if (value['kind'] === 'ConfigMap') candidates.push({ object: value, doc, at: [] });
+    else others.push(describeObject(value));
+  }
+
+  const wanted = name ?? DEFAULT_CONFIGMAP_NAME;
+  const named = candidates.filter((c) => nameOf(c.object) === wanted);
+  // A lone ConfigMap is taken whatever its name, unless a name was asked for.
+  const chosen =
+    named[0] ?? (name === undefined && candidates.length === 1 ? candidates[0] : undefined);
+  if (chosen === undefined) {
+    const seen = candidates
+      .map((c) => `ConfigMap ${JSON.stringify(nameOf(c.object))}`)
+      .concat(others);
+    const listed = seen.length > 0 ? `; found ${seen.join(', ')}` : '';
+    return rootError(
+      `no ConfigMap named ${JSON.stringify(wanted)} in the input${listed} (--name picks another)`,
+    );
+  }
+
+  const origin = `ConfigMap ${describeName(chosen.object)}`;
+  const data = chosen.object['data'];
+  const text = isRecord(data) ? data['config'] : undefined;
+  if (typeof text !== 'string') {
+    const line = lineOfPath(chosen, lineCounter, ['data']) ?? lineOfPath(chosen, lineCounter, []);
+    return {
+      ok: false,
+      errors: [
+        {
+          path: 'data.config',
+          line,
+          message: `${origin} has no data.config string: MetalLB v0.9 reads its config from that key`,
+        },
+      ],
+    };
+  }
+  return {
+    ok: true,
+    found: { text, lineOffset: literalBlockOffset(chosen, lineCounter, input), origin },
+  };
+}
+
+/**
+ * Where a `config: |` literal block starts, when its lines map one to one
+ * onto the input's (checked line by line); null otherwise (a quoted or
+ * folded string, a JSON manifest).
+ */
+function literalBlockOffset(
+  candidate: Candidate,
+  lineCounter: LineCounter,
+  input: string,
+): number | null {
+  const node = candidate.doc.getIn([...candidate.at, 'data', 'config'], true);
+  if (!isScalar(node) || node.type !== Scalar.BLOCK_LITERAL || !node.range) return null;
+  const headerLine = lineCounter.linePos(node.range[0]).line;
+  const inputLines = input.split(/\r?\n/);
+  const configLines = String(node.value).replace(/\n$/, '').split('\n');
+  const mapsOneToOne = configLines.every((configLine, k) => {
+    const inputLine = inputLines[headerLine + k];
+    if (inputLine === undefined) return false;
+    if (configLine === '') return inputLine.trim() === '';
+    const indent = inputLine.slice(0, inputLine.length - configLine.length);
+    return inputLine.endsWith(configLine) && indent.trim() === '';
+  });
+  return mapsOneToOne ? headerLine : null;
+}
+
+function lineOfPath(
+  candidate: Candidate,
+  lineCounter: LineCounter,
+  path: readonly string[],
+): number | null {
+  const node = candidate.doc.getIn([...candidate.at, ...path], true) as
+    { range?: number[] } | undefined;
+  const start = node?.range?.[0];
+  return start === undefined ? null : lineCounter.linePos(start).line;
+}
+
+function rootError(message: string): FindResult {
+  return { ok: false, errors: [{ path: '', line: null, message }] };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nameOf(object: Record<string, unknown>): string {
+  const metadata = object['metadata'];
+  return isRecord(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : '';
+}
+
+function describeName(object: Record<string, unknown>): string {
+  const metadata = object['metadata'];
+  const namespace =
+    isRecord(metadata) && typeof metadata['namespace'] === 'string' ? metadata['namespace'] : '';
+  return namespace === '' ? nameOf(object) : `${namespace}/${nameOf(object)}`;
+}
+
+function describeObject(value: unknown): string {
+  if (!isRecord(value)) return 'an item that is not a Kubernetes object';
+  return `${String(value['kind'])} ${JSON.stringify(nameOf(value))}`;
+}

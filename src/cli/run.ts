@@ -1,0 +1,51 @@
+/**
+ * The `metallb-ts` command: dispatch to subcommands.
+ */
+import { readFileSync } from 'node:fs';
+import type { CliIO } from './io.js';
+import { EXIT_USAGE, validateCommand } from './validate.js';
+
+const USAGE = `Usage: metallb-ts <command> [options]
+
+A drop-in replacement for the MetalLB v0.9 controller and speaker.
+
+Commands:
+  config validate [--json] [--name NAME] [FILE|-]
+                     check a v0.9 config (raw, or a ConfigMap manifest)
+
+Options:
+  -h, --help         show this help
+  --version          print the version
+`;
+
+function version(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  return manifest.version;
+}
+
+/** Runs the command line `args` (without node and the script); resolves to the exit status. */
+export async function run(args: readonly string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    (command === undefined ? io.stderr : io.stdout)(USAGE);
+    return command === undefined ? EXIT_USAGE : 0;
+  }
+  if (command === '--version') {
+    io.stdout(`metallb-ts ${version()}\n`);
+    return 0;
+  }
+  if (command === 'config') {
+    const [sub, ...subArgs] = rest;
+    if (sub === 'validate') return validateCommand(subArgs, io);
+    if (sub === undefined || sub === '-h' || sub === '--help') {
+      io.stdout('Usage: metallb-ts config validate [--json] [--name NAME] [FILE|-]\n');
+      return sub === undefined ? EXIT_USAGE : 0;
+    }
+    io.stderr(`metallb-ts config: unknown subcommand ${JSON.stringify(sub)}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  io.stderr(`metallb-ts: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,174 @@
+/**
+ * `address-pools`: each pool's own rules, then the rules between pools
+ * (unique names, no overlapping addresses). COMPAT.md section 1.
+ */
+import { formatCidr } from '../ip/index.js';
+import { findOverlaps, parseAddressEntry, usableAddressCount } from './addresses.js';
+import { parseCommunity } from './community.js';
+import type { Path } from './path.js';
+import type { RawBgpAdvertisement, RawPool } from './schema.js';
+import type { AddressEntry, BgpAdvertisement, Pool } from './types.js';
+
+/** Reports one problem at a key path. */
+export type Report = (path: Path, message: string) => void;
+
+/** `bgp-communities` after parsing; aliases whose value was invalid map to null (reported already). */
+export type CommunityAliases = ReadonlyMap<string, number | null>;
+
+/** v0.9's advertisement when a bgp pool lists none: the IP itself, no attributes. */
+const DEFAULT_ADVERTISEMENT: BgpAdvertisement = {
+  aggregationLength: 32,
+  localPref: 0,
+  communities: [],
+};
+
+/** One pool, or null when it has errors (they are reported). */
+export function parsePool(
+  raw: RawPool,
+  path: Path,
+  aliases: CommunityAliases,
+  report: Report,
+): Pool | null {
+  let failed = false;
+  const fail: Report = (where, message) => {
+    failed = true;
+    report(where, message);
+  };
+
+  const entries: AddressEntry[] = [];
+  raw.addresses.forEach((text, index) => {
+    const parsed = parseAddressEntry(text);
+    if (parsed.ok) entries.push({ text, cidrs: parsed.value });
+    else fail([...path, 'addresses', index], parsed.error);
+  });
+  const cidrs = entries.flatMap((entry) => entry.cidrs);
+
+  const rawAdvertisements = raw['bgp-advertisements'] ?? [];
+  let bgpAdvertisements: BgpAdvertisement[] = [];
+  if (raw.protocol === 'layer2') {
+    if (rawAdvertisements.length > 0) {
+      fail(
+        [...path, 'bgp-advertisements'],
+        'bgp-advertisements are only for pools with protocol bgp; this pool is layer2',
+      );
+    }
+  } else if (rawAdvertisements.length === 0) {
+    // v0.9 applies its default without checking it against the pool's prefixes.
+    bgpAdvertisements = [DEFAULT_ADVERTISEMENT];
+  } else {
+    bgpAdvertisements = rawAdvertisements.map((ad, index) =>
+      parseAdvertisement(ad, [...path, 'bgp-advertisements', index], entries, aliases, fail),
+    );
+  }
+
+  if (failed) return null;
+  const avoidBuggyIps = raw['avoid-buggy-ips'] ?? false;
+  return {
+    name: raw.name,
+    protocol: raw.protocol,
+    entries,
+    cidrs,
+    avoidBuggyIps,
+    autoAssign: raw['auto-assign'] ?? true,
+    bgpAdvertisements,
+    addressCount: cidrs.reduce((sum, cidr) => sum + usableAddressCount(cidr, avoidBuggyIps), 0n),
+  };
+}
+
+function parseAdvertisement(
+  raw: RawBgpAdvertisement,
+  path: Path,
+  entries: readonly AddressEntry[],
+  aliases: CommunityAliases,
+  fail: Report,
+): BgpAdvertisement {
+  const given = raw['aggregation-length'];
+  const aggregationLength = given ?? 32;
+  // An error about the length points at the key, or at the advertisement when the default is at fault.
+  const lengthPath = given === undefined ? path : [...path, 'aggregation-length'];
+  if (aggregationLength < 0 || aggregationLength > 32) {
+    fail(lengthPath, `aggregation-length ${aggregationLength} must be between 0 and 32`);
+  } else {
+    // v0.9: every prefix of the pool must fit in one aggregate of this length.
+    const tooSpecific = entries
+      .flatMap((entry) => entry.cidrs)
+      .find((cidr) => cidr.prefixLength > aggregationLength);
+    if (tooSpecific !== undefined) {
+      const ipv6 =
+        tooSpecific.family === 6
+          ? ' (IPv6 prefixes cannot be advertised with a v0.9 aggregation length)'
+          : '';
+      fail(
+        lengthPath,
+        `aggregation-length ${aggregationLength} is shorter than the pool's prefix ${formatCidr(tooSpecific)}: it must be at least ${tooSpecific.prefixLength}${ipv6}`,
+      );
+    }
+  }
+
+  const communities = new Set<number>();
+  (raw.communities ?? []).forEach((text, index) => {
+    if (aliases.has(text)) {
+      const value = aliases.get(text);
+      if (value !== null && value !== undefined) communities.add(value);
+      return;
+    }
+    const parsed = parseCommunity(text);
+    if (parsed.ok) communities.add(parsed.value);
+    else {
+      fail(
+        [...path, 'communities', index],
+        `${JSON.stringify(text)} is neither an alias from bgp-communities nor a community A:B`,
+      );
+    }
+  });
+
+  return {
+    aggregationLength,
+    localPref: raw.localpref ?? 0,
+    communities: [...communities].sort((a, b) => a - b),
+  };
+}
+
+/** A parsed pool and where it stands in the config. */
+export interface PlacedPool {
+  readonly pool: Pool;
+  readonly index: number;
+}
+
+/** Rules between pools: unique names; no address entry overlaps another. */
+export function checkPoolsTogether(pools: readonly PlacedPool[], report: Report): void {
+  const firstByName = new Map<string, number>();
+  for (const { pool, index } of pools) {
+    const first = firstByName.get(pool.name);
+    if (first === undefined) firstByName.set(pool.name, index);
+    else {
+      report(
+        ['address-pools', index, 'name'],
+        `duplicate pool name ${JSON.stringify(pool.name)}: address-pools[${first}] has it already`,
+      );
+    }
+  }
+
+  const owners: { pool: PlacedPool; entryIndex: number; entry: AddressEntry }[] = [];
+  for (const placed of pools) {
+    placed.pool.entries.forEach((entry, entryIndex) =>
+      owners.push({ pool: placed, entryIndex, entry }),
+    );
+  }
+  const overlaps = findOverlaps(
+    owners.map((owner, order) => ({ order, cidrs: owner.entry.cidrs })),
+  );
+  for (const [later, earlier] of [...overlaps].sort((a, b) => a[0] - b[0])) {
+    const mine = owners[later];
+    const theirs = owners[earlier];
+    if (mine === undefined || theirs === undefined) continue;
+    const where =
+      theirs.pool.index === mine.pool.index
+        ? `this pool's addresses[${theirs.entryIndex}]`
+        : `pool ${JSON.stringify(theirs.pool.pool.name)} (address-pools[${theirs.pool.index}].addresses[${theirs.entryIndex}])`;
+    report(
+      ['address-pools', mine.pool.index, 'addresses', mine.entryIndex],
+      `${mine.entry.text} overlaps ${theirs.entry.text} in ${where}`,
+    );
+  }
+}

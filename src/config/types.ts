@@ -1,0 +1,94 @@
+/**
+ * The typed result of parsing a MetalLB v0.9 `config` ConfigMap
+ * (COMPAT.md section 1). Every value here has been validated: a Config
+ * exists only when the whole text was valid, as v0.9 rejects a config as
+ * a whole.
+ */
+import type { Cidr, IPAddress } from '../ip/index.js';
+
+export type Protocol = 'layer2' | 'bgp';
+
+/** One entry of a pool's `addresses` list, as written and as prefixes. */
+export interface AddressEntry {
+  /** The entry as written in the config (`192.168.0.150-192.168.0.200`). */
+  readonly text: string;
+  /** A CIDR entry masked, or a range split into its minimal prefixes, ascending. */
+  readonly cidrs: readonly Cidr[];
+}
+
+export interface BgpAdvertisement {
+  /** Prefix length a Service IP is rolled up to before it is announced (default 32). */
+  readonly aggregationLength: number;
+  /** LOCAL_PREF, sent to iBGP peers only (default 0). */
+  readonly localPref: number;
+  /** COMMUNITIES values (`A<<16 | B`), aliases resolved, unique, ascending. */
+  readonly communities: readonly number[];
+}
+
+export interface Pool {
+  readonly name: string;
+  readonly protocol: Protocol;
+  readonly entries: readonly AddressEntry[];
+  /** All prefixes of the pool: entries in config order, each entry's prefixes ascending. */
+  readonly cidrs: readonly Cidr[];
+  /** IPv4 addresses ending in .0 or .255 are never handed out (default false). */
+  readonly avoidBuggyIps: boolean;
+  /** false: only explicit requests take from this pool (default true). */
+  readonly autoAssign: boolean;
+  /** Empty for layer2 pools; at least one for bgp pools. */
+  readonly bgpAdvertisements: readonly BgpAdvertisement[];
+  /** Usable addresses (buggy ones excluded when avoidBuggyIps), exact. */
+  readonly addressCount: bigint;
+}
+
+export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+export interface SelectorRequirement {
+  readonly key: string;
+  readonly operator: SelectorOperator;
+  readonly values: readonly string[];
+}
+
+/** A Kubernetes label selector; an empty one matches every node. */
+export interface NodeSelector {
+  readonly matchLabels: Readonly<Record<string, string>>;
+  readonly matchExpressions: readonly SelectorRequirement[];
+}
+
+export interface Peer {
+  readonly myAsn: number;
+  readonly peerAsn: number;
+  readonly address: IPAddress;
+  /** TCP port to dial (default 179). */
+  readonly port: number;
+  /** Proposed BGP hold time in whole seconds: 0 or 3..65535 (default 90). */
+  readonly holdTimeSeconds: number;
+  /** BGP identifier; null means "the node's address", decided by the speaker. */
+  readonly routerId: IPAddress | null;
+  /** TCP MD5 signature key (RFC 2385), null when unset. */
+  readonly password: string | null;
+  /** The peer is for nodes matching ANY selector; an empty list means every node. */
+  readonly nodeSelectors: readonly NodeSelector[];
+}
+
+export interface Config {
+  /** In config order. */
+  readonly pools: readonly Pool[];
+  /** In config order. */
+  readonly peers: readonly Peer[];
+  /** `bgp-communities` aliases and their values. */
+  readonly communities: ReadonlyMap<string, number>;
+}
+
+/** One problem in a config: where (key path and 1-based line) and what. */
+export interface ConfigError {
+  /** Key path such as `address-pools[1].addresses[0]`; empty for the document itself. */
+  readonly path: string;
+  /** 1-based line in the config text, or null where the text has none. */
+  readonly line: number | null;
+  readonly message: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly errors: readonly ConfigError[] };

@@ -1,0 +1,92 @@
+/**
+ * The JSON view of a Config printed by `metallb-ts config validate --json`
+ * and compared by the fixture tests. Keys may be added, never renamed.
+ */
+import { formatCidr, formatIP } from '../ip/index.js';
+import { formatCommunity } from './community.js';
+import type { Config, ConfigError, NodeSelector, Peer, Pool } from './types.js';
+
+export interface PoolView {
+  readonly name: string;
+  readonly protocol: string;
+  readonly cidrs: string[];
+  readonly avoidBuggyIps: boolean;
+  readonly autoAssign: boolean;
+  /** Usable addresses as a decimal string (an IPv6 pool can hold 2^64 and more). */
+  readonly addresses: string;
+  readonly bgpAdvertisements: {
+    readonly aggregationLength: number;
+    readonly localPref: number;
+    readonly communities: string[];
+  }[];
+}
+
+export interface PeerView {
+  readonly myAsn: number;
+  readonly peerAsn: number;
+  readonly peerAddress: string;
+  readonly peerPort: number;
+  readonly holdTimeSeconds: number;
+  readonly routerId: string | null;
+  /** The password itself is never printed. */
+  readonly hasPassword: boolean;
+  readonly nodeSelectors: NodeSelectorView[];
+}
+
+export interface NodeSelectorView {
+  readonly matchLabels: Record<string, string>;
+  readonly matchExpressions: { key: string; operator: string; values: string[] }[];
+}
+
+export interface ConfigView {
+  readonly pools: PoolView[];
+  readonly peers: PeerView[];
+}
+
+export type ValidationView =
+  | { readonly valid: true; readonly config: ConfigView }
+  | { readonly valid: false; readonly errors: ConfigError[] };
+
+export function poolView(pool: Pool): PoolView {
+  return {
+    name: pool.name,
+    protocol: pool.protocol,
+    cidrs: pool.cidrs.map(formatCidr),
+    avoidBuggyIps: pool.avoidBuggyIps,
+    autoAssign: pool.autoAssign,
+    addresses: pool.addressCount.toString(),
+    bgpAdvertisements: pool.bgpAdvertisements.map((ad) => ({
+      aggregationLength: ad.aggregationLength,
+      localPref: ad.localPref,
+      communities: ad.communities.map(formatCommunity),
+    })),
+  };
+}
+
+function selectorView(selector: NodeSelector): NodeSelectorView {
+  return {
+    matchLabels: { ...selector.matchLabels },
+    matchExpressions: selector.matchExpressions.map((req) => ({
+      key: req.key,
+      operator: req.operator,
+      values: [...req.values],
+    })),
+  };
+}
+
+export function peerView(peer: Peer): PeerView {
+  return {
+    myAsn: peer.myAsn,
+    peerAsn: peer.peerAsn,
+    peerAddress: formatIP(peer.address),
+    peerPort: peer.port,
+    holdTimeSeconds: peer.holdTimeSeconds,
+    routerId: peer.routerId === null ? null : formatIP(peer.routerId),
+    hasPassword: peer.password !== null,
+    nodeSelectors: peer.nodeSelectors.map(selectorView),
+  };
+}
+
+export function configView(config: Config): ConfigView {
+  return { pools: config.pools.map(poolView), peers: config.peers.map(peerView) };
+}

@@ -1,0 +1,19 @@
+/** Folders the tests read from, wherever the compiled test file runs. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) || dir.endsWith('dist')) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the project root');
+    dir = parent;
+  }
+  return dir;
+}
+
+export const ROOT = findRoot();
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+/** The reference data beside the project (../shared). */
+export const SHARED = join(ROOT, '..', 'shared');

@@ -169,7 +169,7 @@ function parseGroups(groups: string[], dottedLastAllowed: boolean): Parsed<numbe
       continue;
     }
     if (!/^[0-9a-fA-F]+$/.test(group)) return fail(`group ${quote(group)} is not hexadecimal`);
-    if (group.length > 5) return fail(`group ${quote(group)} has more than four hex digits`);
+    if (group.length > 4) return fail(`group ${quote(group)} has more than four hex digits`);
     words.push(Number.parseInt(group, 16));
   }
   return ok(words);

@@ -4,7 +4,7 @@
  * or several documents / a `kind: List` (as `kubectl get cm -o yaml`
  * prints) holding a ConfigMap named `config` or the one asked for.
  */
-import { isScalar, LineCounter, parseAllDocuments, Scalar, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments, Scalar, type Document } from 'yaml';
 import type { ConfigError } from '../config/index.js';
 
 /** The config text found in an input, and how its lines map to the input's. */
@@ -87,7 +87,7 @@ export function findConfig(input: string, name: string | undefined): FindResult 
   const data = chosen.object['data'];
   const text = isRecord(data) ? data['config'] : undefined;
   if (typeof text !== 'string') {
-    const line = lineOfPath(chosen, lineCounter, ['data']) ?? lineOfPath(chosen, lineCounter, []);
+    const line = lineOfKey(chosen, lineCounter, 'data') ?? lineOfKey(chosen, lineCounter, 'kind');
     return {
       ok: false,
       errors: [
@@ -130,14 +130,13 @@ function literalBlockOffset(
   return mapsOneToOne ? headerLine : null;
 }
 
-function lineOfPath(
-  candidate: Candidate,
-  lineCounter: LineCounter,
-  path: readonly string[],
-): number | null {
-  const node = candidate.doc.getIn([...candidate.at, ...path], true) as
-    { range?: number[] } | undefined;
-  const start = node?.range?.[0];
+/** The line of a top-level key of the chosen object. */
+function lineOfKey(candidate: Candidate, lineCounter: LineCounter, key: string): number | null {
+  const object =
+    candidate.at.length === 0 ? candidate.doc.contents : candidate.doc.getIn(candidate.at, true);
+  if (!isMap(object)) return null;
+  const pair = object.items.find((item) => isScalar(item.key) && item.key.value === key);
+  const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
   return start === undefined ? null : lineCounter.linePos(start).line;
 }
 

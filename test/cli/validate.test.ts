@@ -1,0 +1,278 @@
+/**
+ * `metallb-ts config validate`, in process through run() and, for exit
+ * codes and standard input, as the real binary.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { processIO, run, type CliIO } from '../../src/cli/index.js';
+import { FIXTURES, ROOT, SHARED } from '../support/paths.js';
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], stdinIsTerminal = false): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    ...processIO(),
+    stdinIsTerminal,
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  };
+  const code = await run(args, io);
+  return { code, stdout, stderr };
+}
+
+interface JsonResult {
+  valid: boolean;
+  config?: {
+    pools: {
+      name: string;
+      cidrs: string[];
+      addresses: string;
+      bgpAdvertisements: { communities: string[] }[];
+    }[];
+    peers: { holdTimeSeconds: number; peerAddress: string; hasPassword: boolean }[];
+  };
+  errors?: { path: string; line: number | null; message: string }[];
+  linesRelativeTo: string;
+}
+
+async function json(args: string[]): Promise<{ code: number; result: JsonResult }> {
+  const ran = await cli(['config', 'validate', '--json', ...args]);
+  return { code: ran.code, result: JSON.parse(ran.stdout) as JsonResult };
+}
+
+const input = (name: string): string => join(FIXTURES, 'inputs', name);
+
+describe('cli: config validate on the v0.9 examples', () => {
+  it('normalises example-config.yaml: CIDR, range prefixes, hold time, community alias', async () => {
+    const { code, result } = await json([
+      join(SHARED, 'upstream-v0.9/manifests/example-config.yaml'),
+    ]);
+    expect(code).to.equal(0);
+    expect(result.valid).to.equal(true);
+    const pool = result.config?.pools[0];
+    // 192.168.0.150-192.168.0.200: .150-.151 /31, .152-.159 /29, .160-.191 /27, .192-.199 /29, .200 /32
+    expect(pool?.cidrs).to.deep.equal([
+      '198.51.100.0/24',
+      '192.168.0.150/31',
+      '192.168.0.152/29',
+      '192.168.0.160/27',
+      '192.168.0.192/29',
+      '192.168.0.200/32',
+    ]);
+    // avoid-buggy-ips: the /24 loses .0 and .255 (254); the range has neither (51).
+    expect(pool?.addresses).to.equal('305');
+    // no-export is the alias of 65535:65281 (RFC 1997); sorted after 64512:1.
+    expect(pool?.bgpAdvertisements[0]?.communities).to.deep.equal(['64512:1', '65535:65281']);
+    expect(result.config?.peers[0]?.holdTimeSeconds).to.equal(120);
+    expect(result.config?.peers[0]?.hasPassword).to.equal(true);
+    expect(JSON.stringify(result), 'the password is never printed').not.to.include('yourPassword');
+  });
+
+  it('summarises example-layer2-config.yaml for a person', async () => {
+    const ran = await cli([
+      'config',
+      'validate',
+      join(SHARED, 'upstream-v0.9/manifests/example-layer2-config.yaml'),
+    ]);
+    expect(ran.code).to.equal(0);
+    expect(ran.stdout).to.match(/valid config, 1 address pool, 0 BGP peers/);
+    expect(ran.stdout).to.match(
+      /pool my-ip-space \(layer2\): 16 addresses in 192\.168\.1\.240\/28/,
+    );
+  });
+});
+
+describe('cli: config validate finds the config in what kubectl prints', () => {
+  it('picks the ConfigMap named config out of a List', async () => {
+    const { code, result } = await json([input('kubectl-list.yaml')]);
+    expect(code).to.equal(0);
+    expect(result.config?.pools.map((p) => [p.name, p.addresses])).to.deep.equal([
+      ['lab', '64'],
+      ['lab-v6', '16'],
+    ]);
+  });
+
+  it('picks another ConfigMap with --name', async () => {
+    const { code, result } = await json(['--name', 'config-staging', input('kubectl-list.yaml')]);
+    expect(code).to.equal(0);
+    expect(result.config?.pools.map((p) => p.name)).to.deep.equal(['staging']);
+  });
+
+  it('names what it found when no ConfigMap has the name', async () => {
+    const ran = await cli(['config', 'validate', '--name', 'nope', input('kubectl-list.yaml')]);
+    expect(ran.code).to.equal(1);
+    expect(ran.stdout).to.include('no ConfigMap named "nope"');
+    expect(ran.stdout).to.include('ConfigMap "config-staging"');
+  });
+
+  it('maps errors inside a config: | block to lines of the file', async () => {
+    const { code, result } = await json([input('multi-doc-bad.yaml')]);
+    expect(code).to.equal(1);
+    expect(result.linesRelativeTo).to.equal('input');
+    expect(result.errors).to.have.length(1);
+    expect(result.errors?.[0]).to.include({ path: 'address-pools[0].addresses[0]', line: 18 });
+  });
+
+  it('reads a JSON manifest and counts lines within data.config', async () => {
+    const { code, result } = await json([input('configmap.json')]);
+    expect(code).to.equal(1);
+    expect(result.linesRelativeTo).to.equal('data.config');
+    expect(result.errors?.[0]).to.include({
+      path: 'address-pools[0].bgp-advertisements[0].aggregation-length',
+      line: 11,
+    });
+    const human = await cli(['config', 'validate', input('configmap.json')]);
+    expect(human.stdout).to.include('(line 11 of data.config)');
+  });
+
+  it('says so when the ConfigMap has no data.config, or the input is another kind', async () => {
+    const noData = await cli(['config', 'validate', input('configmap-no-data.yaml')]);
+    expect(noData.code).to.equal(1);
+    expect(noData.stdout).to.match(/^data\.config \(line 6\): .*no data\.config/);
+    const other = await cli(['config', 'validate', input('deployment.yaml')]);
+    expect(other.code).to.equal(1);
+    expect(other.stdout).to.include('Deployment "controller"');
+  });
+});
+
+describe('cli: config validate, tried as a new user would', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'metallb-ts-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, content: string | Buffer): string => {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    return file;
+  };
+  const l2 = (addresses: string, extra = ''): string =>
+    `address-pools:\n- name: default\n  protocol: layer2\n  addresses:\n  - ${addresses}\n${extra}`;
+
+  const cases: { name: string; content: () => string | Buffer; line: RegExp }[] = [
+    {
+      name: 'a typo in a key',
+      content: () => l2('192.0.2.0/24').replace('addresses:', 'adresses:'),
+      line: /^address-pools\[0\]\.adresses \(line 4\): unknown key "adresses"; did you mean "addresses"\?$/,
+    },
+    {
+      name: 'a range with its ends swapped',
+      content: () => l2('192.0.2.200-192.0.2.100'),
+      line: /^address-pools\[0\]\.addresses\[0\] \(line 5\): .*starts after it ends/,
+    },
+    {
+      name: 'two overlapping pools',
+      content: () =>
+        l2('192.0.2.0/24') + '- name: more\n  protocol: layer2\n  addresses:\n  - 192.0.2.128/25\n',
+      line: /^address-pools\[1\]\.addresses\[0\] \(line 9\): 192\.0\.2\.128\/25 overlaps 192\.0\.2\.0\/24 in pool "default"/,
+    },
+    {
+      name: 'bgp-advertisements on a layer2 pool',
+      content: () => l2('192.0.2.0/24', '  bgp-advertisements:\n  - aggregation-length: 24\n'),
+      line: /^address-pools\[0\]\.bgp-advertisements \(line 6\): .*only for pools with protocol bgp/,
+    },
+    {
+      name: 'a tab-indented file',
+      content: () => 'address-pools:\n- name: default\n\tprotocol: layer2\n',
+      line: /^tabs\.yaml \(line 3\): .*tabs/,
+    },
+    {
+      name: 'an empty file',
+      content: () => '',
+      line: /^empty\.yaml: the input is empty/,
+    },
+    {
+      name: 'a binary file',
+      content: () => Buffer.from([0x61, 0x3a, 0x0a, 0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]),
+      line: /^binary\.bin \(line 2\): not a text file: byte 0x89 at offset 3/,
+    },
+  ];
+  const fileNames: Record<string, string> = {
+    'a tab-indented file': 'tabs.yaml',
+    'an empty file': 'empty.yaml',
+    'a binary file': 'binary.bin',
+  };
+
+  for (const { name, content, line } of cases) {
+    it(`${name}: one line naming the place, exit 1`, async () => {
+      const file = write(fileNames[name] ?? `${name.replace(/\W+/g, '-')}.yaml`, content());
+      const ran = await cli(['config', 'validate', file]);
+      expect(ran.code).to.equal(1);
+      const lines = ran.stdout.trimEnd().split('\n');
+      expect(lines, ran.stdout).to.have.length(1);
+      expect(lines[0]?.replace(`${dir}/`, '')).to.match(line);
+    });
+  }
+
+  it('exits 2 for a file that cannot be read', async () => {
+    const missing = await cli(['config', 'validate', join(dir, 'missing.yaml')]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.include('no such file');
+    const directory = await cli(['config', 'validate', dir]);
+    expect(directory.code).to.equal(2);
+    expect(directory.stderr).to.include('directory');
+  });
+
+  it('exits 2 for usage errors, and for no input at a terminal', async () => {
+    expect((await cli(['config', 'validate', '--bogus', 'x'])).code).to.equal(2);
+    expect((await cli(['config', 'validate', 'a.yaml', 'b.yaml'])).code).to.equal(2);
+    expect((await cli(['config', 'frobnicate'])).code).to.equal(2);
+    expect((await cli(['nonsense'])).code).to.equal(2);
+    const terminal = await cli(['config', 'validate'], true);
+    expect(terminal.code).to.equal(2);
+    expect(terminal.stderr).to.include('give a FILE');
+  });
+
+  it('prints help with exit 0', async () => {
+    const help = await cli(['config', 'validate', '--help']);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.include('Exit status');
+    expect((await cli(['--help'])).stdout).to.include('config validate');
+  });
+});
+
+describe('cli: the metallb-ts binary', () => {
+  const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  const exec = (args: string[], stdin?: string) =>
+    spawnSync(process.execPath, [bin, ...args], {
+      input: stdin ?? '',
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+
+  it('reads standard input with - and sets the exit status', () => {
+    const good = exec(
+      ['config', 'validate', '-'],
+      'address-pools:\n- name: a\n  protocol: layer2\n  addresses: [192.0.2.0/30]\n',
+    );
+    expect(good.status).to.equal(0);
+    expect(good.stdout).to.include('stdin: valid config');
+    const bad = exec(
+      ['config', 'validate', '-'],
+      'address-pools:\n- name: a\n  protocol: layer3\n  addresses: [192.0.2.0/30]\n',
+    );
+    expect(bad.status).to.equal(1);
+    expect(bad.stdout).to.match(/^address-pools\[0\]\.protocol \(line 3\): must be layer2 or bgp/);
+  });
+
+  it('prints its version', () => {
+    const ran = exec(['--version']);
+    expect(ran.status).to.equal(0);
+    expect(ran.stdout).to.match(/^metallb-ts \d+\.\d+\.\d+/);
+  });
+
+  it('validates the example the README runs', () => {
+    const ran = exec(['config', 'validate', join(ROOT, 'examples', 'config.yaml')]);
+    expect(ran.status, ran.stdout + ran.stderr).to.equal(0);
+  });
+});

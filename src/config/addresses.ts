@@ -32,10 +32,7 @@ export function parseAddressEntry(text: string): Parsed<Cidr[]> {
         error: `${JSON.stringify(text)} is a single address: write ${text.trim()}/${length} or a range A-B`,
       };
     }
-    return {
-      ok: false,
-      error: `${JSON.stringify(text)} is not a CIDR or a range A-B: ${cidr.error}`,
-    };
+    return { ok: false, error: `${cidr.error} (an entry is a CIDR or a range A-B)` };
   }
   const startText = text.slice(0, dash).trim();
   const endText = text.slice(dash + 1).trim();

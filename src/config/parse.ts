@@ -5,9 +5,9 @@
  * is reported once and the rest of the config is still checked.
  */
 import { parseCommunity } from './community.js';
-import { formatPath, type Path } from './path.js';
+import { formatPath, type Path, type Report } from './path.js';
 import { parsePeer, peerIdentity } from './peers.js';
-import { checkPoolsTogether, parsePool, type PlacedPool, type Report } from './pools.js';
+import { checkPoolsTogether, parsePool, type PlacedPool } from './pools.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { loadYaml } from './source.js';
 import { checkStructure } from './structure.js';

@@ -5,6 +5,9 @@
 export type PathSegment = string | number;
 export type Path = readonly PathSegment[];
 
+/** Reports one problem at a key path. */
+export type Report = (path: Path, message: string) => void;
+
 /** Keys made of these characters print bare; anything else is quoted. */
 const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 

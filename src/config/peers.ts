@@ -4,8 +4,7 @@
 import { formatIP, parseIP } from '../ip/index.js';
 import { parseGoDuration, wholeSeconds } from './duration.js';
 import { isSelectorOperator, labelKeyProblem, labelValueProblem } from './labels.js';
-import type { Path } from './path.js';
-import type { Report } from './pools.js';
+import type { Path, Report } from './path.js';
 import type { RawMatchExpression, RawNodeSelector, RawPeer } from './schema.js';
 import type { NodeSelector, Peer, SelectorRequirement } from './types.js';
 

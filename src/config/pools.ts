@@ -5,12 +5,9 @@
 import { formatCidr } from '../ip/index.js';
 import { findOverlaps, parseAddressEntry, usableAddressCount } from './addresses.js';
 import { parseCommunity } from './community.js';
-import type { Path } from './path.js';
+import type { Path, Report } from './path.js';
 import type { RawBgpAdvertisement, RawPool } from './schema.js';
 import type { AddressEntry, BgpAdvertisement, Pool } from './types.js';
-
-/** Reports one problem at a key path. */
-export type Report = (path: Path, message: string) => void;
 
 /** `bgp-communities` after parsing; aliases whose value was invalid map to null (reported already). */
 export type CommunityAliases = ReadonlyMap<string, number | null>;

@@ -1,0 +1,368 @@
+/**
+ * Which Service holds which address: the v0.9 allocator's rules
+ * (COMPAT.md section 2) on data structures that scale.
+ *
+ * v0.9 walked a pool address by address for every allocation, checking
+ * each against the sharing rules (quadratic over a large pool) and tried
+ * pools in Go's random map order. Here each pool and family is an
+ * AddressSpace (addresses numbered in v0.9's order of preference) with a
+ * FreeIndexSet (lowest free index in O(log n)), and the addresses a
+ * sharing key holds are indexed, so "the lowest address that is free or
+ * shareable" is the smaller of two direct answers. Pools are tried in
+ * config order.
+ */
+import type { Config, Pool } from '../config/index.js';
+import { cidrFirst, cidrLast, formatIP, type Family, type IPAddress } from '../ip/index.js';
+import { AddressSpace } from './address-space.js';
+import { FreeIndexSet } from './free-set.js';
+import { portKey, sharingProblem } from './sharing.js';
+import type { Claim, Orphan, PoolStats, Result } from './types.js';
+
+/** One family of one pool. */
+interface Space {
+  readonly addresses: AddressSpace;
+  readonly free: FreeIndexSet;
+  /** Addresses held under each non-empty sharing key, by index ascending. */
+  readonly bySharingKey: Map<string, IPUse[]>;
+}
+
+interface PoolState {
+  readonly pool: Pool;
+  readonly spaces: ReadonlyMap<Family, Space>;
+  services: number;
+}
+
+/** One address in use, and by whom. */
+interface IPUse {
+  readonly ip: IPAddress;
+  readonly pool: string;
+  readonly index: bigint;
+  /** As v0.9: the keys of the Service assigned last (all holders agree, or are one Service). */
+  sharingKey: string;
+  backendKey: string;
+  readonly services: Set<string>;
+  /** `protocol/port` -> the Service using it. */
+  readonly ports: Map<string, string>;
+}
+
+interface Allocation {
+  readonly ip: IPAddress;
+  readonly claim: Claim;
+}
+
+/** The pool holding an address, and the address's index in that pool's space. */
+interface Location {
+  readonly pool: PoolState;
+  readonly space: Space;
+  readonly index: bigint;
+}
+
+const ipKey = (ip: IPAddress): string => `${ip.family}/${ip.value}`;
+
+/** Every CIDR of every pool, sorted by address: which pool holds an address, in O(log n). */
+class Directory {
+  private readonly entries: { family: Family; first: bigint; last: bigint; pool: PoolState }[] = [];
+
+  constructor(pools: Iterable<PoolState>) {
+    for (const pool of pools) {
+      for (const cidr of pool.pool.cidrs) {
+        this.entries.push({
+          family: cidr.family,
+          first: cidrFirst(cidr).value,
+          last: cidrLast(cidr).value,
+          pool,
+        });
+      }
+    }
+    this.entries.sort(
+      (a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0),
+    );
+  }
+
+  /** The pool whose CIDRs contain the address (config validation ensures at most one). */
+  poolContaining(ip: IPAddress): PoolState | undefined {
+    let low = 0;
+    let high = this.entries.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const entry = this.entries[mid];
+      if (entry === undefined) break;
+      const before =
+        ip.family < entry.family || (ip.family === entry.family && ip.value < entry.first);
+      const after =
+        ip.family > entry.family || (ip.family === entry.family && ip.value > entry.last);
+      if (before) high = mid - 1;
+      else if (after) low = mid + 1;
+      else return entry.pool;
+    }
+    return undefined;
+  }
+
+  /** The pool and index of a usable address (avoid-buggy-ips honoured). */
+  locate(ip: IPAddress): Location | undefined {
+    const pool = this.poolContaining(ip);
+    const space = pool?.spaces.get(ip.family);
+    const index = space?.addresses.indexOf(ip.value) ?? null;
+    return pool === undefined || space === undefined || index === null
+      ? undefined
+      : { pool, space, index };
+  }
+}
+
+export class Allocator {
+  private pools = new Map<string, PoolState>();
+  private directory = new Directory([]);
+  private readonly services = new Map<string, Allocation>();
+  private readonly inUse = new Map<string, IPUse>();
+
+  /**
+   * Takes the pools of a new config. Refused, changing nothing, when an
+   * assigned IP would belong to no pool (v0.9 SetPools); otherwise every
+   * assignment stays and follows its address into the pool that now holds
+   * it (a renamed pool keeps its Services).
+   */
+  setPools(config: Config): Result<void> & { readonly orphans?: readonly Orphan[] } {
+    const pools = new Map<string, PoolState>();
+    for (const pool of config.pools) pools.set(pool.name, makePoolState(pool));
+    const directory = new Directory(pools.values());
+
+    const orphans: Orphan[] = [];
+    for (const [service, allocation] of this.services) {
+      if (directory.locate(allocation.ip) === undefined)
+        orphans.push({ service, ip: formatIP(allocation.ip) });
+    }
+    if (orphans.length > 0) {
+      const listed = orphans.map((o) => `${o.service} (${o.ip})`).join(', ');
+      return {
+        ok: false,
+        error: `the new config leaves assigned IPs outside every pool: ${listed}`,
+        orphans,
+      };
+    }
+
+    const allocations = [...this.services];
+    this.pools = pools;
+    this.directory = directory;
+    this.services.clear();
+    this.inUse.clear();
+    for (const [service, allocation] of allocations) {
+      const where = directory.locate(allocation.ip);
+      if (where !== undefined) this.record(service, allocation.ip, where, allocation.claim);
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /**
+   * Gives `service` the address `ip` when the config and the sharing rules
+   * allow it (v0.9 Assign): the address lies in a pool (avoid-buggy-ips
+   * honoured); if others hold it, the sharing and backend keys match and no
+   * port collides. A Service alone on its address may change its keys.
+   */
+  assign(service: string, ip: IPAddress, claim: Claim): Result<IPAddress> {
+    const where = this.directory.locate(ip);
+    if (where === undefined) return { ok: false, error: this.outsidePools(ip) };
+    const use = this.inUse.get(ipKey(ip));
+    if (use !== undefined) {
+      const problem = sharingProblem(use, claim);
+      const others = [...use.services].filter((s) => s !== service);
+      if (problem !== null && others.length > 0) {
+        return {
+          ok: false,
+          error: `${formatIP(ip)} is in use by ${others.join(', ')}: ${problem}`,
+        };
+      }
+      for (const port of claim.ports) {
+        const holder = use.ports.get(portKey(port));
+        if (holder !== undefined && holder !== service) {
+          return {
+            ok: false,
+            error: `port ${portKey(port)} is already in use on ${formatIP(ip)} by ${holder}`,
+          };
+        }
+      }
+    }
+    this.unassign(service);
+    this.record(service, ip, where, claim);
+    return { ok: true, value: ip };
+  }
+
+  /**
+   * The lowest address of the pool that is free or shareable under the
+   * Service's keys (v0.9 AllocateFromPool), even when the pool does not
+   * auto-assign. A Service that holds an address keeps it.
+   */
+  allocateFromPool(
+    service: string,
+    family: Family,
+    poolName: string,
+    claim: Claim,
+  ): Result<IPAddress> {
+    const held = this.heldAddress(service, family, claim);
+    if (held !== undefined) return held;
+    const state = this.pools.get(poolName);
+    if (state === undefined)
+      return { ok: false, error: `unknown pool ${JSON.stringify(poolName)}` };
+    const space = state.spaces.get(family);
+    const index = space === undefined ? null : lowestCandidate(space, claim);
+    if (space === undefined || index === null) {
+      return {
+        ok: false,
+        error: `no available IPv${family} address in pool ${JSON.stringify(poolName)}`,
+      };
+    }
+    return this.assign(service, { family, value: space.addresses.addressAt(index) }, claim);
+  }
+
+  /** The first pool, in config order, with auto-assign on and room (v0.9 Allocate). */
+  allocate(service: string, family: Family, claim: Claim): Result<IPAddress> {
+    const held = this.heldAddress(service, family, claim);
+    if (held !== undefined) return held;
+    for (const [name, state] of this.pools) {
+      if (!state.pool.autoAssign) continue;
+      const result = this.allocateFromPool(service, family, name, claim);
+      if (result.ok) return result;
+    }
+    return { ok: false, error: `no available IPv${family} address in the pools that auto-assign` };
+  }
+
+  /** Frees the Service's address, if it has one. */
+  unassign(service: string): boolean {
+    const allocation = this.services.get(service);
+    if (allocation === undefined) return false;
+    this.services.delete(service);
+    const use = this.inUse.get(ipKey(allocation.ip));
+    const pool = use === undefined ? undefined : this.pools.get(use.pool);
+    const space = pool?.spaces.get(allocation.ip.family);
+    if (use === undefined || pool === undefined || space === undefined) return true;
+    pool.services--;
+    use.services.delete(service);
+    for (const port of allocation.claim.ports) {
+      if (use.ports.get(portKey(port)) === service) use.ports.delete(portKey(port));
+    }
+    if (use.services.size === 0) {
+      this.inUse.delete(ipKey(allocation.ip));
+      space.free.release(use.index);
+      unindexSharing(space, use);
+    }
+    return true;
+  }
+
+  ipOf(service: string): IPAddress | undefined {
+    return this.services.get(service)?.ip;
+  }
+
+  poolOf(service: string): string | undefined {
+    const ip = this.services.get(service)?.ip;
+    return ip === undefined ? undefined : this.inUse.get(ipKey(ip))?.pool;
+  }
+
+  /** The Services holding an address, in the order they got it. */
+  servicesOn(ip: IPAddress): string[] {
+    return [...(this.inUse.get(ipKey(ip))?.services ?? [])];
+  }
+
+  poolNames(): string[] {
+    return [...this.pools.keys()];
+  }
+
+  stats(poolName: string): PoolStats | undefined {
+    const state = this.pools.get(poolName);
+    if (state === undefined) return undefined;
+    let addressesInUse = 0;
+    for (const space of state.spaces.values()) addressesInUse += space.free.usedCount;
+    return { capacity: state.pool.addressCount, addressesInUse, servicesAllocated: state.services };
+  }
+
+  /** v0.9: a Service that already holds an address re-asserts it, whatever the pool asked for. */
+  private heldAddress(
+    service: string,
+    family: Family,
+    claim: Claim,
+  ): Result<IPAddress> | undefined {
+    const held = this.services.get(service)?.ip;
+    if (held === undefined) return undefined;
+    if (held.family !== family) {
+      return { ok: false, error: `${service} holds ${formatIP(held)}, which is not IPv${family}` };
+    }
+    return this.assign(service, held, claim);
+  }
+
+  /** Records an assignment already checked. */
+  private record(service: string, ip: IPAddress, where: Location, claim: Claim): void {
+    const key = ipKey(ip);
+    let use = this.inUse.get(key);
+    if (use === undefined) {
+      use = {
+        ip,
+        pool: where.pool.pool.name,
+        index: where.index,
+        sharingKey: claim.sharingKey,
+        backendKey: claim.backendKey,
+        services: new Set(),
+        ports: new Map(),
+      };
+      this.inUse.set(key, use);
+      where.space.free.take(where.index);
+      indexSharing(where.space, use);
+    } else if (use.sharingKey !== claim.sharingKey || use.backendKey !== claim.backendKey) {
+      unindexSharing(where.space, use);
+      use.sharingKey = claim.sharingKey;
+      use.backendKey = claim.backendKey;
+      indexSharing(where.space, use);
+    }
+    use.services.add(service);
+    for (const port of claim.ports) use.ports.set(portKey(port), service);
+    where.pool.services++;
+    this.services.set(service, { ip, claim });
+  }
+
+  private outsidePools(ip: IPAddress): string {
+    const pool = this.directory.poolContaining(ip);
+    if (pool === undefined) return `${formatIP(ip)} is not in any address pool`;
+    return `${formatIP(ip)} is in pool ${JSON.stringify(pool.pool.name)}, which avoids addresses ending in .0 and .255 (avoid-buggy-ips)`;
+  }
+}
+
+function makePoolState(pool: Pool): PoolState {
+  const spaces = new Map<Family, Space>();
+  for (const family of [4, 6] as const) {
+    const cidrs = pool.cidrs.filter((c) => c.family === family);
+    if (cidrs.length === 0) continue;
+    const addresses = new AddressSpace(cidrs, pool.avoidBuggyIps);
+    spaces.set(family, {
+      addresses,
+      free: new FreeIndexSet(addresses.size),
+      bySharingKey: new Map(),
+    });
+  }
+  return { pool, spaces, services: 0 };
+}
+
+/** The lowest index that is free, or held under the claim's sharing key and open to it. */
+function lowestCandidate(space: Space, claim: Claim): bigint | null {
+  const free = space.free.lowest();
+  if (claim.sharingKey === '') return free;
+  const shareable = (space.bySharingKey.get(claim.sharingKey) ?? []).find(
+    (use) =>
+      sharingProblem(use, claim) === null && claim.ports.every((p) => !use.ports.has(portKey(p))),
+  );
+  if (shareable === undefined) return free;
+  return free === null || shareable.index < free ? shareable.index : free;
+}
+
+function indexSharing(space: Space, use: IPUse): void {
+  if (use.sharingKey === '') return;
+  const list = space.bySharingKey.get(use.sharingKey) ?? [];
+  let at = list.length;
+  while (at > 0 && (list[at - 1] as IPUse).index > use.index) at--;
+  list.splice(at, 0, use);
+  space.bySharingKey.set(use.sharingKey, list);
+}
+
+function unindexSharing(space: Space, use: IPUse): void {
+  const list = space.bySharingKey.get(use.sharingKey);
+  if (list === undefined) return;
+  const at = list.indexOf(use);
+  if (at !== -1) list.splice(at, 1);
+  if (list.length === 0) space.bySharingKey.delete(use.sharingKey);
+}

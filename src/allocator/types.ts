@@ -1,0 +1,42 @@
+/**
+ * Plain data the allocator works on: no Kubernetes types. A Service is its
+ * key `namespace/name` plus what decides whether it may share an address.
+ */
+
+/** One port of a Service: protocol (TCP, UDP, SCTP) and number. */
+export interface Port {
+  readonly protocol: string;
+  readonly port: number;
+}
+
+/**
+ * What a Service brings to an address, for the v0.9 sharing rules: Services
+ * share an IP only with the same non-empty sharing key (annotation
+ * `metallb.universe.tf/allow-shared-ip`), the same backend key (their
+ * selector, when `externalTrafficPolicy: Local`; empty otherwise) and
+ * ports that do not collide.
+ */
+export interface Claim {
+  readonly ports: readonly Port[];
+  readonly sharingKey: string;
+  readonly backendKey: string;
+}
+
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+/** Figures per pool, for the `metallb_allocator_*` metrics. */
+export interface PoolStats {
+  /** Addresses the pool may hand out (avoid-buggy-ips applied), exact. */
+  readonly capacity: bigint;
+  /** Distinct addresses held by at least one Service. */
+  readonly addressesInUse: number;
+  /** Services holding an address of the pool. */
+  readonly servicesAllocated: number;
+}
+
+/** A Service's IP that a new config would leave outside every pool. */
+export interface Orphan {
+  readonly service: string;
+  readonly ip: string;
+}

@@ -14,14 +14,15 @@
 import type { Config, Pool } from '../config/index.js';
 import { cidrFirst, cidrLast, formatIP, type Family, type IPAddress } from '../ip/index.js';
 import { AddressSpace } from './address-space.js';
-import { FreeIndexSet } from './free-set.js';
+import { IndexedSpace } from './free-set.js';
 import { portKey, sharingProblem } from './sharing.js';
-import type { Claim, Orphan, PoolStats, Result } from './types.js';
+import type { Claim, Orphan, PoolStats, Port, Result } from './types.js';
 
 /** One family of one pool. */
 interface Space {
   readonly addresses: AddressSpace;
-  readonly free: FreeIndexSet;
+  /** Which indices are held, and by what; the lowest free one. */
+  readonly holders: IndexedSpace<IPUse>;
   /** Addresses held under each non-empty sharing key, by index ascending. */
   readonly bySharingKey: Map<string, IPUse[]>;
 }
@@ -35,19 +36,15 @@ interface PoolState {
 /** One address in use, and by whom. */
 interface IPUse {
   readonly ip: IPAddress;
-  readonly pool: string;
+  readonly pool: PoolState;
+  readonly space: Space;
   readonly index: bigint;
   /** As v0.9: the keys of the Service assigned last (all holders agree, or are one Service). */
   sharingKey: string;
   backendKey: string;
-  readonly services: Set<string>;
-  /** `protocol/port` -> the Service using it. */
-  readonly ports: Map<string, string>;
-}
-
-interface Allocation {
-  readonly ip: IPAddress;
-  readonly claim: Claim;
+  /** The Services holding it, in the order they got it, and their claims (same order). */
+  readonly services: string[];
+  readonly claims: Claim[];
 }
 
 /** The pool holding an address, and the address's index in that pool's space. */
@@ -56,8 +53,6 @@ interface Location {
   readonly space: Space;
   readonly index: bigint;
 }
-
-const ipKey = (ip: IPAddress): string => `${ip.family}/${ip.value}`;
 
 /** Every CIDR of every pool, sorted by address: which pool holds an address, in O(log n). */
 class Directory {
@@ -112,8 +107,8 @@ class Directory {
 export class Allocator {
   private pools = new Map<string, PoolState>();
   private directory = new Directory([]);
-  private readonly services = new Map<string, Allocation>();
-  private readonly inUse = new Map<string, IPUse>();
+  /** Each Service and the address it holds. */
+  private readonly services = new Map<string, IPUse>();
 
   /**
    * Takes the pools of a new config. Refused, changing nothing, when an
@@ -127,9 +122,8 @@ export class Allocator {
     const directory = new Directory(pools.values());
 
     const orphans: Orphan[] = [];
-    for (const [service, allocation] of this.services) {
-      if (directory.locate(allocation.ip) === undefined)
-        orphans.push({ service, ip: formatIP(allocation.ip) });
+    for (const [service, use] of this.services) {
+      if (directory.locate(use.ip) === undefined) orphans.push({ service, ip: formatIP(use.ip) });
     }
     if (orphans.length > 0) {
       const listed = orphans.map((o) => `${o.service} (${o.ip})`).join(', ');
@@ -144,10 +138,10 @@ export class Allocator {
     this.pools = pools;
     this.directory = directory;
     this.services.clear();
-    this.inUse.clear();
-    for (const [service, allocation] of allocations) {
-      const where = directory.locate(allocation.ip);
-      if (where !== undefined) this.record(service, allocation.ip, where, allocation.claim);
+    for (const [service, use] of allocations) {
+      const claim = use.claims[use.services.indexOf(service)] as Claim;
+      const where = directory.locate(use.ip);
+      if (where !== undefined) this.record(service, use.ip, where, claim);
     }
     return { ok: true, value: undefined };
   }
@@ -161,10 +155,20 @@ export class Allocator {
   assign(service: string, ip: IPAddress, claim: Claim): Result<IPAddress> {
     const where = this.directory.locate(ip);
     if (where === undefined) return { ok: false, error: this.outsidePools(ip) };
-    const use = this.inUse.get(ipKey(ip));
+    return this.assignAt(service, ip, where, claim);
+  }
+
+  /** assign() once the address's place is known. */
+  private assignAt(
+    service: string,
+    ip: IPAddress,
+    where: Location,
+    claim: Claim,
+  ): Result<IPAddress> {
+    const use = where.space.holders.get(where.index);
     if (use !== undefined) {
       const problem = sharingProblem(use, claim);
-      const others = [...use.services].filter((s) => s !== service);
+      const others = use.services.filter((s) => s !== service);
       if (problem !== null && others.length > 0) {
         return {
           ok: false,
@@ -172,7 +176,7 @@ export class Allocator {
         };
       }
       for (const port of claim.ports) {
-        const holder = use.ports.get(portKey(port));
+        const holder = portHolder(use, port);
         if (holder !== undefined && holder !== service) {
           return {
             ok: false,
@@ -210,7 +214,8 @@ export class Allocator {
         error: `no available IPv${family} address in pool ${JSON.stringify(poolName)}`,
       };
     }
-    return this.assign(service, { family, value: space.addresses.addressAt(index) }, claim);
+    const ip = { family, value: space.addresses.addressAt(index) };
+    return this.assignAt(service, ip, { pool: state, space, index }, claim);
   }
 
   /** The first pool, in config order, with auto-assign on and room (v0.9 Allocate). */
@@ -227,22 +232,16 @@ export class Allocator {
 
   /** Frees the Service's address, if it has one. */
   unassign(service: string): boolean {
-    const allocation = this.services.get(service);
-    if (allocation === undefined) return false;
+    const use = this.services.get(service);
+    if (use === undefined) return false;
     this.services.delete(service);
-    const use = this.inUse.get(ipKey(allocation.ip));
-    const pool = use === undefined ? undefined : this.pools.get(use.pool);
-    const space = pool?.spaces.get(allocation.ip.family);
-    if (use === undefined || pool === undefined || space === undefined) return true;
-    pool.services--;
-    use.services.delete(service);
-    for (const port of allocation.claim.ports) {
-      if (use.ports.get(portKey(port)) === service) use.ports.delete(portKey(port));
-    }
-    if (use.services.size === 0) {
-      this.inUse.delete(ipKey(allocation.ip));
-      space.free.release(use.index);
-      unindexSharing(space, use);
+    use.pool.services--;
+    const at = use.services.indexOf(service);
+    use.services.splice(at, 1);
+    use.claims.splice(at, 1);
+    if (use.services.length === 0) {
+      use.space.holders.release(use.index);
+      unindexSharing(use.space, use);
     }
     return true;
   }
@@ -252,13 +251,13 @@ export class Allocator {
   }
 
   poolOf(service: string): string | undefined {
-    const ip = this.services.get(service)?.ip;
-    return ip === undefined ? undefined : this.inUse.get(ipKey(ip))?.pool;
+    return this.services.get(service)?.pool.pool.name;
   }
 
   /** The Services holding an address, in the order they got it. */
   servicesOn(ip: IPAddress): string[] {
-    return [...(this.inUse.get(ipKey(ip))?.services ?? [])];
+    const where = this.directory.locate(ip);
+    return [...(where?.space.holders.get(where.index)?.services ?? [])];
   }
 
   poolNames(): string[] {
@@ -269,7 +268,7 @@ export class Allocator {
     const state = this.pools.get(poolName);
     if (state === undefined) return undefined;
     let addressesInUse = 0;
-    for (const space of state.spaces.values()) addressesInUse += space.free.usedCount;
+    for (const space of state.spaces.values()) addressesInUse += space.holders.usedCount;
     return { capacity: state.pool.addressCount, addressesInUse, servicesAllocated: state.services };
   }
 
@@ -289,20 +288,19 @@ export class Allocator {
 
   /** Records an assignment already checked. */
   private record(service: string, ip: IPAddress, where: Location, claim: Claim): void {
-    const key = ipKey(ip);
-    let use = this.inUse.get(key);
+    let use = where.space.holders.get(where.index);
     if (use === undefined) {
       use = {
         ip,
-        pool: where.pool.pool.name,
+        pool: where.pool,
+        space: where.space,
         index: where.index,
         sharingKey: claim.sharingKey,
         backendKey: claim.backendKey,
-        services: new Set(),
-        ports: new Map(),
+        services: [],
+        claims: [],
       };
-      this.inUse.set(key, use);
-      where.space.free.take(where.index);
+      where.space.holders.take(where.index, use);
       indexSharing(where.space, use);
     } else if (use.sharingKey !== claim.sharingKey || use.backendKey !== claim.backendKey) {
       unindexSharing(where.space, use);
@@ -310,10 +308,10 @@ export class Allocator {
       use.backendKey = claim.backendKey;
       indexSharing(where.space, use);
     }
-    use.services.add(service);
-    for (const port of claim.ports) use.ports.set(portKey(port), service);
+    use.services.push(service);
+    use.claims.push(claim);
     where.pool.services++;
-    this.services.set(service, { ip, claim });
+    this.services.set(service, use);
   }
 
   private outsidePools(ip: IPAddress): string {
@@ -331,7 +329,7 @@ function makePoolState(pool: Pool): PoolState {
     const addresses = new AddressSpace(cidrs, pool.avoidBuggyIps);
     spaces.set(family, {
       addresses,
-      free: new FreeIndexSet(addresses.size),
+      holders: new IndexedSpace<IPUse>(addresses.size),
       bySharingKey: new Map(),
     });
   }
@@ -340,14 +338,29 @@ function makePoolState(pool: Pool): PoolState {
 
 /** The lowest index that is free, or held under the claim's sharing key and open to it. */
 function lowestCandidate(space: Space, claim: Claim): bigint | null {
-  const free = space.free.lowest();
+  const free = space.holders.lowest();
   if (claim.sharingKey === '') return free;
   const shareable = (space.bySharingKey.get(claim.sharingKey) ?? []).find(
     (use) =>
-      sharingProblem(use, claim) === null && claim.ports.every((p) => !use.ports.has(portKey(p))),
+      sharingProblem(use, claim) === null &&
+      claim.ports.every((p) => portHolder(use, p) === undefined),
   );
   if (shareable === undefined) return free;
   return free === null || shareable.index < free ? shareable.index : free;
+}
+
+/** The Service using a port (protocol and number) on an address. */
+function portHolder(use: IPUse, port: Port): string | undefined {
+  for (let i = 0; i < use.claims.length; i++) {
+    if (
+      (use.claims[i] as Claim).ports.some(
+        (p) => p.port === port.port && p.protocol === port.protocol,
+      )
+    ) {
+      return use.services[i];
+    }
+  }
+  return undefined;
 }
 
 function indexSharing(space: Space, use: IPUse): void {

@@ -1,7 +1,7 @@
 /**
- * The free indices of one address space (0..size-1), answering "lowest
- * free index" in O(log n) amortized, for spaces of any size (an IPv6 /64
- * holds 2^64 indices and is never enumerated).
+ * The used indices of one address space (0..size-1) with what holds each,
+ * answering "lowest free index" in O(log n) amortized, for spaces of any
+ * size (an IPv6 /64 holds 2^64 indices and is never enumerated).
  *
  * Every index at or above `mark` is free unless it is in `used`; free
  * indices below `mark` are in the `released` heap. The heap is cleaned
@@ -11,8 +11,13 @@
  */
 import { MinHeap } from './heap.js';
 
-export class FreeIndexSet {
-  private readonly used = new Set<bigint>();
+/** Map keys: a number where the index is exact as one (small maps, no bigint hashing), else the bigint. */
+type Key = number | bigint;
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+const keyOf = (index: bigint): Key => (index <= MAX_EXACT ? Number(index) : index);
+
+export class IndexedSpace<V> {
+  private readonly used = new Map<Key, V>();
   private readonly released = new MinHeap();
   private mark = 0n;
 
@@ -22,31 +27,31 @@ export class FreeIndexSet {
     return this.used.size;
   }
 
-  isUsed(index: bigint): boolean {
-    return this.used.has(index);
+  get(index: bigint): V | undefined {
+    return this.used.get(keyOf(index));
   }
 
   /** The lowest free index, or null when the space is full. */
   lowest(): bigint | null {
     for (
       let top = this.released.peek();
-      top !== undefined && this.used.has(top);
+      top !== undefined && this.used.has(keyOf(top));
       top = this.released.peek()
     ) {
       this.released.pop();
     }
-    while (this.used.has(this.mark)) this.mark++;
+    while (this.used.has(keyOf(this.mark))) this.mark++;
     const top = this.released.peek();
     const best = top !== undefined && top < this.mark ? top : this.mark;
     return best < this.size ? best : null;
   }
 
-  take(index: bigint): void {
-    this.used.add(index);
+  take(index: bigint, holder: V): void {
+    this.used.set(keyOf(index), holder);
   }
 
   release(index: bigint): void {
-    if (!this.used.delete(index)) return;
+    if (!this.used.delete(keyOf(index))) return;
     if (index < this.mark) this.released.push(index);
   }
 }

@@ -45,6 +45,8 @@ interface IPUse {
   /** The Services holding it, in the order they got it, and their claims (same order). */
   readonly services: string[];
   readonly claims: Claim[];
+  /** `protocol/port` -> Service, kept only while the address is shared (alone, the one claim says it). */
+  ports: Map<string, string> | null;
 }
 
 /** The pool holding an address, and the address's index in that pool's space. */
@@ -207,8 +209,11 @@ export class Allocator {
     if (state === undefined)
       return { ok: false, error: `unknown pool ${JSON.stringify(poolName)}` };
     const space = state.spaces.get(family);
-    const index = space === undefined ? null : lowestCandidate(space, claim);
-    if (space === undefined || index === null) {
+    if (space === undefined) {
+      return { ok: false, error: `pool ${JSON.stringify(poolName)} has no IPv${family} addresses` };
+    }
+    const index = lowestCandidate(space, claim);
+    if (index === null) {
       return {
         ok: false,
         error: `no available IPv${family} address in pool ${JSON.stringify(poolName)}`,
@@ -222,12 +227,20 @@ export class Allocator {
   allocate(service: string, family: Family, claim: Claim): Result<IPAddress> {
     const held = this.heldAddress(service, family, claim);
     if (held !== undefined) return held;
+    let candidates = 0;
     for (const [name, state] of this.pools) {
-      if (!state.pool.autoAssign) continue;
+      if (!state.pool.autoAssign || !state.spaces.has(family)) continue;
+      candidates++;
       const result = this.allocateFromPool(service, family, name, claim);
       if (result.ok) return result;
     }
-    return { ok: false, error: `no available IPv${family} address in the pools that auto-assign` };
+    return {
+      ok: false,
+      error:
+        candidates === 0
+          ? `no pool with auto-assign has IPv${family} addresses`
+          : `no available IPv${family} address in the pools with auto-assign`,
+    };
   }
 
   /** Frees the Service's address, if it has one. */
@@ -237,8 +250,12 @@ export class Allocator {
     this.services.delete(service);
     use.pool.services--;
     const at = use.services.indexOf(service);
+    const [claim] = use.claims.splice(at, 1);
     use.services.splice(at, 1);
-    use.claims.splice(at, 1);
+    for (const port of claim?.ports ?? []) {
+      if (use.ports?.get(portKey(port)) === service) use.ports.delete(portKey(port));
+    }
+    if (use.services.length <= 1) use.ports = null;
     if (use.services.length === 0) {
       use.space.holders.release(use.index);
       unindexSharing(use.space, use);
@@ -248,6 +265,11 @@ export class Allocator {
 
   ipOf(service: string): IPAddress | undefined {
     return this.services.get(service)?.ip;
+  }
+
+  /** The pool that would hold an address (avoid-buggy-ips honoured), if any. */
+  poolFor(ip: IPAddress): string | undefined {
+    return this.directory.locate(ip)?.pool.pool.name;
   }
 
   poolOf(service: string): string | undefined {
@@ -299,6 +321,7 @@ export class Allocator {
         backendKey: claim.backendKey,
         services: [],
         claims: [],
+        ports: null,
       };
       where.space.holders.take(where.index, use);
       indexSharing(where.space, use);
@@ -308,8 +331,13 @@ export class Allocator {
       use.backendKey = claim.backendKey;
       indexSharing(where.space, use);
     }
+    if (use.services.length > 0 && use.ports === null) {
+      use.ports = new Map();
+      use.services.forEach((holder, i) => addPorts(use, holder, use.claims[i] as Claim));
+    }
     use.services.push(service);
     use.claims.push(claim);
+    if (use.ports !== null) addPorts(use, service, claim);
     where.pool.services++;
     this.services.set(service, use);
   }
@@ -351,16 +379,14 @@ function lowestCandidate(space: Space, claim: Claim): bigint | null {
 
 /** The Service using a port (protocol and number) on an address. */
 function portHolder(use: IPUse, port: Port): string | undefined {
-  for (let i = 0; i < use.claims.length; i++) {
-    if (
-      (use.claims[i] as Claim).ports.some(
-        (p) => p.port === port.port && p.protocol === port.protocol,
-      )
-    ) {
-      return use.services[i];
-    }
-  }
-  return undefined;
+  if (use.ports !== null) return use.ports.get(portKey(port));
+  const alone = use.claims[0];
+  const uses = alone?.ports.some((p) => p.port === port.port && p.protocol === port.protocol);
+  return uses === true ? use.services[0] : undefined;
+}
+
+function addPorts(use: IPUse, service: string, claim: Claim): void {
+  for (const port of claim.ports) use.ports?.set(portKey(port), service);
 }
 
 function indexSharing(space: Space, use: IPUse): void {

@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CliIO } from './io.js';
+import { planCommand } from './plan.js';
 import { EXIT_USAGE, validateCommand } from './validate.js';
 
 const USAGE = `Usage: metallb-ts <command> [options]
@@ -12,6 +13,8 @@ A drop-in replacement for the MetalLB v0.9 controller and speaker.
 Commands:
   config validate [--json] [--name NAME] [FILE|-]
                      check a v0.9 config (raw, or a ConfigMap manifest)
+  plan --config CONFIG --services SERVICES [--json]
+                     which address each Service would get from a config
 
 Options:
   -h, --help         show this help
@@ -36,6 +39,7 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
     io.stdout(`metallb-ts ${version()}\n`);
     return 0;
   }
+  if (command === 'plan') return planCommand(rest, io);
   if (command === 'config') {
     const [sub, ...subArgs] = rest;
     if (sub === 'validate') return validateCommand(subArgs, io);

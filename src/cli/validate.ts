@@ -6,15 +6,9 @@
  * read.
  */
 import { parseArgs } from 'node:util';
-import {
-  configView,
-  parseConfig,
-  type Config,
-  type ConfigError,
-  type ValidationView,
-} from '../config/index.js';
+import { configView, type Config, type ValidationView } from '../config/index.js';
 import { formatCidr, formatIP } from '../ip/index.js';
-import { findConfig } from './input.js';
+import { errorLine, loadConfigInput } from './config-input.js';
 import { InputError, type CliIO } from './io.js';
 
 export const VALIDATE_USAGE = `Usage: metallb-ts config validate [--json] [--name NAME] [FILE|-]
@@ -80,7 +74,7 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
     return EXIT_USAGE;
   }
 
-  const outcome = check(bytes, options.name);
+  const outcome = loadConfigInput(bytes, options.name);
   const view: ValidationView = outcome.ok
     ? { valid: true, config: configView(outcome.config) }
     : { valid: false, errors: [...outcome.errors] };
@@ -94,117 +88,6 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
       io.stdout(`${errorLine(error, label, outcome.linesRelativeTo)}\n`);
   }
   return outcome.ok ? EXIT_VALID : EXIT_INVALID;
-}
-
-type Outcome = { linesRelativeTo: 'file' | 'config' } & (
-  { ok: true; config: Config } | { ok: false; errors: readonly ConfigError[] }
-);
-
-/** Bytes -> text -> the config inside -> a Config or errors. */
-function check(bytes: Buffer, name: string | undefined): Outcome {
-  const decoded = decodeText(bytes);
-  if (!decoded.ok) return { linesRelativeTo: 'file', ok: false, errors: [decoded.error] };
-  if (decoded.text.trim() === '') {
-    return {
-      linesRelativeTo: 'file',
-      ok: false,
-      errors: [
-        {
-          path: '',
-          line: null,
-          message: 'the input is empty: expected a MetalLB config or a ConfigMap holding one',
-        },
-      ],
-    };
-  }
-  const found = findConfig(decoded.text, name);
-  if (!found.ok) return { linesRelativeTo: 'file', ok: false, errors: found.errors };
-  const { text, lineOffset } = found.found;
-  const linesRelativeTo = lineOffset === null ? 'config' : 'file';
-  if (text.trim() === '') {
-    return {
-      linesRelativeTo: 'file',
-      ok: false,
-      errors: [
-        { path: 'data.config', line: null, message: `${found.found.origin} has an empty config` },
-      ],
-    };
-  }
-  const result = parseConfig(text, { lineOffset: lineOffset ?? 0 });
-  return result.ok
-    ? { linesRelativeTo, ok: true, config: result.config }
-    : { linesRelativeTo, ok: false, errors: result.errors };
-}
-
-/** UTF-8 text (a BOM dropped), or where the input stops being text: a NUL byte or invalid UTF-8. */
-function decodeText(bytes: Buffer): { ok: true; text: string } | { ok: false; error: ConfigError } {
-  const nul = bytes.indexOf(0);
-  const invalid = firstInvalidUtf8(bytes);
-  const at = Math.min(nul === -1 ? Infinity : nul, invalid ?? Infinity);
-  if (at === Infinity) return { ok: true, text: new TextDecoder('utf-8').decode(bytes) };
-  const byte = bytes[at] ?? 0;
-  return {
-    ok: false,
-    error: {
-      path: '',
-      line: countLines(bytes, at),
-      message: `not a text file: byte 0x${byte.toString(16).padStart(2, '0')} at offset ${at} is not UTF-8 text`,
-    },
-  };
-}
-
-/** Offset of the first byte that does not start a well-formed UTF-8 character (RFC 3629 section 4). */
-function firstInvalidUtf8(bytes: Buffer): number | null {
-  let i = 0;
-  while (i < bytes.length) {
-    const lead = bytes[i] ?? 0;
-    if (lead < 0x80) {
-      i++;
-      continue;
-    }
-    const trailing =
-      lead >= 0xc2 && lead <= 0xdf
-        ? 1
-        : lead >= 0xe0 && lead <= 0xef
-          ? 2
-          : lead >= 0xf0 && lead <= 0xf4
-            ? 3
-            : 0;
-    if (trailing === 0) return i;
-    for (let k = 1; k <= trailing; k++) {
-      const next = bytes[i + k];
-      if (next === undefined || (next & 0xc0) !== 0x80) return i;
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF.
-    const second = bytes[i + 1] ?? 0;
-    if (
-      (lead === 0xe0 && second < 0xa0) ||
-      (lead === 0xed && second >= 0xa0) ||
-      (lead === 0xf0 && second < 0x90) ||
-      (lead === 0xf4 && second >= 0x90)
-    ) {
-      return i;
-    }
-    i += trailing + 1;
-  }
-  return null;
-}
-
-function countLines(bytes: Buffer, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
-  return line;
-}
-
-function errorLine(error: ConfigError, label: string, linesRelativeTo: 'file' | 'config'): string {
-  const where = error.path === '' ? label : error.path;
-  const line =
-    error.line === null
-      ? ''
-      : linesRelativeTo === 'file'
-        ? ` (line ${error.line})`
-        : ` (line ${error.line} of data.config)`;
-  return `${where}${line}: ${error.message}`;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -127,7 +127,7 @@ describe('allocator: v0.9 rules', () => {
 
     it('auto-assign false is reachable only by pool annotation or requested IP', () => {
       const a = allocator(pool('reserved', ['192.0.2.0/30'], '  auto-assign: false\n'));
-      refused(a.allocate('ns/a', 4, claim()), 'no available IPv4 address');
+      refused(a.allocate('ns/a', 4, claim()), 'no pool with auto-assign has IPv4 addresses');
       expect(got(a.allocateFromPool('ns/a', 4, 'reserved', claim()))).to.equal('192.0.2.0');
       expect(got(a.assign('ns/b', ip('192.0.2.3'), claim()))).to.equal('192.0.2.3');
     });
@@ -145,11 +145,8 @@ describe('allocator: v0.9 rules', () => {
 
     it('wrong family: an IPv6 Service finds nothing in IPv4-only pools', () => {
       const a = allocator(pool('v4', ['192.0.2.0/30']));
-      refused(a.allocate('ns/a', 6, claim()), 'no available IPv6 address');
-      refused(
-        a.allocateFromPool('ns/a', 6, 'v4', claim()),
-        'no available IPv6 address in pool "v4"',
-      );
+      refused(a.allocate('ns/a', 6, claim()), 'no pool with auto-assign has IPv6 addresses');
+      refused(a.allocateFromPool('ns/a', 6, 'v4', claim()), 'pool "v4" has no IPv6 addresses');
     });
 
     it('a Service holding an address keeps it when allocated again', () => {

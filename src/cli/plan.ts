@@ -19,6 +19,9 @@ import { InputError, type CliIO } from './io.js';
 import { readServices } from './services-input.js';
 import { decodeText } from './text.js';
 
+/** A JavaScript string holds at most about 512 MiB. */
+const SERVICES_LIMIT = { bytes: 512 * 1024 * 1024, why: 'too large to read in one piece' };
+
 export const PLAN_USAGE = `Usage: metallb-ts plan --config CONFIG --services SERVICES [--json] [--name NAME]
 
 Shows what the controller would do with a config, before you apply it: each
@@ -73,7 +76,7 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
   let servicesBytes: Buffer;
   try {
     configBytes = await io.readInput(configFile);
-    servicesBytes = await io.readInput(servicesFile);
+    servicesBytes = await io.readInput(servicesFile, SERVICES_LIMIT);
   } catch (error) {
     io.stderr(`metallb-ts plan: ${error instanceof InputError ? error.message : String(error)}\n`);
     return 2;

@@ -15,9 +15,14 @@ export type ServicesInput =
 export function readServices(text: string): ServicesInput {
   let documents: unknown[];
   try {
-    documents = /^\s*[[{]/.test(text) ? [JSON.parse(text) as unknown] : loadAll(text);
-  } catch (error) {
-    return { ok: false, error: oneLine(error) };
+    documents = [JSON.parse(text) as unknown];
+  } catch {
+    // Not one JSON value (YAML, or JSON-looking YAML documents): read it as YAML.
+    try {
+      documents = loadAll(text);
+    } catch (error) {
+      return { ok: false, error: oneLine(error) };
+    }
   }
   const services: ServiceObject[] = [];
   let otherObjects = 0;

@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CliIO } from './io.js';
+import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
 import { EXIT_USAGE, validateCommand } from './validate.js';
 
@@ -15,6 +16,8 @@ Commands:
                      check a v0.9 config (raw, or a ConfigMap manifest)
   plan --config CONFIG --services SERVICES [--json]
                      which address each Service would get from a config
+  lab [--port N] [--kubeconfig-out FILE]
+                     an embedded Kubernetes API to try metallb-ts without a cluster
 
 Options:
   -h, --help         show this help
@@ -40,6 +43,7 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (command === 'plan') return planCommand(rest, io);
+  if (command === 'lab') return labCommand(rest, io);
   if (command === 'config') {
     const [sub, ...subArgs] = rest;
     if (sub === 'validate') return validateCommand(subArgs, io);

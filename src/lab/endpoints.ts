@@ -1,0 +1,289 @@
+/**
+ * The endpoints and endpointslice controllers of a real control plane, in
+ * small: for each Service with a selector, the Pods of its namespace that
+ * match and have an IP become its Endpoints (ready ones in `addresses`,
+ * others in `notReadyAddresses`) and its EndpointSlices (one per address
+ * family, `conditions.ready`), each with the Pod's `nodeName`. Readiness is
+ * the Pod's Ready condition. Objects are rewritten only when they change.
+ */
+import { parseIP } from '../ip/index.js';
+import type { Registry, Scope } from './registry.js';
+import { findResource, resourceKey, type ResourceType } from './resources.js';
+import type { Change } from './store.js';
+import { isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
+
+const SERVICE = findResource('', 'v1', 'services') as ResourceType;
+const POD = findResource('', 'v1', 'pods') as ResourceType;
+const ENDPOINTS = findResource('', 'v1', 'endpoints') as ResourceType;
+const SLICE = findResource('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
+
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+const MANAGED_BY = 'endpointslice-controller.k8s.io';
+const WRITE = { dryRun: false, strict: false };
+
+interface Backend {
+  readonly ip: string;
+  readonly family: 4 | 6;
+  readonly ready: boolean;
+  readonly nodeName: string | null;
+  readonly pod: JsonObject;
+  readonly ports: JsonObject[];
+}
+
+export class EndpointsController {
+  private busy = false;
+  /** Per namespace, the Services whose Endpoints this controller wrote. */
+  private readonly managed = new Map<string, Set<string>>();
+
+  constructor(private readonly registry: Registry) {}
+
+  /** Reconciles after every change to a Pod or a Service. */
+  onChange(change: Change): void {
+    if (this.busy) return;
+    if (change.resource !== resourceKey(POD) && change.resource !== resourceKey(SERVICE)) return;
+    this.busy = true;
+    try {
+      this.reconcileNamespace(change.namespace);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  reconcileNamespace(namespace: string): void {
+    const scope = (type: ResourceType, name = ''): Scope => ({
+      type,
+      namespace,
+      name,
+      subresource: '',
+    });
+    const services = this.registry.list(scope(SERVICE), () => true).items;
+    const pods = this.registry.list(scope(POD), () => true).items;
+    const wanted = new Set<string>();
+    for (const service of services) {
+      const name = stringAt(objectAt(service, 'metadata'), 'name') ?? '';
+      const spec = objectAt(service, 'spec');
+      const selector = objectAt(spec, 'selector');
+      if (Object.keys(selector).length === 0 || spec['type'] === 'ExternalName') continue;
+      wanted.add(name);
+      const backends = pods.flatMap((pod) => backendOf(pod, selector, spec));
+      this.writeEndpoints(scope(ENDPOINTS, name), service, backends);
+      this.writeSlices(namespace, service, backends);
+    }
+    // Endpoints of Services that are gone or lost their selector.
+    for (const name of this.managed.get(namespace) ?? []) {
+      if (wanted.has(name)) continue;
+      try {
+        this.registry.delete(scope(ENDPOINTS, name), { dryRun: false });
+      } catch {
+        // Already gone.
+      }
+    }
+    this.managed.set(namespace, wanted);
+    for (const slice of this.registry.list(scope(SLICE), isManagedSlice).items) {
+      const owner =
+        stringAt(objectAt(slice['metadata'] ?? null, 'labels'), SERVICE_NAME_LABEL) ?? '';
+      if (!wanted.has(owner)) {
+        this.registry.delete(scope(SLICE, stringAt(objectAt(slice, 'metadata'), 'name') ?? ''), {
+          dryRun: false,
+        });
+      }
+    }
+  }
+
+  private writeEndpoints(scope: Scope, service: JsonObject, backends: Backend[]): void {
+    const address = (b: Backend): JsonObject => ({
+      ip: b.ip,
+      ...(b.nodeName === null ? {} : { nodeName: b.nodeName }),
+      targetRef: targetRef(b.pod),
+    });
+    const ready = backends.filter((b) => b.ready).map(address);
+    const notReady = backends.filter((b) => !b.ready).map(address);
+    const subsets: Json =
+      backends.length === 0
+        ? []
+        : [
+            {
+              ...(ready.length > 0 ? { addresses: ready } : {}),
+              ...(notReady.length > 0 ? { notReadyAddresses: notReady } : {}),
+              ports: backends[0]?.ports ?? [],
+            },
+          ];
+    const body: JsonObject = {
+      metadata: { name: scope.name, labels: objectAt(objectAt(service, 'metadata'), 'labels') },
+      ...(Array.isArray(subsets) && subsets.length > 0 ? { subsets } : {}),
+    };
+    this.upsert(
+      scope,
+      body,
+      (current) => JSON.stringify(current['subsets'] ?? []) === JSON.stringify(subsets),
+    );
+  }
+
+  private writeSlices(namespace: string, service: JsonObject, backends: Backend[]): void {
+    const name = stringAt(objectAt(service, 'metadata'), 'name') ?? '';
+    const existing = this.registry.list(
+      { type: SLICE, namespace, name: '', subresource: '' },
+      (s) =>
+        isManagedSlice(s) &&
+        stringAt(objectAt(objectAt(s, 'metadata'), 'labels'), SERVICE_NAME_LABEL) === name,
+    ).items;
+    const families = [...new Set(backends.map((b) => b.family))];
+    if (families.length === 0) families.push(serviceFamily(service));
+    for (const family of families) {
+      const addressType = family === 4 ? 'IPv4' : 'IPv6';
+      const mine = backends.filter((b) => b.family === family);
+      const endpoints: Json = mine.map((b) => ({
+        addresses: [b.ip],
+        conditions: { ready: b.ready, serving: b.ready, terminating: false },
+        ...(b.nodeName === null ? {} : { nodeName: b.nodeName }),
+        targetRef: targetRef(b.pod),
+      }));
+      const ports: Json = mine[0]?.ports ?? portsWithoutPods(service);
+      const current = existing.find((s) => s['addressType'] === addressType);
+      const body: JsonObject = {
+        metadata: {
+          ...(current === undefined
+            ? { generateName: `${name}-` }
+            : { name: objectAt(current, 'metadata')['name'] ?? '' }),
+          labels: { [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY },
+          ownerReferences: [ownerReference(service)],
+        },
+        addressType,
+        endpoints,
+        ports,
+      };
+      if (current === undefined) {
+        this.registry.create({ type: SLICE, namespace, name: '', subresource: '' }, body, WRITE);
+      } else if (
+        JSON.stringify([current['endpoints'], current['ports']]) !==
+        JSON.stringify([endpoints, ports])
+      ) {
+        const sliceName = stringAt(objectAt(current, 'metadata'), 'name') ?? '';
+        this.registry.update(
+          { type: SLICE, namespace, name: sliceName, subresource: '' },
+          { ...current, endpoints, ports },
+          WRITE,
+        );
+      }
+    }
+  }
+
+  private upsert(
+    scope: Scope,
+    body: JsonObject,
+    unchanged: (current: JsonObject) => boolean,
+  ): void {
+    let current: JsonObject | undefined;
+    try {
+      current = this.registry.get(scope);
+    } catch {
+      current = undefined;
+    }
+    if (current === undefined) this.registry.create({ ...scope, name: '' }, body, WRITE);
+    else if (!unchanged(current)) {
+      const next: JsonObject = {
+        ...current,
+        ...body,
+        metadata: { ...objectAt(current, 'metadata'), ...objectAt(body, 'metadata') },
+      };
+      if (body['subsets'] === undefined) delete next['subsets'];
+      this.registry.update(scope, next, WRITE);
+    }
+  }
+}
+
+/** The Pod as a backend of the Service, if it matches, has an IP and every port resolves. */
+function backendOf(pod: JsonObject, selector: JsonObject, serviceSpec: JsonObject): Backend[] {
+  const metadata = objectAt(pod, 'metadata');
+  if (metadata['deletionTimestamp'] !== undefined) return [];
+  const labels = objectAt(metadata, 'labels');
+  if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return [];
+  const status = objectAt(pod, 'status');
+  const ip = stringAt(status, 'podIP');
+  const parsed = ip === undefined ? null : parseIP(ip);
+  if (ip === undefined || parsed === null || !parsed.ok) return [];
+  const conditions = Array.isArray(status['conditions'])
+    ? status['conditions'].filter(isObject)
+    : [];
+  const ready = conditions.some((c) => c['type'] === 'Ready' && c['status'] === 'True');
+  const ports: JsonObject[] = [];
+  for (const port of Array.isArray(serviceSpec['ports'])
+    ? serviceSpec['ports'].filter(isObject)
+    : []) {
+    const target = resolveTargetPort(pod, port['targetPort'] ?? port['port'] ?? null);
+    if (target === null) return [];
+    ports.push({
+      ...(typeof port['name'] === 'string' ? { name: port['name'] } : {}),
+      port: target,
+      protocol: port['protocol'] ?? 'TCP',
+    });
+  }
+  return [
+    {
+      ip,
+      family: parsed.value.family,
+      ready,
+      nodeName: stringAt(objectAt(pod, 'spec'), 'nodeName') ?? null,
+      pod,
+      ports,
+    },
+  ];
+}
+
+/** A number, or a named container port of the Pod. */
+function resolveTargetPort(pod: JsonObject, target: Json): number | null {
+  if (typeof target === 'number') return target;
+  if (typeof target !== 'string') return null;
+  if (/^\d+$/.test(target)) return Number(target);
+  const containers = objectAt(pod, 'spec')['containers'];
+  for (const container of Array.isArray(containers) ? containers.filter(isObject) : []) {
+    for (const port of Array.isArray(container['ports'])
+      ? container['ports'].filter(isObject)
+      : []) {
+      if (port['name'] === target && typeof port['containerPort'] === 'number')
+        return port['containerPort'];
+    }
+  }
+  return null;
+}
+
+function portsWithoutPods(service: JsonObject): Json {
+  const ports = objectAt(service, 'spec')['ports'];
+  return (Array.isArray(ports) ? ports.filter(isObject) : []).map((p) => ({
+    ...(typeof p['name'] === 'string' ? { name: p['name'] } : {}),
+    port: typeof p['targetPort'] === 'number' ? p['targetPort'] : (p['port'] ?? null),
+    protocol: p['protocol'] ?? 'TCP',
+  }));
+}
+
+function serviceFamily(service: JsonObject): 4 | 6 {
+  const families = objectAt(service, 'spec')['ipFamilies'];
+  return Array.isArray(families) && families[0] === 'IPv6' ? 6 : 4;
+}
+
+function targetRef(pod: JsonObject): JsonObject {
+  const metadata = objectAt(pod, 'metadata');
+  return {
+    kind: 'Pod',
+    namespace: metadata['namespace'] ?? '',
+    name: metadata['name'] ?? '',
+    uid: metadata['uid'] ?? '',
+  };
+}
+
+function ownerReference(service: JsonObject): JsonObject {
+  const metadata = objectAt(service, 'metadata');
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    name: metadata['name'] ?? '',
+    uid: metadata['uid'] ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function isManagedSlice(slice: JsonObject): boolean {
+  return stringAt(objectAt(objectAt(slice, 'metadata'), 'labels'), MANAGED_BY_LABEL) === MANAGED_BY;
+}

@@ -1,0 +1,123 @@
+/**
+ * The lab: an in-process Kubernetes API server (store, verbs, the parts of
+ * the control plane our daemons observe) on 127.0.0.1. Start it, point a
+ * client at `kubeconfigPath` (or `server` + `token`), stop it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EndpointsController } from './endpoints.js';
+import { Faults } from './faults.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { Registry } from './registry.js';
+import { findResource, type ResourceType } from './resources.js';
+import { createLabServer } from './server.js';
+import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
+import { Store } from './store.js';
+import { selfSignedCertificate } from './tls.js';
+
+export interface LabOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Where to write the kubeconfig; default: a new private temporary folder. */
+  readonly kubeconfigPath?: string;
+  readonly serviceNetwork?: ServiceNetwork;
+  /** The clock for timestamps and ages (tests may fix it). */
+  readonly now?: () => Date;
+  readonly bookmarkIntervalMs?: number;
+}
+
+/** Namespaces every cluster starts with. */
+const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export class Lab {
+  readonly store = new Store();
+  readonly registry: Registry;
+  readonly faults = new Faults();
+  readonly token = randomBytes(24).toString('hex');
+  private server: Server | undefined;
+  private tempDir: string | undefined;
+  private url = '';
+  private configPath = '';
+  private ca = '';
+
+  private constructor(private readonly options: LabOptions) {
+    const now = options.now ?? (() => new Date());
+    this.registry = new Registry(this.store, now);
+    this.registry.addAdmission(
+      new ServiceAdmission(options.serviceNetwork ?? DEFAULT_SERVICE_NETWORK),
+    );
+    const endpoints = new EndpointsController(this.registry);
+    this.store.onChange((change) => endpoints.onChange(change));
+    const namespaces = findResource('', 'v1', 'namespaces') as ResourceType;
+    for (const name of INITIAL_NAMESPACES) {
+      this.registry.create(
+        { type: namespaces, namespace: '', name: '', subresource: '' },
+        { metadata: { name } },
+        { dryRun: false, strict: false },
+      );
+    }
+  }
+
+  static async start(options: LabOptions = {}): Promise<Lab> {
+    const lab = new Lab(options);
+    await lab.listen();
+    return lab;
+  }
+
+  /** `https://127.0.0.1:PORT`. */
+  get serverUrl(): string {
+    return this.url;
+  }
+
+  get kubeconfigPath(): string {
+    return this.configPath;
+  }
+
+  /** The PEM certificate a client must trust (it is also in the kubeconfig). */
+  get caPem(): string {
+    return this.ca;
+  }
+
+  async stop(): Promise<void> {
+    this.store.closeWatches();
+    this.faults.clear();
+    const server = this.server;
+    if (server !== undefined) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (this.tempDir !== undefined) rmSync(this.tempDir, { recursive: true, force: true });
+  }
+
+  private async listen(): Promise<void> {
+    const now = this.options.now ?? (() => new Date());
+    const { certPem, keyPem } = selfSignedCertificate(new Date());
+    this.ca = certPem;
+    const server = createLabServer({
+      certPem,
+      keyPem,
+      registry: this.registry,
+      store: this.store,
+      faults: this.faults,
+      token: this.token,
+      now,
+      bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 60_000,
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    this.url = `https://127.0.0.1:${port}`;
+    if (this.options.kubeconfigPath === undefined) {
+      this.tempDir = mkdtempSync(join(tmpdir(), 'metallb-ts-lab-'));
+      this.configPath = join(this.tempDir, 'kubeconfig');
+    } else this.configPath = this.options.kubeconfigPath;
+    writeKubeconfig(this.configPath, this.url, this.token, this.ca);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The verbs with the real API server's semantics over the Store: names and
+ * generateName, uid and creationTimestamp, 409 on a stale resourceVersion,
+ * spec and status kept apart (a status write changes only status, any other
+ * write never changes status), strict field validation, and admission hooks
+ * for what the control plane fills in (Service defaults, addresses).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import { apiVersionOf, resourceKey, type ResourceType } from './resources.js';
+import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.js';
+import type { Filter, Store } from './store.js';
+import { clone, isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
+import { unknownFields } from './validation.js';
+
+/** Where a request points. */
+export interface Scope {
+  readonly type: ResourceType;
+  /** '' for cluster-scoped kinds, and for all namespaces in a list. */
+  readonly namespace: string;
+  readonly name: string;
+  readonly subresource: 'status' | '';
+}
+
+export interface WriteOptions {
+  /** dryRun=All: everything is checked and answered, nothing is stored. */
+  readonly dryRun: boolean;
+  /** fieldValidation=Strict: unknown fields are an error. */
+  readonly strict: boolean;
+}
+
+/** The control plane's part in writes: fill in defaults, allocate, refuse. */
+export interface Admission {
+  /** Called before an object is stored; returns the object to store (or throws an ApiError). */
+  admit(type: ResourceType, object: JsonObject, old: JsonObject | null): JsonObject;
+  /** Called after an object was deleted (release what admit allocated). */
+  released?(type: ResourceType, object: JsonObject): void;
+}
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+const NAMESPACE_TYPE_KEY = '/v1/namespaces';
+
+export class Registry {
+  private readonly admissions: Admission[] = [];
+
+  constructor(
+    readonly store: Store,
+    private readonly now: () => Date,
+  ) {}
+
+  addAdmission(admission: Admission): void {
+    this.admissions.push(admission);
+  }
+
+  get(scope: Scope): JsonObject {
+    const found = this.store.get(resourceKey(scope.type), scope.namespace, scope.name);
+    if (found === undefined) throw notFound(scope.type.plural, scope.name, scope.type.group);
+    return found;
+  }
+
+  list(
+    scope: Scope,
+    match: (object: JsonObject) => boolean,
+  ): { items: JsonObject[]; revision: number } {
+    const filter: Filter = {
+      namespace: scope.namespace === '' ? undefined : scope.namespace,
+      match,
+    };
+    return {
+      items: this.store.list(resourceKey(scope.type), filter),
+      revision: this.store.currentRevision,
+    };
+  }
+
+  create(scope: Scope, body: Json, options: WriteOptions): JsonObject {
+    const object = this.checkBody(scope, body, options);
+    const metadata = objectAt(object, 'metadata');
+    let name = stringAt(metadata, 'name') ?? '';
+    const generateName = stringAt(metadata, 'generateName') ?? '';
+    if (name === '' && generateName !== '') name = `${generateName}${randomSuffix()}`;
+    if (name === '') {
+      throw invalid(scope.type.kind, '', [
+        { field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      ]);
+    }
+    if (scope.type.namespaced) this.requireNamespace(scope.namespace);
+    if (this.store.get(resourceKey(scope.type), scope.namespace, name) !== undefined) {
+      throw alreadyExists(scope.type.plural, name);
+    }
+    const stamped: JsonObject = {
+      ...object,
+      apiVersion: apiVersionOf(scope.type),
+      kind: scope.type.kind,
+      metadata: {
+        ...metadata,
+        name,
+        ...(scope.type.namespaced ? { namespace: scope.namespace } : {}),
+        uid: randomUUID(),
+        creationTimestamp: this.timestamp(),
+        ...(isObject(object['spec']) ? { generation: 1 } : {}),
+      },
+    };
+    delete (stamped['metadata'] as JsonObject)['resourceVersion'];
+    const admitted = this.admit(scope.type, stamped, null);
+    if (options.dryRun)
+      return { ...admitted, metadata: { ...objectAt(admitted, 'metadata'), resourceVersion: '' } };
+    return this.store.put(resourceKey(scope.type), scope.namespace, name, admitted);
+  }
+
+  update(scope: Scope, body: Json, options: WriteOptions): JsonObject {
+    const current = this.get(scope);
+    const object = this.checkBody(scope, body, options);
+    const wanted = stringAt(objectAt(object, 'metadata'), 'resourceVersion');
+    if (
+      wanted !== undefined &&
+      wanted !== '' &&
+      wanted !== stringAt(objectAt(current, 'metadata'), 'resourceVersion')
+    ) {
+      throw conflict(scope.type.plural, scope.name);
+    }
+    return this.write(scope, current, object, options);
+  }
+
+  patch(scope: Scope, patch: Json, type: PatchType, options: WriteOptions): JsonObject {
+    let current: JsonObject;
+    try {
+      current = this.get(scope);
+    } catch (error) {
+      // Server-side apply creates what is absent.
+      if (type === 'apply' && error instanceof ApiError && error.code === 404)
+        return this.create(scope, patch, options);
+      throw error;
+    }
+    const result =
+      type === 'json'
+        ? applyJsonPatch(current, patch)
+        : type === 'strategic'
+          ? applyStrategicMergePatch(current, patch, scope.type.kind)
+          : { ok: true as const, value: applyMergePatch(current, patch) };
+    if (!result.ok)
+      throw new ApiError(422, 'Invalid', `the patch could not be applied: ${result.error}`);
+    if (!isObject(result.value)) throw badRequest('the patched object is not an object');
+    // A resourceVersion in the patch is a precondition, as on the real server.
+    const wanted = isObject(patch)
+      ? stringAt(objectAt(patch, 'metadata'), 'resourceVersion')
+      : undefined;
+    if (
+      wanted !== undefined &&
+      wanted !== stringAt(objectAt(current, 'metadata'), 'resourceVersion')
+    ) {
+      throw conflict(scope.type.plural, scope.name);
+    }
+    return this.write(scope, current, this.checkBody(scope, result.value, options), options);
+  }
+
+  delete(scope: Scope, options: { dryRun: boolean }): JsonObject {
+    const current = this.get(scope);
+    if (options.dryRun) return current;
+    if (scope.type.kind === 'Namespace' && scope.type.group === '') this.emptyNamespace(scope.name);
+    const removed =
+      this.store.remove(resourceKey(scope.type), scope.namespace, scope.name) ?? current;
+    for (const admission of this.admissions) admission.released?.(scope.type, removed);
+    return removed;
+  }
+
+  /** Replaces `current` with `incoming`, keeping what the write may not change. */
+  private write(
+    scope: Scope,
+    current: JsonObject,
+    incoming: JsonObject,
+    options: WriteOptions,
+  ): JsonObject {
+    const currentMeta = objectAt(current, 'metadata');
+    let next: JsonObject;
+    if (scope.subresource === 'status') {
+      // A status write changes status only.
+      next = { ...current, status: incoming['status'] ?? {} };
+    } else {
+      next = { ...incoming };
+      if (scope.type.hasStatus) {
+        if (current['status'] === undefined) delete next['status'];
+        else next['status'] = current['status'];
+      }
+    }
+    const incomingMeta =
+      scope.subresource === 'status' ? currentMeta : objectAt(incoming, 'metadata');
+    const specChanged = JSON.stringify(current['spec']) !== JSON.stringify(next['spec']);
+    next['apiVersion'] = apiVersionOf(scope.type);
+    next['kind'] = scope.type.kind;
+    next['metadata'] = {
+      ...incomingMeta,
+      name: currentMeta['name'] ?? scope.name,
+      ...(scope.type.namespaced ? { namespace: scope.namespace } : {}),
+      uid: currentMeta['uid'] ?? null,
+      creationTimestamp: currentMeta['creationTimestamp'] ?? null,
+      ...(typeof currentMeta['generation'] === 'number'
+        ? { generation: currentMeta['generation'] + (specChanged ? 1 : 0) }
+        : {}),
+    };
+    const admitted = this.admit(scope.type, next, current);
+    if (options.dryRun) return admitted;
+    return this.store.put(resourceKey(scope.type), scope.namespace, scope.name, admitted);
+  }
+
+  private admit(type: ResourceType, object: JsonObject, old: JsonObject | null): JsonObject {
+    let admitted = clone(object);
+    for (const admission of this.admissions) admitted = admission.admit(type, admitted, old);
+    return admitted;
+  }
+
+  /** The body is an object of this kind, in this namespace, with this name; unknown fields refused when strict. */
+  private checkBody(scope: Scope, body: Json, options: WriteOptions): JsonObject {
+    if (!isObject(body)) throw badRequest(`the body of a ${scope.type.kind} must be a JSON object`);
+    const apiVersion = stringAt(body, 'apiVersion');
+    const kind = stringAt(body, 'kind');
+    if (
+      (apiVersion !== undefined && apiVersion !== apiVersionOf(scope.type)) ||
+      (kind !== undefined && kind !== scope.type.kind)
+    ) {
+      throw badRequest(
+        `the API version in the data (${apiVersion ?? ''}) and kind (${kind ?? ''}) do not match the request (${apiVersionOf(scope.type)}, ${scope.type.kind})`,
+      );
+    }
+    const metadata = objectAt(body, 'metadata');
+    const namespace = stringAt(metadata, 'namespace');
+    if (
+      scope.type.namespaced &&
+      namespace !== undefined &&
+      namespace !== '' &&
+      namespace !== scope.namespace
+    ) {
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+    const name = stringAt(metadata, 'name');
+    if (scope.name !== '' && name !== undefined && name !== '' && name !== scope.name) {
+      throw badRequest('the name of the object does not match the name on the URL');
+    }
+    if (options.strict) {
+      const unknown = unknownFields(scope.type, body);
+      if (unknown.length > 0) {
+        const fields = unknown.map((f) => `unknown field "${f}"`).join(', ');
+        throw badRequest(
+          `${scope.type.kind} in version "${scope.type.version}" cannot be handled as a ${scope.type.kind}: strict decoding error: ${fields}`,
+        );
+      }
+    }
+    return clone(body);
+  }
+
+  private requireNamespace(namespace: string): void {
+    if (this.store.get(NAMESPACE_TYPE_KEY, '', namespace) === undefined) {
+      throw notFound('namespaces', namespace, '');
+    }
+  }
+
+  /** Deleting a namespace deletes what is in it. */
+  private emptyNamespace(namespace: string): void {
+    for (const key of this.store.resourceKeys()) {
+      for (const object of this.store.list(key, { namespace, match: () => true })) {
+        const name = stringAt(objectAt(object, 'metadata'), 'name');
+        if (name !== undefined) this.store.remove(key, namespace, name);
+      }
+    }
+  }
+
+  private timestamp(): string {
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+  }
+}
+
+/** Five characters from the alphabet Kubernetes uses for generateName suffixes. */
+function randomSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
+}

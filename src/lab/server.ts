@@ -1,0 +1,485 @@
+/**
+ * The lab's HTTPS front: bearer-token auth, discovery, and the REST paths of
+ * every resource (`/api/v1/namespaces/NS/services/NAME/status`,
+ * `/apis/GROUP/VERSION/...`) mapped onto the Registry, with list and watch
+ * (chunked JSON events, bookmarks, timeoutSeconds), Tables for kubectl, and
+ * JSON, YAML and protobuf request bodies.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import { load as loadYaml } from 'js-yaml';
+import {
+  apiGroup,
+  apiGroupList,
+  apiVersions,
+  openapiGroupVersion,
+  openapiRoot,
+  resourceList,
+  SERVER_VERSION,
+} from './discovery.js';
+import { parseFaultCommand, type Faults } from './faults.js';
+import { decodeKubernetesProtobuf } from './protobuf.js';
+import type { PatchType, Registry, Scope } from './registry.js';
+import { apiVersionOf, findResource, resourceKey, type ResourceType } from './resources.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { ApiError, badRequest } from './status.js';
+import type { Store, WatchStart } from './store.js';
+import { toTable } from './table.js';
+import { isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
+
+export interface ServerOptions {
+  readonly registry: Registry;
+  readonly store: Store;
+  readonly faults: Faults;
+  readonly token: string;
+  readonly now: () => Date;
+  /** How often an open watch that asked for them gets a BOOKMARK (real servers: about a minute). */
+  readonly bookmarkIntervalMs: number;
+  /** PEM certificate and key for TLS (kubectl sends tokens only over TLS). */
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+const MAX_BODY = 16 * 1024 * 1024;
+
+export function createLabServer(options: ServerOptions): Server {
+  const server = createServer(
+    { cert: options.certPem, key: options.keyPem },
+    (request, response) => {
+      handle(options, request, response).catch((error: unknown) => {
+        const apiError =
+          error instanceof ApiError ? error : new ApiError(500, 'InternalError', String(error));
+        if (!response.headersSent) sendJson(response, apiError.code, apiError.toStatus());
+        else response.end();
+      });
+    },
+  );
+  return server;
+}
+
+async function handle(
+  options: ServerOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://lab');
+  const segments = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
+  const method = request.method ?? 'GET';
+
+  if (segments.length === 1 && ['healthz', 'readyz', 'livez'].includes(segments[0] ?? '')) {
+    response.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+    return;
+  }
+  if (request.headers.authorization !== `Bearer ${options.token}`) {
+    throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+  }
+  if (segments[0] === 'lab' && segments[1] === 'faults' && method === 'POST') {
+    const command = parseFaultCommand(parseJson(await readBody(request)));
+    if (typeof command === 'string') throw badRequest(command);
+    applyFault(options, command);
+    sendJson(response, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} });
+    return;
+  }
+
+  const discovery = discoveryAnswer(segments, request);
+  if (discovery !== undefined) {
+    sendJson(response, 200, discovery);
+    return;
+  }
+
+  const route = resolve(segments);
+  if (route === undefined)
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  await options.faults.beforeRequest(method !== 'GET');
+  await serveResource(options, route, url, method, request, response);
+}
+
+function discoveryAnswer(segments: string[], request: IncomingMessage): JsonObject | undefined {
+  const path = segments.join('/');
+  if (path === 'version') return SERVER_VERSION;
+  if (path === 'api') return apiVersions(request.headers.host ?? '127.0.0.1');
+  if (path === 'api/v1') return resourceList('', 'v1');
+  if (path === 'apis') return apiGroupList();
+  if (segments[0] === 'apis' && segments.length === 2) return apiGroup(segments[1] ?? '');
+  if (segments[0] === 'apis' && segments.length === 3)
+    return resourceList(segments[1] ?? '', segments[2] ?? '');
+  if (path === 'openapi/v3') return openapiRoot();
+  if (segments[0] === 'openapi' && segments[1] === 'v3')
+    return openapiGroupVersion(segments.slice(2).join('/'));
+  return undefined;
+}
+
+interface Route {
+  readonly type: ResourceType;
+  readonly namespace: string;
+  readonly name: string;
+  readonly subresource: string;
+}
+
+/** `/api/v1/...` or `/apis/G/V/...` -> the resource, namespace, name and subresource. */
+function resolve(segments: string[]): Route | undefined {
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segments[0] === 'api' && segments[1] === 'v1') {
+    [group, version, rest] = ['', 'v1', segments.slice(2)];
+  } else if (segments[0] === 'apis' && segments.length >= 4) {
+    [group, version, rest] = [segments[1] ?? '', segments[2] ?? '', segments.slice(3)];
+  } else return undefined;
+
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const type = findResource(group, version, rest[2] ?? '');
+    if (type?.namespaced === true) {
+      return { type, namespace: rest[1] ?? '', name: rest[3] ?? '', subresource: rest[4] ?? '' };
+    }
+  }
+  const type = findResource(group, version, rest[0] ?? '');
+  if (type === undefined || rest.length > 3) return undefined;
+  // A namespaced kind at the top level is a list or watch across all namespaces.
+  if (type.namespaced && rest.length > 1) return undefined;
+  return { type, namespace: '', name: rest[1] ?? '', subresource: rest[2] ?? '' };
+}
+
+async function serveResource(
+  options: ServerOptions,
+  route: Route,
+  url: URL,
+  method: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { registry } = options;
+  if (route.subresource !== '' && (route.subresource !== 'status' || !route.type.hasStatus)) {
+    throw new ApiError(
+      404,
+      'NotFound',
+      `the server could not find the requested resource (${route.subresource})`,
+    );
+  }
+  const scope: Scope = {
+    type: route.type,
+    namespace: route.namespace,
+    name: route.name,
+    subresource: route.subresource === 'status' ? 'status' : '',
+  };
+  const query = url.searchParams;
+  const write = {
+    dryRun: query.getAll('dryRun').includes('All'),
+    strict: query.get('fieldValidation') === 'Strict',
+  };
+  const wantsTable = (request.headers.accept ?? '').includes('as=Table');
+
+  if (route.name === '') {
+    if (method === 'GET') {
+      const match = matcher(route.type, query);
+      if (query.get('watch') === 'true' || query.get('watch') === '1') {
+        serveWatch(options, route, match, query, response);
+        return;
+      }
+      const { items, revision } = registry.list(scope, match);
+      if (wantsTable)
+        sendJson(response, 200, toTable(route.type, items, String(revision), options.now()));
+      else {
+        sendJson(response, 200, {
+          kind: `${route.type.kind}List`,
+          apiVersion: apiVersionOf(route.type),
+          metadata: { resourceVersion: String(revision) },
+          items,
+        });
+      }
+      return;
+    }
+    if (method === 'POST') {
+      if (route.namespace === '' && route.type.namespaced)
+        throw new ApiError(405, 'MethodNotAllowed', 'POST needs a namespace in the path');
+      sendJson(response, 201, registry.create(scope, await readObject(request), write));
+      return;
+    }
+    if (method === 'DELETE') {
+      const { items } = registry.list(scope, matcher(route.type, query));
+      for (const item of items) {
+        const name = stringAt(objectAt(item, 'metadata'), 'name') ?? '';
+        const namespace = stringAt(objectAt(item, 'metadata'), 'namespace') ?? '';
+        registry.delete({ ...scope, name, namespace }, write);
+      }
+      sendJson(response, 200, {
+        kind: `${route.type.kind}List`,
+        apiVersion: apiVersionOf(route.type),
+        metadata: {},
+        items,
+      });
+      return;
+    }
+    throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on a collection`);
+  }
+
+  switch (method) {
+    case 'GET': {
+      const object = registry.get(scope);
+      if (wantsTable) {
+        const revision = stringAt(objectAt(object, 'metadata'), 'resourceVersion') ?? '';
+        sendJson(response, 200, toTable(route.type, [object], revision, options.now()));
+      } else sendJson(response, 200, object);
+      return;
+    }
+    case 'PUT':
+      sendJson(response, 200, registry.update(scope, await readObject(request), write));
+      return;
+    case 'PATCH': {
+      const type = patchType(request.headers['content-type']);
+      const body = await readBody(request);
+      const patch = type === 'apply' ? parseYaml(body) : parseJson(body);
+      sendJson(response, 200, registry.patch(scope, patch, type, write));
+      return;
+    }
+    case 'DELETE':
+      sendJson(response, 200, registry.delete(scope, write));
+      return;
+    default:
+      throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);
+  }
+}
+
+function serveWatch(
+  options: ServerOptions,
+  route: Route,
+  match: (object: JsonObject) => boolean,
+  query: URLSearchParams,
+  response: ServerResponse,
+): void {
+  const version = query.get('resourceVersion') ?? '';
+  let start: WatchStart;
+  if (version === '' || version === '0') start = { kind: 'current-state' };
+  else if (/^\d+$/.test(version)) start = { kind: 'after', revision: Number(version) };
+  else throw badRequest(`invalid resourceVersion ${JSON.stringify(version)}`);
+
+  // Before any byte is sent, so a 410 is a plain HTTP answer.
+  let ended = false;
+  const pending: string[] = [];
+  let streaming = false;
+  const send = (line: string): void => {
+    if (ended) return;
+    if (streaming) response.write(line);
+    else pending.push(line);
+  };
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    handle?.stop();
+    clearInterval(bookmarks);
+    clearTimeout(timeout);
+    response.end();
+  };
+  const filter = { namespace: route.namespace === '' ? undefined : route.namespace, match };
+  const handle = options.store.watch(resourceKey(route.type), filter, start, {
+    event: (type, object) => send(`${JSON.stringify({ type, object })}\n`),
+    close: end,
+  });
+  response.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+  });
+  // Headers go out at once, as a real server's do: clients wait for them before they count a watch as started.
+  response.flushHeaders();
+  streaming = true;
+  for (const line of pending.splice(0)) response.write(line);
+
+  const bookmarks =
+    query.get('allowWatchBookmarks') === 'true'
+      ? setInterval(() => {
+          const object = {
+            kind: route.type.kind,
+            apiVersion: apiVersionOf(route.type),
+            metadata: { resourceVersion: String(options.store.currentRevision) },
+          };
+          send(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+        }, options.bookmarkIntervalMs)
+      : undefined;
+  const seconds = Number(query.get('timeoutSeconds') ?? '0');
+  const timeout = seconds > 0 ? setTimeout(end, seconds * 1000) : undefined;
+  // The response's close is the client going away (a request's close only means its body was read).
+  response.on('close', end);
+}
+
+/** labelSelector and fieldSelector as one predicate; unsupported fields are a 400 as on a real server. */
+function matcher(type: ResourceType, query: URLSearchParams): (object: JsonObject) => boolean {
+  const labels = parseLabelSelector(query.get('labelSelector') ?? '');
+  if (!labels.ok) throw badRequest(labels.error);
+  const fields = parseFieldSelector(query.get('fieldSelector') ?? '');
+  if (!fields.ok) throw badRequest(fields.error);
+  const supported = selectableFields(type);
+  for (const field of fields.value.fields) {
+    if (!supported.includes(field)) throw badRequest(`field label not supported: ${field}`);
+  }
+  return (object) => {
+    const metadata = objectAt(object, 'metadata');
+    const labelMap: Record<string, string> = {};
+    for (const [k, v] of Object.entries(objectAt(metadata, 'labels')))
+      if (typeof v === 'string') labelMap[k] = v;
+    return labels.value(labelMap) && fields.value.match((field) => fieldValue(object, field));
+  };
+}
+
+function selectableFields(type: ResourceType): string[] {
+  const common = ['metadata.name', 'metadata.namespace'];
+  switch (type.kind) {
+    case 'Pod':
+      return [
+        ...common,
+        'spec.nodeName',
+        'spec.restartPolicy',
+        'spec.schedulerName',
+        'spec.serviceAccountName',
+        'status.phase',
+        'status.podIP',
+      ];
+    case 'Event':
+      return [
+        ...common,
+        'involvedObject.kind',
+        'involvedObject.namespace',
+        'involvedObject.name',
+        'involvedObject.uid',
+        'involvedObject.apiVersion',
+        'involvedObject.resourceVersion',
+        'involvedObject.fieldPath',
+        'reason',
+        'reportingComponent',
+        'source',
+        'type',
+        'regarding.kind',
+        'regarding.name',
+        'regarding.namespace',
+      ];
+    case 'Secret':
+      return [...common, 'type'];
+    case 'Node':
+      return [...common, 'spec.unschedulable'];
+    case 'Namespace':
+      return [...common, 'status.phase'];
+    default:
+      return common;
+  }
+}
+
+function fieldValue(object: JsonObject, field: string): string | undefined {
+  if (field === 'source') return stringAt(objectAt(object, 'source'), 'component');
+  let here: Json | undefined = object;
+  for (const part of field.split('.')) here = isObject(here) ? here[part] : undefined;
+  if (here === undefined || here === null) return field === 'metadata.namespace' ? '' : undefined;
+  return typeof here === 'string' ? here : JSON.stringify(here);
+}
+
+function patchType(contentType: string | undefined): PatchType {
+  const type = (contentType ?? '').split(';')[0]?.trim();
+  switch (type) {
+    case 'application/json-patch+json':
+      return 'json';
+    case 'application/merge-patch+json':
+      return 'merge';
+    case 'application/strategic-merge-patch+json':
+      return 'strategic';
+    case 'application/apply-patch+yaml':
+      return 'apply';
+    default:
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+      );
+  }
+}
+
+async function readObject(request: IncomingMessage): Promise<Json> {
+  const body = await readBody(request);
+  const type = (request.headers['content-type'] ?? 'application/json').split(';')[0]?.trim();
+  if (type === 'application/vnd.kubernetes.protobuf') {
+    const decoded = decodeKubernetesProtobuf(body);
+    if (!decoded.ok)
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the lab reads protobuf only for ConfigMaps, Secrets and Namespaces: ${decoded.error}`,
+      );
+    return decoded.value;
+  }
+  if (type === 'application/yaml') return parseYaml(body);
+  return parseJson(body);
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new ApiError(413, 'BadRequest', 'request entity too large'));
+        request.destroy();
+      } else parts.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(parts)));
+    request.on('error', reject);
+  });
+}
+
+function parseJson(body: Buffer): Json {
+  try {
+    return JSON.parse(body.toString('utf8')) as Json;
+  } catch (error) {
+    throw badRequest(
+      `the request body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+function parseYaml(body: Buffer): Json {
+  try {
+    return loadYaml(body.toString('utf8')) as Json;
+  } catch (error) {
+    throw badRequest(
+      `the request body is not YAML: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`,
+    );
+  }
+}
+
+function sendJson(response: ServerResponse, code: number, body: JsonObject): void {
+  const text = JSON.stringify(body);
+  response.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function applyFault(
+  options: ServerOptions,
+  command: Exclude<ReturnType<typeof parseFaultCommand>, string>,
+): void {
+  switch (command.action) {
+    case 'fail':
+      options.faults.failNext(command.count, command.code);
+      break;
+    case 'delay':
+      options.faults.delayResponses(command.milliseconds);
+      break;
+    case 'pause-writes':
+      options.faults.pauseWrites();
+      break;
+    case 'resume-writes':
+      options.faults.resumeWrites();
+      break;
+    case 'close-watches':
+      options.store.closeWatches();
+      break;
+    case 'expire-history':
+      options.store.compact();
+      break;
+    case 'clear':
+      options.faults.clear();
+      break;
+  }
+}

@@ -176,7 +176,7 @@ async function serveResource(
     if (method === 'GET') {
       const match = matcher(route.type, query);
       if (query.get('watch') === 'true' || query.get('watch') === '1') {
-        serveWatch(options, route, match, query, response);
+        serveWatch(options, route, match, query, response, wantsTable);
         return;
       }
       const { items, revision } = registry.list(scope, match);
@@ -249,6 +249,7 @@ function serveWatch(
   match: (object: JsonObject) => boolean,
   query: URLSearchParams,
   response: ServerResponse,
+  asTable: boolean,
 ): void {
   const version = query.get('resourceVersion') ?? '';
   let start: WatchStart;
@@ -275,7 +276,18 @@ function serveWatch(
   };
   const filter = { namespace: route.namespace === '' ? undefined : route.namespace, match };
   const handle = options.store.watch(resourceKey(route.type), filter, start, {
-    event: (type, object) => send(`${JSON.stringify({ type, object })}\n`),
+    // `kubectl get -w` asks for Tables: each event then carries a one-row Table, as on a real server.
+    event: (type, object) => {
+      const body = asTable
+        ? toTable(
+            route.type,
+            [object],
+            stringAt(objectAt(object, 'metadata'), 'resourceVersion') ?? '',
+            options.now(),
+          )
+        : object;
+      send(`${JSON.stringify({ type, object: body })}\n`);
+    },
     close: end,
   });
   response.writeHead(200, {

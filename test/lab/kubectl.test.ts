@@ -1,0 +1,280 @@
+/**
+ * The real kubectl (1.32, on the machine image) against the lab: the
+ * commands an operator types, asserting on what kubectl prints.
+ */
+import { expect } from 'chai';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Lab } from '../../src/lab/index.js';
+
+const KUBECTL =
+  spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
+    ? 'kubectl'
+    : null;
+
+const SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports:
+  - name: http
+    port: 80
+    targetPort: 8080
+`;
+
+describe('lab: with the real kubectl', function () {
+  this.timeout(60_000);
+  let lab: Lab;
+  let home: string;
+
+  before(function () {
+    if (KUBECTL === null) this.skip(); // reported as skipped: kubectl is not on this machine
+  });
+  beforeEach(async () => {
+    lab = await Lab.start();
+    // A fresh HOME: kubectl caches discovery per server under ~/.kube/cache.
+    home = mkdtempSync(join(tmpdir(), 'metallb-ts-kubectl-'));
+  });
+  afterEach(async () => {
+    await lab.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /**
+   * Runs kubectl without blocking: the lab answers from this same process.
+   * Resolves with exit code, stdout and stderr.
+   */
+  function run(
+    args: string[],
+    input?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = execFile(
+        KUBECTL ?? 'kubectl',
+        ['--kubeconfig', lab.kubeconfigPath, ...args],
+        { encoding: 'utf8', env: { ...process.env, HOME: home, KUBECONFIG: '' }, timeout: 30_000 },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+            stdout,
+            stderr,
+          }),
+      );
+      child.stdin?.end(input ?? '');
+    });
+  }
+  async function kubectl(args: string[], input?: string): Promise<string> {
+    const ran = await run(args, input);
+    if (ran.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${ran.stderr}`);
+    return ran.stdout;
+  }
+  async function kubectlFails(args: string[], input?: string): Promise<string> {
+    const ran = await run(args, input);
+    expect(ran.code, ran.stdout).to.not.equal(0);
+    return ran.stderr;
+  }
+
+  it('create, apply twice (a change), get -o json, get svc, patch status, delete', async () => {
+    const file = join(home, 'svc.yaml');
+    writeFileSync(file, SERVICE);
+    expect(await kubectl(['apply', '-f', file])).to.equal('service/web created\n');
+    expect(await kubectl(['apply', '-f', file])).to.equal('service/web unchanged\n');
+    writeFileSync(file, `${SERVICE}  - name: https\n    port: 443\n    targetPort: 8443\n`);
+    expect(await kubectl(['apply', '-f', file])).to.equal('service/web configured\n');
+
+    const service = JSON.parse(await kubectl(['get', 'svc', 'web', '-o', 'json'])) as {
+      spec: {
+        ports: {
+          name: string;
+          port: number;
+          protocol: string;
+          targetPort: number;
+          nodePort: number;
+        }[];
+        clusterIP: string;
+      };
+    };
+    // The strategic merge patch kept port 80 whole and added 443 after it.
+    expect(service.spec.ports.map((p) => [p.name, p.port, p.protocol, p.targetPort])).to.deep.equal(
+      [
+        ['http', 80, 'TCP', 8080],
+        ['https', 443, 'TCP', 8443],
+      ],
+    );
+
+    const [header, row] = (await kubectl(['get', 'svc'])).trimEnd().split('\n');
+    expect(header?.split(/\s+/)).to.deep.equal([
+      'NAME',
+      'TYPE',
+      'CLUSTER-IP',
+      'EXTERNAL-IP',
+      'PORT(S)',
+      'AGE',
+    ]);
+    const cells = row?.split(/\s+/) ?? [];
+    expect(cells.slice(0, 4)).to.deep.equal([
+      'web',
+      'LoadBalancer',
+      service.spec.clusterIP,
+      '<pending>',
+    ]);
+    const [http, https] = service.spec.ports;
+    expect(cells[4]).to.equal(`80:${http?.nodePort}/TCP,443:${https?.nodePort}/TCP`);
+
+    const status = '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}';
+    expect(
+      await kubectl(['patch', 'svc', 'web', '--subresource=status', '--type=merge', '-p', status]),
+    ).to.equal('service/web patched\n');
+    expect(
+      await kubectl(['get', 'svc', 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']),
+    ).to.equal('192.0.2.10');
+    expect((await kubectl(['get', 'svc', 'web'])).split('\n')[1]?.split(/\s+/)[3]).to.equal(
+      '192.0.2.10',
+    );
+
+    expect(await kubectl(['delete', 'svc', 'web'])).to.equal('service "web" deleted\n');
+    expect(await kubectlFails(['get', 'svc', 'web'])).to.include(
+      'Error from server (NotFound): services "web" not found',
+    );
+  });
+
+  it('kubectl create (generator commands, protobuf bodies), get -A, and strict validation', async () => {
+    expect(await kubectl(['create', 'namespace', 'metallb-system'])).to.equal(
+      'namespace/metallb-system created\n',
+    );
+    const config = [
+      'create',
+      'configmap',
+      'config',
+      '-n',
+      'metallb-system',
+      '--from-literal=config=address-pools: []',
+    ];
+    expect(await kubectl(config)).to.equal('configmap/config created\n');
+    const secret = [
+      'create',
+      'secret',
+      'generic',
+      'memberlist',
+      '-n',
+      'metallb-system',
+      '--from-literal=secretkey=s3cret',
+    ];
+    expect(await kubectl(secret)).to.equal('secret/memberlist created\n');
+    expect(
+      await kubectl([
+        'get',
+        'configmap',
+        'config',
+        '-n',
+        'metallb-system',
+        '-o',
+        'jsonpath={.data.config}',
+      ]),
+    ).to.equal('address-pools: []');
+    const key = await kubectl([
+      'get',
+      'secret',
+      'memberlist',
+      '-n',
+      'metallb-system',
+      '-o',
+      'jsonpath={.data.secretkey}',
+    ]);
+    expect(Buffer.from(key, 'base64').toString()).to.equal('s3cret');
+    expect(await kubectl(['get', 'cm', '-A'])).to.match(
+      /^NAMESPACE\s+NAME\s+DATA\s+AGE\nmetallb-system\s+config\s+1\s+\d+s\n$/,
+    );
+
+    const typo = join(home, 'typo.yaml');
+    writeFileSync(typo, SERVICE.replace('  ports:', '  prots:'));
+    expect(await kubectlFails(['apply', '-f', typo])).to.include('unknown field "spec.prots"');
+  });
+
+  it('get events shows what was recorded, with the usual columns', async () => {
+    await kubectl(['create', '-f', '-'], SERVICE);
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'web.1', namespace: 'default' },
+      involvedObject: { kind: 'Service', name: 'web', namespace: 'default', apiVersion: 'v1' },
+      reason: 'IPAllocated',
+      message: 'Assigned IP "192.0.2.10"',
+      type: 'Normal',
+      source: { component: 'metallb-controller' },
+      firstTimestamp: new Date().toISOString(),
+      lastTimestamp: new Date().toISOString(),
+      count: 1,
+    };
+    await kubectl(['create', '-f', '-'], JSON.stringify(event));
+    const [header, row] = (await kubectl(['get', 'events'])).trimEnd().split('\n');
+    expect(header?.split(/\s{2,}/)).to.deep.equal([
+      'LAST SEEN',
+      'TYPE',
+      'REASON',
+      'OBJECT',
+      'MESSAGE',
+    ]);
+    expect(row).to.match(
+      /^\d+s\s+Normal\s+IPAllocated\s+service\/web\s+Assigned IP "192\.0\.2\.10"$/,
+    );
+  });
+
+  it('replace with a stale resourceVersion is a conflict', async () => {
+    await kubectl(['create', '-f', '-'], SERVICE);
+    const stale = await kubectl(['get', 'svc', 'web', '-o', 'json']);
+    await kubectl(['label', 'svc', 'web', 'tier=front']);
+    expect(await kubectlFails(['replace', '-f', '-'], stale)).to.include(
+      'the object has been modified',
+    );
+  });
+
+  it('get -w prints the object, then its change', async () => {
+    await kubectl(['create', '-f', '-'], SERVICE);
+    const watcher = spawn(
+      KUBECTL ?? 'kubectl',
+      ['--kubeconfig', lab.kubeconfigPath, 'get', 'svc', 'web', '-w', '--request-timeout=20s'],
+      {
+        env: { ...process.env, HOME: home, KUBECONFIG: '' },
+      },
+    );
+    let output = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const lines = (): string[] =>
+      output
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l !== '');
+    try {
+      await until(() => lines().length >= 2, 15_000); // header and the object
+      await kubectl([
+        'patch',
+        'svc',
+        'web',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.20"}]}}}',
+      ]);
+      await until(() => lines().length >= 3, 15_000);
+      expect(lines()[1]).to.include('<pending>');
+      expect(lines()[2]).to.include('192.0.2.20');
+    } finally {
+      watcher.kill('SIGTERM');
+    }
+  });
+});
+
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

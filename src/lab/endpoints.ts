@@ -139,7 +139,12 @@ export class EndpointsController {
         ...(b.nodeName === null ? {} : { nodeName: b.nodeName }),
         targetRef: targetRef(b.pod),
       }));
-      const ports: Json = mine[0]?.ports ?? portsWithoutPods(service);
+      // discovery/v1 port names are pointers that the real controller always sets ("" when unnamed);
+      // kubectl describe dereferences them.
+      const ports: Json = (mine[0]?.ports ?? portsWithoutPods(service)).map((p) => ({
+        ...p,
+        name: p['name'] ?? '',
+      }));
       const current = existing.find((s) => s['addressType'] === addressType);
       const body: JsonObject = {
         metadata: {
@@ -248,7 +253,7 @@ function resolveTargetPort(pod: JsonObject, target: Json): number | null {
   return null;
 }
 
-function portsWithoutPods(service: JsonObject): Json {
+function portsWithoutPods(service: JsonObject): JsonObject[] {
   const ports = objectAt(service, 'spec')['ports'];
   return (Array.isArray(ports) ? ports.filter(isObject) : []).map((p) => ({
     ...(typeof p['name'] === 'string' ? { name: p['name'] } : {}),

@@ -138,6 +138,11 @@ describe('lab: with the real kubectl', function () {
       '192.0.2.10',
     );
 
+    // describe reads the Service's EndpointSlices too (and dereferences their port names).
+    const described = await kubectl(['describe', 'svc', 'web']);
+    expect(described).to.match(/^Name:\s+web$/m);
+    expect(described).to.match(/^LoadBalancer Ingress:\s+192\.0\.2\.10/m);
+
     expect(await kubectl(['delete', 'svc', 'web'])).to.equal('service "web" deleted\n');
     expect(await kubectlFails(['get', 'svc', 'web'])).to.include(
       'Error from server (NotFound): services "web" not found',

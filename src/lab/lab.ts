@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EndpointsController } from './endpoints.js';
-import { Faults } from './faults.js';
+import { Faults, type FaultCommand } from './faults.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { Registry } from './registry.js';
 import { findResource, type ResourceType } from './resources.js';
@@ -82,6 +82,33 @@ export class Lab {
     return this.ca;
   }
 
+  /** Injects a fault, as `POST /lab/faults` does. */
+  inject(command: FaultCommand): void {
+    switch (command.action) {
+      case 'fail':
+        this.faults.failNext(command.count, command.code);
+        break;
+      case 'delay':
+        this.faults.delayResponses(command.milliseconds);
+        break;
+      case 'pause-writes':
+        this.faults.pauseWrites();
+        break;
+      case 'resume-writes':
+        this.faults.resumeWrites();
+        break;
+      case 'close-watches':
+        this.store.closeWatches();
+        break;
+      case 'expire-history':
+        this.store.compact();
+        break;
+      case 'clear':
+        this.faults.clear();
+        break;
+    }
+  }
+
   async stop(): Promise<void> {
     this.store.closeWatches();
     this.faults.clear();
@@ -100,6 +127,7 @@ export class Lab {
     const server = createLabServer({
       certPem,
       keyPem,
+      inject: (command) => this.inject(command),
       registry: this.registry,
       store: this.store,
       faults: this.faults,

@@ -17,7 +17,7 @@ import {
   resourceList,
   SERVER_VERSION,
 } from './discovery.js';
-import { parseFaultCommand, type Faults } from './faults.js';
+import { parseFaultCommand, type FaultCommand, type Faults } from './faults.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
 import type { PatchType, Registry, Scope } from './registry.js';
 import { apiVersionOf, findResource, resourceKey, type ResourceType } from './resources.js';
@@ -35,6 +35,8 @@ export interface ServerOptions {
   readonly now: () => Date;
   /** How often an open watch that asked for them gets a BOOKMARK (real servers: about a minute). */
   readonly bookmarkIntervalMs: number;
+  /** Applies a fault command (the same one `Lab.inject` takes). */
+  readonly inject: (command: FaultCommand) => void;
   /** PEM certificate and key for TLS (kubectl sends tokens only over TLS). */
   readonly certPem: string;
   readonly keyPem: string;
@@ -79,7 +81,7 @@ async function handle(
   if (segments[0] === 'lab' && segments[1] === 'faults' && method === 'POST') {
     const command = parseFaultCommand(parseJson(await readBody(request)));
     if (typeof command === 'string') throw badRequest(command);
-    applyFault(options, command);
+    options.inject(command);
     sendJson(response, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} });
     return;
   }
@@ -465,33 +467,4 @@ function sendJson(response: ServerResponse, code: number, body: JsonObject): voi
     'Content-Length': Buffer.byteLength(text),
   });
   response.end(text);
-}
-
-function applyFault(
-  options: ServerOptions,
-  command: Exclude<ReturnType<typeof parseFaultCommand>, string>,
-): void {
-  switch (command.action) {
-    case 'fail':
-      options.faults.failNext(command.count, command.code);
-      break;
-    case 'delay':
-      options.faults.delayResponses(command.milliseconds);
-      break;
-    case 'pause-writes':
-      options.faults.pauseWrites();
-      break;
-    case 'resume-writes':
-      options.faults.resumeWrites();
-      break;
-    case 'close-watches':
-      options.store.closeWatches();
-      break;
-    case 'expire-history':
-      options.store.compact();
-      break;
-    case 'clear':
-      options.faults.clear();
-      break;
-  }
 }

@@ -139,13 +139,13 @@ describe('lab: with @kubernetes/client-node', function () {
       await eventually(() => expect(seen).to.deep.equal(['add a {}', 'update a {"v":"2"}']));
 
       // The server drops every watch: the informer reconnects from its resourceVersion.
-      lab.store.closeWatches();
+      lab.inject({ action: 'close-watches' });
       await core.createNamespacedService({ namespace: NAMESPACE, body: service('b') });
       await eventually(() => expect(seen).to.include('add b {}'));
 
       // The history is gone: the next watch gets 410 and the informer lists again.
-      lab.store.compact();
-      lab.store.closeWatches();
+      lab.inject({ action: 'expire-history' });
+      lab.inject({ action: 'close-watches' });
       await core.deleteNamespacedService({ name: 'a', namespace: NAMESPACE });
       await core.createNamespacedService({ namespace: NAMESPACE, body: service('c') });
       await eventually(() => {
@@ -233,7 +233,7 @@ describe('lab: with @kubernetes/client-node', function () {
   });
 
   it('injects faults: failures, 429, expired history, and paused writes', async () => {
-    lab.faults.failNext(2, 500);
+    lab.inject({ action: 'fail', count: 2, code: 500 });
     expect((await fetchLab(lab, '/api/v1/namespaces')).status).to.equal(500);
     expect((await fetchLab(lab, '/api/v1/namespaces')).status).to.equal(500);
     expect((await fetchLab(lab, '/api/v1/namespaces')).status).to.equal(200);
@@ -253,14 +253,14 @@ describe('lab: with @kubernetes/client-node', function () {
     expect(old.status).to.equal(410);
     expect(((await old.json()) as { code: number }).code).to.equal(410);
 
-    lab.faults.pauseWrites();
+    lab.inject({ action: 'pause-writes' });
     let done = false;
     const write = core
       .createNamespacedService({ namespace: NAMESPACE, body: service('later') })
       .then(() => (done = true));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(done, 'the write waits while writes are paused').to.equal(false);
-    lab.faults.resumeWrites();
+    lab.inject({ action: 'resume-writes' });
     await write;
     expect(done).to.equal(true);
   });

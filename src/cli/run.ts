@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CliIO } from './io.js';
+import { controllerCommand } from './controller.js';
 import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
 import { EXIT_USAGE, validateCommand } from './validate.js';
@@ -18,6 +19,8 @@ Commands:
                      which address each Service would get from a config
   lab [--port N] [--kubeconfig-out FILE]
                      an embedded Kubernetes API to try metallb-ts without a cluster
+  controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
+                     the controller daemon
 
 Options:
   -h, --help         show this help
@@ -44,6 +47,7 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
   }
   if (command === 'plan') return planCommand(rest, io);
   if (command === 'lab') return labCommand(rest, io);
+  if (command === 'controller') return controllerCommand(rest, io);
   if (command === 'config') {
     const [sub, ...subArgs] = rest;
     if (sub === 'validate') return validateCommand(subArgs, io);

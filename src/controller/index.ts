@@ -19,3 +19,4 @@ export {
   SHARING_ANNOTATION,
   type ServiceObject,
 } from './service-object.js';
+export { ControllerDaemon, type ControllerOptions, type Log } from './daemon.js';

@@ -1,0 +1,159 @@
+/**
+ * `metallb-ts controller`: the controller daemon, with v0.9's flags
+ * (`--config`, `--port`) plus `--kubeconfig` and `--namespace` for running
+ * outside a cluster. Serves `/metrics`, `/healthz` and `/readyz` on the port;
+ * logs JSON lines; stops cleanly on SIGTERM and SIGINT.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { ControllerDaemon, type Log } from '../controller/index.js';
+import { clusterAccess } from '../k8s/index.js';
+import { allocatorMetrics, k8sClientMetrics, newRegistry } from '../metrics/index.js';
+import type { CliIO } from './io.js';
+
+export const CONTROLLER_USAGE = `Usage: metallb-ts controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
+
+Assigns addresses to LoadBalancer Services from the pools of the MetalLB v0.9
+ConfigMap, as the v0.9 controller does.
+
+  --config NAME      the ConfigMap to read (default: config)
+  --port N           port of /metrics, /healthz and /readyz (default: 7472; 0 picks one)
+  --kubeconfig FILE  run outside the cluster (default: in-cluster, or KUBECONFIG)
+  --namespace NS     the namespace of the ConfigMap (default: the service account's)
+  -h, --help         show this help
+`;
+
+export interface RunningController {
+  readonly daemon: ControllerDaemon;
+  readonly server: Server;
+  /** The port /metrics listens on. */
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a controller; `log` receives its JSON log lines. */
+export async function startController(
+  options: {
+    configName: string;
+    port: number;
+    host?: string;
+    kubeconfig?: string;
+    namespace?: string;
+  },
+  log: Log,
+): Promise<RunningController> {
+  const access = clusterAccess({
+    ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+  const registry = newRegistry();
+  const daemon = new ControllerDaemon({
+    kubeConfig: access.kubeConfig,
+    namespace: access.namespace,
+    configName: options.configName,
+    log,
+    metrics: { k8s: k8sClientMetrics(registry), allocator: allocatorMetrics(registry) },
+  });
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => response.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+        (error: unknown) => response.writeHead(500).end(String(error)),
+      );
+    } else if (path === '/healthz') response.writeHead(200).end('ok');
+    else if (path === '/readyz')
+      response.writeHead(daemon.ready ? 200 : 503).end(daemon.ready ? 'ok' : 'not ready');
+    else response.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  log({
+    op: 'startup',
+    msg: 'controller starting',
+    namespace: access.namespace,
+    config: options.configName,
+    port: (server.address() as AddressInfo).port,
+  });
+  await daemon.start();
+  return {
+    daemon,
+    server,
+    port: (server.address() as AddressInfo).port,
+    stop: async () => {
+      await daemon.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** JSON log lines with a timestamp, as v0.9's go-kit logger wrote them. */
+export function jsonLog(write: (line: string) => void): Log {
+  return (fields) => write(`${JSON.stringify({ ts: new Date().toISOString(), ...fields })}\n`);
+}
+
+export async function controllerCommand(args: readonly string[], io: CliIO): Promise<number> {
+  let values: {
+    config: string;
+    port: string;
+    kubeconfig?: string;
+    namespace?: string;
+    help: boolean;
+  };
+  try {
+    values = parseArgs({
+      args: [...args],
+      options: {
+        config: { type: 'string', default: 'config' },
+        port: { type: 'string', default: '7472' },
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    io.stderr(
+      `metallb-ts controller: ${error instanceof Error ? error.message : String(error)}\n\n${CONTROLLER_USAGE}`,
+    );
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(CONTROLLER_USAGE);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.stderr(`metallb-ts controller: --port must be a port number\n`);
+    return 2;
+  }
+  const log = jsonLog(io.stdout);
+  let running: RunningController;
+  try {
+    running = await startController(
+      {
+        configName: values.config,
+        port,
+        ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
+        ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
+      },
+      log,
+    );
+  } catch (error) {
+    io.stderr(
+      `metallb-ts controller: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  log({ op: 'shutdown', msg: 'stopping' });
+  await running.stop();
+  return 0;
+}

@@ -1,0 +1,353 @@
+/**
+ * The controller daemon: watches Services and the `config` ConfigMap and
+ * keeps every LoadBalancer Service's `status.loadBalancer.ingress` where
+ * v0.9's rules put it (COMPAT.md sections 1, 2 and 5).
+ *
+ * Level-based: an informer change only queues a key; working a key reads
+ * the latest object from the informer's cache and converges it. A key is
+ * queued once however often it changes, and a failed key is retried with
+ * backoff, so closed watches, relists and API errors cost time, never
+ * correctness.
+ */
+import {
+  CoreV1Api,
+  type KubeConfig,
+  type V1ConfigMap,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { Allocator } from '../allocator/index.js';
+import { parseConfig, type Config } from '../config/index.js';
+import { formatIP } from '../ip/index.js';
+import {
+  EventRecorder,
+  ResilientInformer,
+  writeServiceIngress,
+  type BackoffOptions,
+} from '../k8s/index.js';
+import type { AllocatorMetrics, K8sClientMetrics } from '../metrics/index.js';
+import { convergeService } from './converge.js';
+import { serviceKey, serviceRequest } from './service-object.js';
+
+/** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
+export type Log = (fields: Record<string, string | number | boolean>) => void;
+
+export interface ControllerOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Where the ConfigMap lives (metallb-system). */
+  readonly namespace: string;
+  /** The ConfigMap's name (v0.9 `--config`, default `config`). */
+  readonly configName: string;
+  readonly log: Log;
+  readonly metrics: { readonly k8s: K8sClientMetrics; readonly allocator: AllocatorMetrics };
+  readonly backoff?: BackoffOptions;
+}
+
+const CONFIG_KEY = '\u0000config';
+const RETRY_MS = { initial: 100, max: 10_000 };
+
+export class ControllerDaemon {
+  private readonly core: CoreV1Api;
+  private readonly allocator = new Allocator();
+  private readonly events: EventRecorder;
+  private readonly services: ResilientInformer<V1Service>;
+  private readonly configMaps: ResilientInformer<V1ConfigMap>;
+  private config: Config | null = null;
+  private readonly queue = new Set<string>();
+  private readonly retries = new Map<string, number>();
+  private working = false;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private reportedPools = new Set<string>();
+
+  constructor(private readonly options: ControllerOptions) {
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.events = new EventRecorder(this.core, 'metallb-controller', undefined, (error) =>
+      options.log({ op: 'recordEvent', error: String(error), msg: 'failed to record an event' }),
+    );
+    const informerFailed = (what: string) => (error: unknown, retryInMs: number) =>
+      options.log({
+        op: 'watch',
+        kind: what,
+        error: String(error),
+        retryInMs,
+        msg: 'watch failed, retrying',
+      });
+    this.services = new ResilientInformer<V1Service>(
+      options.kubeConfig,
+      '/api/v1/services',
+      () => this.core.listServiceForAllNamespaces(),
+      {
+        changed: (service) => this.enqueue(serviceKey(service)),
+        deleted: (service) => this.enqueue(serviceKey(service)),
+        synced: () => {
+          options.log({
+            op: 'allocateIPs',
+            event: 'synced',
+            msg: 'all Services are listed: allocating from now on',
+          });
+          for (const service of this.services.list()) this.enqueue(serviceKey(service));
+        },
+        failed: informerFailed('Service'),
+      },
+      options.backoff === undefined ? {} : { backoff: options.backoff },
+    );
+    this.configMaps = new ResilientInformer<V1ConfigMap>(
+      options.kubeConfig,
+      `/api/v1/namespaces/${options.namespace}/configmaps`,
+      () =>
+        this.core.listNamespacedConfigMap({
+          namespace: options.namespace,
+          fieldSelector: `metadata.name=${options.configName}`,
+        }),
+      {
+        changed: () => this.enqueue(CONFIG_KEY),
+        deleted: () => this.enqueue(CONFIG_KEY),
+        synced: () => this.enqueue(CONFIG_KEY),
+        failed: informerFailed('ConfigMap'),
+      },
+      {
+        fieldSelector: `metadata.name=${options.configName}`,
+        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      },
+    );
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    // The config first, so that Services are converged against it.
+    await this.configMaps.start();
+    await this.services.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([this.services.stop(), this.configMaps.stop()]);
+  }
+
+  /** Ready: the config is loaded and the Services are listed. */
+  get ready(): boolean {
+    return this.config !== null && this.services.synced;
+  }
+
+  /** Resolves when the queue is empty and nothing is being worked (for tests and the demo). */
+  idle(): Promise<void> {
+    if (!this.working && this.queue.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private enqueue(key: string): void {
+    if (this.stopped) return;
+    this.queue.add(key);
+    if (!this.working) void this.work();
+  }
+
+  private async work(): Promise<void> {
+    this.working = true;
+    try {
+      while (this.queue.size > 0 && !this.stopped) {
+        // The config goes first whenever it is queued.
+        const key = this.queue.has(CONFIG_KEY)
+          ? CONFIG_KEY
+          : (this.queue.values().next().value as string);
+        this.queue.delete(key);
+        try {
+          if (key === CONFIG_KEY) this.syncConfig();
+          else await this.syncService(key);
+          this.retries.delete(key);
+        } catch (error) {
+          this.options.metrics.k8s.updateErrors.inc();
+          const attempt = (this.retries.get(key) ?? 0) + 1;
+          this.retries.set(key, attempt);
+          const wait = Math.min(RETRY_MS.initial * 2 ** (attempt - 1), RETRY_MS.max);
+          this.options.log({
+            op: 'sync',
+            service: key,
+            error: String(error),
+            retryInMs: wait,
+            msg: 'update failed, will retry',
+          });
+          setTimeout(() => this.enqueue(key), wait);
+        }
+      }
+    } finally {
+      this.working = false;
+      if (this.queue.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** A new or changed ConfigMap: take it, or refuse it and keep the one in force. */
+  private syncConfig(): void {
+    const { namespace, configName, log, metrics } = this.options;
+    const configMap = this.configMaps.get(configName, namespace);
+    metrics.k8s.updates.inc();
+    if (configMap === undefined) {
+      if (this.config === null) {
+        log({
+          op: 'setConfig',
+          event: 'noConfig',
+          msg: `no ConfigMap ${namespace}/${configName}: no addresses will be allocated until there is one`,
+        });
+      } else {
+        log({
+          op: 'setConfig',
+          event: 'configDeleted',
+          msg: `ConfigMap ${namespace}/${configName} was deleted: keeping the configuration in force`,
+        });
+      }
+      return;
+    }
+    const text = configMap.data?.['config'] ?? '';
+    const parsed = parseConfig(text);
+    if (!parsed.ok) {
+      const reason = parsed.errors
+        .map(
+          (e) =>
+            `${e.path === '' ? 'config' : e.path}${e.line === null ? '' : ` (line ${e.line})`}: ${e.message}`,
+        )
+        .join('; ');
+      this.refuseConfig(configMap, reason);
+      return;
+    }
+    const set = this.allocator.setPools(parsed.config);
+    if (!set.ok) {
+      this.refuseConfig(configMap, set.error);
+      return;
+    }
+    this.config = parsed.config;
+    metrics.k8s.configLoaded.set(1);
+    metrics.k8s.configStale.set(0);
+    log({
+      op: 'setConfig',
+      event: 'configLoaded',
+      pools: parsed.config.pools.length,
+      msg: 'config (re)loaded',
+    });
+    this.updatePoolMetrics();
+    // Every Service may converge differently now.
+    for (const service of this.services.list()) this.enqueue(serviceKey(service));
+  }
+
+  private refuseConfig(configMap: V1ConfigMap, reason: string): void {
+    const { log, metrics } = this.options;
+    metrics.k8s.configStale.set(1);
+    log({
+      op: 'setConfig',
+      event: 'configRejected',
+      error: reason,
+      msg: 'new config not applied, keeping the previous one',
+    });
+    void this.events.record(
+      {
+        kind: 'ConfigMap',
+        apiVersion: 'v1',
+        name: configMap.metadata?.name ?? '',
+        namespace: configMap.metadata?.namespace ?? '',
+        uid: configMap.metadata?.uid ?? '',
+      },
+      'Warning',
+      'InvalidConfig',
+      `configuration rejected, the previous one stays in force: ${reason}`,
+    );
+  }
+
+  private async syncService(key: string): Promise<void> {
+    const { log, metrics } = this.options;
+    const [namespace = '', name = ''] = key.split('/');
+    const service = this.services.get(name, namespace);
+    metrics.k8s.updates.inc();
+    if (service === undefined) {
+      if (this.allocator.unassign(key))
+        log({
+          op: 'deleteService',
+          event: 'serviceDeleted',
+          service: key,
+          msg: 'Service deleted, its address is free',
+        });
+      this.updatePoolMetrics();
+      return;
+    }
+    if (this.config === null) return; // nothing to allocate from; the config's arrival requeues everything
+    const request = serviceRequest(service);
+    const result = convergeService(this.allocator, request, { synced: this.services.synced });
+    const reference = {
+      kind: 'Service',
+      apiVersion: 'v1',
+      name,
+      namespace,
+      uid: service.metadata?.uid ?? '',
+    };
+    switch (result.kind) {
+      case 'not-load-balancer':
+      case 'failed': {
+        // v0.9 clears what it set when a Service stops being a LoadBalancer or loses its address.
+        if (
+          request.ingress.length > 0 &&
+          (result.kind === 'failed' || result.kind === 'not-load-balancer')
+        ) {
+          await writeServiceIngress(this.core, namespace, name, []);
+        }
+        if (result.kind === 'failed') {
+          log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
+          await this.events.record(
+            reference,
+            'Warning',
+            'AllocationFailed',
+            `Failed to allocate IP for "${key}": ${result.error}`,
+          );
+        }
+        break;
+      }
+      case 'no-cluster-ip':
+      case 'waiting':
+        break;
+      case 'assigned': {
+        const ip = formatIP(result.ip);
+        if (result.dropped !== null)
+          log({
+            op: 'allocateIP',
+            event: 'clearAssignment',
+            service: key,
+            reason: result.dropped,
+            msg: 'previous address dropped',
+          });
+        await writeServiceIngress(this.core, namespace, name, [ip]);
+        if (result.allocated) {
+          log({
+            op: 'allocateIP',
+            event: 'ipAllocated',
+            service: key,
+            ip,
+            pool: result.pool,
+            msg: 'IP address assigned by controller',
+          });
+          await this.events.record(reference, 'Normal', 'IPAllocated', `Assigned IP "${ip}"`);
+        }
+        break;
+      }
+    }
+    this.updatePoolMetrics();
+  }
+
+  private updatePoolMetrics(): void {
+    const { allocator } = this.options.metrics;
+    const pools = new Set(this.allocator.poolNames());
+    // A pool gone from the config takes its series with it, as in v0.9.
+    for (const pool of this.reportedPools) {
+      if (pools.has(pool)) continue;
+      for (const gauge of [
+        allocator.addresses,
+        allocator.addressesInUse,
+        allocator.servicesAllocated,
+      ])
+        gauge.remove({ pool });
+    }
+    this.reportedPools = pools;
+    for (const pool of pools) {
+      const stats = this.allocator.stats(pool);
+      if (stats === undefined) continue;
+      allocator.addresses.set({ pool }, Number(stats.capacity));
+      allocator.addressesInUse.set({ pool }, stats.addressesInUse);
+      allocator.servicesAllocated.set({ pool }, stats.servicesAllocated);
+    }
+  }
+}

@@ -26,5 +26,33 @@ export function clusterAccess(options: { kubeconfig?: string; namespace?: string
     (inCluster ? readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() : undefined) ??
     kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ??
     'default';
-  return { kubeConfig, namespace };
+  return { kubeConfig: reuseConnections(kubeConfig), namespace };
+}
+
+type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => unknown;
+
+/**
+ * client-node 1.4 builds a new HTTPS agent for every request, so every
+ * request pays a TLS handshake (4 ms each against the lab, more against a
+ * remote API server). This keeps one keep-alive agent per distinct set of
+ * TLS options instead. The method is private in client-node's types, hence
+ * the cast; a missing method (another client-node version) leaves the
+ * KubeConfig as it was.
+ */
+export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
+  const target = kubeConfig as unknown as { createAgent?: AgentFactory };
+  const original = target.createAgent?.bind(kubeConfig);
+  if (original === undefined) return kubeConfig;
+  const agents = new Map<string, unknown>();
+  target.createAgent = (cluster, options) => {
+    // The options hold the CA, client certificate and key (as text or Buffers): JSON tells them apart.
+    const key = JSON.stringify([cluster, options]);
+    let agent = agents.get(key);
+    if (agent === undefined) {
+      agent = original(cluster, { ...options, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+  return kubeConfig;
 }

@@ -2,7 +2,7 @@
  * The one place that talks to the API server: cluster access, informers,
  * status writes and Events.
  */
-export { clusterAccess, type ClusterAccess } from './config.js';
+export { clusterAccess, reuseConnections, type ClusterAccess } from './config.js';
 export { EventRecorder, type EventType } from './events.js';
 export { ResilientInformer, type BackoffOptions, type InformerHandlers } from './informer.js';
 export { writeServiceIngress } from './status.js';

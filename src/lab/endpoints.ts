@@ -38,57 +38,84 @@ export class EndpointsController {
 
   constructor(private readonly registry: Registry) {}
 
-  /** Reconciles after every change to a Pod or a Service. */
+  /**
+   * After a change to a Service, reconcile that Service; after a change to
+   * a Pod, the Services of its namespace whose selector matches it now or
+   * matched it before.
+   */
   onChange(change: Change): void {
     if (this.busy) return;
-    if (change.resource !== resourceKey(POD) && change.resource !== resourceKey(SERVICE)) return;
+    const isService = change.resource === resourceKey(SERVICE);
+    if (!isService && change.resource !== resourceKey(POD)) return;
     this.busy = true;
     try {
-      this.reconcileNamespace(change.namespace);
+      const names = new Set<string>();
+      if (isService) names.add(stringAt(objectAt(change.object, 'metadata'), 'name') ?? '');
+      else {
+        const labelSets = [change.object, change.previous]
+          .filter((o): o is JsonObject => o !== null)
+          .map((o) => objectAt(objectAt(o, 'metadata'), 'labels'));
+        this.registry.store.scan(resourceKey(SERVICE), change.namespace, (service) => {
+          const selector = objectAt(objectAt(service, 'spec'), 'selector');
+          if (Object.keys(selector).length === 0) return;
+          if (
+            labelSets.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v))
+          ) {
+            names.add(stringAt(objectAt(service, 'metadata'), 'name') ?? '');
+          }
+        });
+      }
+      for (const name of names) this.reconcileService(change.namespace, name);
     } finally {
       this.busy = false;
     }
   }
 
-  reconcileNamespace(namespace: string): void {
-    const scope = (type: ResourceType, name = ''): Scope => ({
+  /** Brings one Service's Endpoints and EndpointSlices in line with its Pods. */
+  reconcileService(namespace: string, name: string): void {
+    const scope = (type: ResourceType, objectName = ''): Scope => ({
       type,
       namespace,
-      name,
+      name: objectName,
       subresource: '',
     });
-    const services = this.registry.list(scope(SERVICE), () => true).items;
-    const pods = this.registry.list(scope(POD), () => true).items;
-    const wanted = new Set<string>();
-    for (const service of services) {
-      const name = stringAt(objectAt(service, 'metadata'), 'name') ?? '';
-      const spec = objectAt(service, 'spec');
-      const selector = objectAt(spec, 'selector');
-      if (Object.keys(selector).length === 0 || spec['type'] === 'ExternalName') continue;
-      wanted.add(name);
-      const backends = pods.flatMap((pod) => backendOf(pod, selector, spec));
-      this.writeEndpoints(scope(ENDPOINTS, name), service, backends);
-      this.writeSlices(namespace, service, backends);
-    }
-    // Endpoints of Services that are gone or lost their selector.
-    for (const name of this.managed.get(namespace) ?? []) {
-      if (wanted.has(name)) continue;
+    const service = this.registry.store.get(resourceKey(SERVICE), namespace, name);
+    const spec = service === undefined ? {} : objectAt(service, 'spec');
+    const selector = objectAt(spec, 'selector');
+    const managed = this.managed.get(namespace) ?? new Set<string>();
+    this.managed.set(namespace, managed);
+    if (
+      service === undefined ||
+      Object.keys(selector).length === 0 ||
+      spec['type'] === 'ExternalName'
+    ) {
+      if (!managed.has(name)) return;
+      managed.delete(name);
       try {
         this.registry.delete(scope(ENDPOINTS, name), { dryRun: false });
       } catch {
         // Already gone.
       }
-    }
-    this.managed.set(namespace, wanted);
-    for (const slice of this.registry.list(scope(SLICE), isManagedSlice).items) {
-      const owner =
-        stringAt(objectAt(slice['metadata'] ?? null, 'labels'), SERVICE_NAME_LABEL) ?? '';
-      if (!wanted.has(owner)) {
+      for (const slice of this.registry.list(
+        scope(SLICE),
+        (s) =>
+          isManagedSlice(s) &&
+          stringAt(objectAt(objectAt(s, 'metadata'), 'labels'), SERVICE_NAME_LABEL) === name,
+      ).items) {
         this.registry.delete(scope(SLICE, stringAt(objectAt(slice, 'metadata'), 'name') ?? ''), {
           dryRun: false,
         });
       }
+      return;
     }
+    managed.add(name);
+    const backends: Backend[] = [];
+    this.registry.store.scan(resourceKey(POD), namespace, (pod) =>
+      backends.push(...backendOf(pod, selector, spec)),
+    );
+    backends.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+    this.writeEndpoints(scope(ENDPOINTS, name), service, backends);
+    this.writeSlices(namespace, service, backends);
   }
 
   private writeEndpoints(scope: Scope, service: JsonObject, backends: Backend[]): void {

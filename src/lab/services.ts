@@ -102,7 +102,7 @@ export class ServiceAdmission implements Admission {
     if (problems.length > 0) throw invalid('Service', name, problems);
 
     this.assignClusterIPs(name, spec, oldSpec);
-    spec['ports'] = this.assignNodePorts(name, type, ports, oldSpec);
+    spec['ports'] = this.assignNodePorts(name, type, ports, spec, oldSpec);
     const status = old === null ? { loadBalancer: {} } : (object['status'] ?? { loadBalancer: {} });
     return { ...object, spec, status };
   }
@@ -197,10 +197,14 @@ export class ServiceAdmission implements Admission {
     name: string,
     type: string,
     ports: JsonObject[],
+    spec: JsonObject,
     oldSpec: JsonObject | null,
   ): JsonObject[] {
     const oldPorts = oldSpec === null ? [] : portsOf(oldSpec);
-    const needed = type === 'NodePort' || type === 'LoadBalancer';
+    // allocateLoadBalancerNodePorts: false gives a LoadBalancer no NodePorts (as from 1.24).
+    const needed =
+      type === 'NodePort' ||
+      (type === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] !== false);
     // Ports the update dropped, or a type that no longer has them, give their NodePort back.
     const kept = new Set(
       needed ? ports.map((p) => p['nodePort']).filter((n) => typeof n === 'number') : [],

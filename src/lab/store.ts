@@ -84,6 +84,14 @@ export class Store {
     return items.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
   }
 
+  /** Visits the stored objects of a resource (in one namespace) without copying them: read only. */
+  scan(resource: string, namespace: string, visit: (object: Readonly<JsonObject>) => void): void {
+    const prefix = `${namespace}/`;
+    for (const [key, object] of this.objects.get(resource) ?? []) {
+      if (key.startsWith(prefix)) visit(object);
+    }
+  }
+
   /** Stores an object (created or replaced), stamping its resourceVersion; returns the stored copy. */
   put(resource: string, namespace: string, name: string, object: JsonObject): JsonObject {
     const bucket = this.bucket(resource);

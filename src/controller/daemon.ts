@@ -43,6 +43,8 @@ export interface ControllerOptions {
 }
 
 const CONFIG_KEY = '\u0000config';
+/** Keys worked at once. The allocator's decisions are synchronous; only the API writes overlap. */
+const WORKERS = 16;
 const RETRY_MS = { initial: 100, max: 10_000 };
 
 export class ControllerDaemon {
@@ -53,8 +55,8 @@ export class ControllerDaemon {
   private readonly configMaps: ResilientInformer<V1ConfigMap>;
   private config: Config | null = null;
   private readonly queue = new Set<string>();
+  private readonly inFlight = new Set<string>();
   private readonly retries = new Map<string, number>();
-  private working = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private reportedPools = new Set<string>();
@@ -131,47 +133,60 @@ export class ControllerDaemon {
 
   /** Resolves when the queue is empty and nothing is being worked (for tests and the demo). */
   idle(): Promise<void> {
-    if (!this.working && this.queue.size === 0) return Promise.resolve();
+    if (this.inFlight.size === 0 && this.queue.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private enqueue(key: string): void {
     if (this.stopped) return;
     this.queue.add(key);
-    if (!this.working) void this.work();
+    this.pump();
   }
 
-  private async work(): Promise<void> {
-    this.working = true;
-    try {
-      while (this.queue.size > 0 && !this.stopped) {
-        // The config goes first whenever it is queued.
-        const key = this.queue.has(CONFIG_KEY)
-          ? CONFIG_KEY
-          : (this.queue.values().next().value as string);
-        this.queue.delete(key);
-        try {
-          if (key === CONFIG_KEY) this.syncConfig();
-          else await this.syncService(key);
-          this.retries.delete(key);
-        } catch (error) {
-          this.options.metrics.k8s.updateErrors.inc();
-          const attempt = (this.retries.get(key) ?? 0) + 1;
-          this.retries.set(key, attempt);
-          const wait = Math.min(RETRY_MS.initial * 2 ** (attempt - 1), RETRY_MS.max);
-          this.options.log({
-            op: 'sync',
-            service: key,
-            error: String(error),
-            retryInMs: wait,
-            msg: 'update failed, will retry',
-          });
-          setTimeout(() => this.enqueue(key), wait);
+  /** Starts workers while there are keys that nobody is working; the config alone, before any Service. */
+  private pump(): void {
+    while (!this.stopped && this.inFlight.size < WORKERS) {
+      if (this.inFlight.has(CONFIG_KEY)) return;
+      const key = this.nextKey();
+      if (key === undefined) break;
+      if (key === CONFIG_KEY && this.inFlight.size > 0) return; // let the Service writes finish first
+      this.queue.delete(key);
+      this.inFlight.add(key);
+      void this.workOn(key).finally(() => {
+        this.inFlight.delete(key);
+        this.pump();
+        if (this.queue.size === 0 && this.inFlight.size === 0) {
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
         }
-      }
-    } finally {
-      this.working = false;
-      if (this.queue.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      });
+    }
+  }
+
+  /** The config first; otherwise the oldest key nobody is working on. */
+  private nextKey(): string | undefined {
+    if (this.queue.has(CONFIG_KEY)) return CONFIG_KEY;
+    for (const key of this.queue) if (!this.inFlight.has(key)) return key;
+    return undefined;
+  }
+
+  private async workOn(key: string): Promise<void> {
+    try {
+      if (key === CONFIG_KEY) this.syncConfig();
+      else await this.syncService(key);
+      this.retries.delete(key);
+    } catch (error) {
+      this.options.metrics.k8s.updateErrors.inc();
+      const attempt = (this.retries.get(key) ?? 0) + 1;
+      this.retries.set(key, attempt);
+      const wait = Math.min(RETRY_MS.initial * 2 ** (attempt - 1), RETRY_MS.max);
+      this.options.log({
+        op: 'sync',
+        service: key,
+        error: String(error),
+        retryInMs: wait,
+        msg: 'update failed, will retry',
+      });
+      setTimeout(() => this.enqueue(key), wait);
     }
   }
 
@@ -284,11 +299,11 @@ export class ControllerDaemon {
           request.ingress.length > 0 &&
           (result.kind === 'failed' || result.kind === 'not-load-balancer')
         ) {
-          await writeServiceIngress(this.core, namespace, name, []);
+          await writeServiceIngress(this.core, namespace, name, [], service);
         }
         if (result.kind === 'failed') {
           log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
-          await this.events.record(
+          void this.events.record(
             reference,
             'Warning',
             'AllocationFailed',
@@ -310,7 +325,7 @@ export class ControllerDaemon {
             reason: result.dropped,
             msg: 'previous address dropped',
           });
-        await writeServiceIngress(this.core, namespace, name, [ip]);
+        await writeServiceIngress(this.core, namespace, name, [ip], service);
         if (result.allocated) {
           log({
             op: 'allocateIP',
@@ -320,7 +335,7 @@ export class ControllerDaemon {
             pool: result.pool,
             msg: 'IP address assigned by controller',
           });
-          await this.events.record(reference, 'Normal', 'IPAllocated', `Assigned IP "${ip}"`);
+          void this.events.record(reference, 'Normal', 'IPAllocated', `Assigned IP "${ip}"`);
         }
         break;
       }

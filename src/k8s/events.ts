@@ -15,6 +15,9 @@ import {
 
 export type EventType = 'Normal' | 'Warning';
 
+/** Like the real recorder's cache: the most recent distinct events only. */
+const CACHE_LIMIT = 4096;
+
 interface Recorded {
   readonly name: string;
   count: number;
@@ -74,6 +77,10 @@ export class EventRecorder {
       };
       await this.core.createNamespacedEvent({ namespace, body: event });
       this.recorded.set(key, { name, count: 1 });
+      if (this.recorded.size > CACHE_LIMIT) {
+        const oldest = this.recorded.keys().next().value;
+        if (oldest !== undefined) this.recorded.delete(oldest);
+      }
     } catch (error) {
       this.onError(error);
     }

@@ -4,19 +4,27 @@
  * Conflict (someone else wrote in between), skipping writes that change
  * nothing.
  */
-import type { CoreV1Api, V1LoadBalancerIngress } from '@kubernetes/client-node';
+import type { CoreV1Api, V1LoadBalancerIngress, V1Service } from '@kubernetes/client-node';
 
 const MAX_ATTEMPTS = 5;
 
-/** `ingress` as IPs; [] clears it. Resolves to whether a write happened. */
+/**
+ * `ingress` as IPs; [] clears it. Starts from `cached` (an informer's copy)
+ * when given, and reads the object afresh only after a conflict. Resolves to
+ * whether a write happened.
+ */
 export async function writeServiceIngress(
   core: CoreV1Api,
   namespace: string,
   name: string,
   ips: readonly string[],
+  cached?: V1Service,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
-    const current = await core.readNamespacedService({ name, namespace });
+    const current =
+      attempt === 1 && cached !== undefined
+        ? structuredClone(cached)
+        : await core.readNamespacedService({ name, namespace });
     const now = (current.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '');
     if (now.length === ips.length && now.every((ip, i) => ip === ips[i])) return false;
     const ingress: V1LoadBalancerIngress[] = ips.map((ip) => ({ ip }));

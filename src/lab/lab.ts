@@ -77,6 +77,11 @@ export class Lab {
     return this.configPath;
   }
 
+  /** A private folder of this lab's own (logs of what runs in it); removed on stop. */
+  get workDir(): string {
+    return this.tempDir ?? '';
+  }
+
   /** The PEM certificate a client must trust (it is also in the kubeconfig). */
   get caPem(): string {
     return this.ca;
@@ -142,10 +147,8 @@ export class Lab {
     });
     const { port } = server.address() as AddressInfo;
     this.url = `https://127.0.0.1:${port}`;
-    if (this.options.kubeconfigPath === undefined) {
-      this.tempDir = mkdtempSync(join(tmpdir(), 'metallb-ts-lab-'));
-      this.configPath = join(this.tempDir, 'kubeconfig');
-    } else this.configPath = this.options.kubeconfigPath;
+    this.tempDir = mkdtempSync(join(tmpdir(), 'metallb-ts-lab-'));
+    this.configPath = this.options.kubeconfigPath ?? join(this.tempDir, 'kubeconfig');
     writeKubeconfig(this.configPath, this.url, this.token, this.ca);
   }
 }

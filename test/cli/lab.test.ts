@@ -1,0 +1,44 @@
+/**
+ * `metallb-ts lab` (the README's run command): the API, the config, the
+ * controller and the sample Services with their addresses.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { processIO, type CliIO } from '../../src/cli/index.js';
+import { startLab, type RunningLab } from '../../src/cli/lab.js';
+
+describe('cli: metallb-ts lab (the demo)', function () {
+  this.timeout(30_000);
+  let running: RunningLab | undefined;
+  let output = '';
+  const io: CliIO = { ...processIO(), stdout: (t) => (output += t), stderr: (t) => (output += t) };
+
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+    output = '';
+  });
+
+  it('prints the sample Services with addresses from the demo pool, and kubectl-visible state', async () => {
+    const started = await startLab([], io);
+    expect(started.code).to.equal(0);
+    running = started.running;
+    expect(output).to.match(/^default\/web\s+192\.0\.2\.0\s+80\/TCP$/m);
+    // The two DNS Services share one address by their sharing key.
+    expect(output).to.match(/^default\/dns-tcp\s+192\.0\.2\.1\s+53\/TCP$/m);
+    expect(output).to.match(/^default\/dns-udp\s+192\.0\.2\.1\s+53\/UDP$/m);
+
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(running?.lab.kubeconfigPath ?? '');
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const web = await core.readNamespacedService({ name: 'web', namespace: 'default' });
+    expect(web.status?.loadBalancer?.ingress?.[0]?.ip).to.equal('192.0.2.0');
+  });
+
+  it('starts the API alone with --api-only', async () => {
+    const started = await startLab(['--api-only'], io);
+    running = started.running;
+    expect(running?.controller).to.equal(undefined);
+    expect(output).to.not.include('EXTERNAL-IP');
+  });
+});

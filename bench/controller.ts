@@ -30,11 +30,18 @@ const core = kc.makeApiClient(k8s.CoreV1Api);
 await core.createNamespace({ body: { metadata: { name: NS } } });
 // A /18 holds 16,384 addresses.
 const config = 'address-pools:\n- name: bench\n  protocol: layer2\n  addresses: [198.18.0.0/18]\n';
-await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'config' }, data: { config } } });
-
-const controller = spawn(process.execPath, [main, 'controller', '--kubeconfig', lab.kubeconfigPath, '--namespace', NS, '--port', '0'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
+await core.createNamespacedConfigMap({
+  namespace: NS,
+  body: { metadata: { name: 'config' }, data: { config } },
 });
+
+const controller = spawn(
+  process.execPath,
+  [main, 'controller', '--kubeconfig', lab.kubeconfigPath, '--namespace', NS, '--port', '0'],
+  {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 try {
   await new Promise((resolve) => setTimeout(resolve, 1500)); // let it list and load the config
   const start = performance.now();
@@ -45,7 +52,11 @@ try {
           namespace: 'default',
           body: {
             metadata: { name: `svc-${i + j}` },
-            spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 443, protocol: 'TCP' }] },
+            spec: {
+              type: 'LoadBalancer',
+              allocateLoadBalancerNodePorts: false,
+              ports: [{ port: 443, protocol: 'TCP' }],
+            },
           },
         }),
       ),

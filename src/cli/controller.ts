@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ControllerDaemon, type Log } from '../controller/index.js';
-import { clusterAccess } from '../k8s/index.js';
+import { clusterAccess, type BackoffOptions } from '../k8s/index.js';
 import { allocatorMetrics, k8sClientMetrics, newRegistry } from '../metrics/index.js';
 import type { CliIO } from './io.js';
 
@@ -40,6 +40,7 @@ export async function startController(
     host?: string;
     kubeconfig?: string;
     namespace?: string;
+    backoff?: BackoffOptions;
   },
   log: Log,
 ): Promise<RunningController> {
@@ -54,6 +55,7 @@ export async function startController(
     configName: options.configName,
     log,
     metrics: { k8s: k8sClientMetrics(registry), allocator: allocatorMetrics(registry) },
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];

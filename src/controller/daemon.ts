@@ -17,7 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import { Allocator } from '../allocator/index.js';
 import { parseConfig, type Config } from '../config/index.js';
-import { formatIP } from '../ip/index.js';
+import { formatIP, ipEquals } from '../ip/index.js';
 import {
   EventRecorder,
   ResilientInformer,
@@ -60,6 +60,8 @@ export class ControllerDaemon {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private reportedPools = new Set<string>();
+  /** Services whose last allocation failed: an address that frees up may be theirs. */
+  private readonly waitingForAddress = new Set<string>();
 
   constructor(private readonly options: ControllerOptions) {
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
@@ -271,19 +273,28 @@ export class ControllerDaemon {
     const service = this.services.get(name, namespace);
     metrics.k8s.updates.inc();
     if (service === undefined) {
-      if (this.allocator.unassign(key))
+      this.waitingForAddress.delete(key);
+      if (this.allocator.unassign(key)) {
         log({
           op: 'deleteService',
           event: 'serviceDeleted',
           service: key,
           msg: 'Service deleted, its address is free',
         });
+        this.retryWaiting();
+      }
       this.updatePoolMetrics();
       return;
     }
     if (this.config === null) return; // nothing to allocate from; the config's arrival requeues everything
     const request = serviceRequest(service);
+    const held = this.allocator.ipOf(key);
     const result = convergeService(this.allocator, request, { synced: this.services.synced });
+    const now = this.allocator.ipOf(key);
+    // v0.9 reprocesses all Services when one goes away; here, whenever an address is released.
+    if (held !== undefined && (now === undefined || !ipEquals(held, now))) this.retryWaiting();
+    if (result.kind === 'failed') this.waitingForAddress.add(key);
+    else this.waitingForAddress.delete(key);
     const reference = {
       kind: 'Service',
       apiVersion: 'v1',
@@ -341,6 +352,11 @@ export class ControllerDaemon {
       }
     }
     this.updatePoolMetrics();
+  }
+
+  /** Queues the Services that found no address, now that one was released. */
+  private retryWaiting(): void {
+    for (const key of this.waitingForAddress) this.enqueue(key);
   }
 
   private updatePoolMetrics(): void {

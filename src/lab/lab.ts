@@ -87,6 +87,25 @@ export class Lab {
     return this.ca;
   }
 
+  /**
+   * The API server becomes unreachable for a while, as in a control-plane
+   * restart: every connection is cut and the port refuses connections, then
+   * the same server (same address, certificate and token) comes back.
+   */
+  async outage(milliseconds: number): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    const port = Number(new URL(this.url).port);
+    this.store.closeWatches();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, milliseconds));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  }
+
   /** Injects a fault, as `POST /lab/faults` does. */
   inject(command: FaultCommand): void {
     switch (command.action) {

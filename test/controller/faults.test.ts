@@ -208,3 +208,61 @@ describe('controller daemon under injected faults', function () {
     }
   });
 });
+
+describe('controller daemon across an API server outage', function () {
+  this.timeout(60_000);
+
+  it('carries on once the API server is back, with nothing lost', async () => {
+    const lab = await Lab.start();
+    let controller: RunningController | undefined;
+    try {
+      const kc = reuseConnections(new k8s.KubeConfig());
+      kc.loadFromFile(lab.kubeconfigPath);
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      await core.createNamespace({ body: { metadata: { name: NS } } });
+      await core.createNamespacedConfigMap({
+        namespace: NS,
+        body: { metadata: { name: 'config' }, data: { config: CONFIG } },
+      });
+      const failures: string[] = [];
+      controller = await startController(
+        {
+          configName: 'config',
+          port: 0,
+          host: '127.0.0.1',
+          kubeconfig: lab.kubeconfigPath,
+          namespace: NS,
+          backoff: { initialMs: 50, maxMs: 400 },
+        },
+        (fields) => {
+          if (fields['op'] === 'watch') failures.push(String(fields['error']));
+        },
+      );
+      const lb = (name: string): k8s.V1Service => ({
+        metadata: { name },
+        spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+      });
+      await core.createNamespacedService({ namespace: 'default', body: lb('before') });
+
+      // Two seconds without an API server: watches break, relists fail, the informers back off.
+      await lab.outage(2000);
+      expect(failures.length, 'the controller saw the outage').to.be.greaterThan(0);
+      await core.createNamespacedService({ namespace: 'default', body: lb('after') });
+
+      const deadline = Date.now() + 20_000;
+      let ips: (string | undefined)[] = [];
+      while (Date.now() < deadline) {
+        const list = (await core.listNamespacedService({ namespace: 'default' })).items;
+        ips = ['before', 'after'].map(
+          (n) => list.find((s) => s.metadata?.name === n)?.status?.loadBalancer?.ingress?.[0]?.ip,
+        );
+        if (ips.every((ip) => ip !== undefined)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(ips).to.deep.equal(['198.51.100.0', '198.51.100.1']);
+    } finally {
+      await controller?.stop();
+      await lab.stop();
+    }
+  });
+});

@@ -4,10 +4,10 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { request } from 'node:http';
-import { startController, type RunningController } from '../../src/cli/controller.js';
-import { Lab } from '../../src/lab/index.js';
+import type { RunningController } from '../../src/cli/controller.js';
+import type { Lab } from '../../src/lab/index.js';
+import { controllerFor, labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
 
-const NS = 'metallb-system';
 const POOL_CONFIG =
   'address-pools:\n- name: lab\n  protocol: layer2\n  addresses:\n  - 198.51.100.0/24\n';
 
@@ -44,16 +44,7 @@ describe('controller daemon, against the lab', function () {
   const logs: Record<string, string | number | boolean>[] = [];
 
   const start = async (): Promise<RunningController> => {
-    controller = await startController(
-      {
-        configName: 'config',
-        port: 0,
-        host: '127.0.0.1',
-        kubeconfig: lab.kubeconfigPath,
-        namespace: NS,
-      },
-      (fields) => logs.push(fields),
-    );
+    controller = await controllerFor(lab, (fields) => logs.push(fields));
     return controller;
   };
 
@@ -80,15 +71,7 @@ describe('controller daemon, against the lab', function () {
   }
 
   beforeEach(async () => {
-    lab = await Lab.start();
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(lab.kubeconfigPath);
-    core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: NS } } });
-    await core.createNamespacedConfigMap({
-      namespace: NS,
-      body: { metadata: { name: 'config' }, data: { config: POOL_CONFIG } },
-    });
+    ({ lab, core } = await labWithConfig(POOL_CONFIG));
     logs.length = 0;
   });
   afterEach(async () => {

@@ -5,16 +5,15 @@
  * follows the rules, none is held twice outside the sharing rules, and a
  * restart would change nothing.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { startController, type RunningController } from '../../src/cli/controller.js';
+import type { RunningController } from '../../src/cli/controller.js';
 import { parseConfig } from '../../src/config/index.js';
 import { planServices, serviceRequest } from '../../src/controller/index.js';
 import { cidrContains, parseIP } from '../../src/ip/index.js';
-import { reuseConnections } from '../../src/k8s/index.js';
-import { Lab } from '../../src/lab/index.js';
+import type { Lab } from '../../src/lab/index.js';
+import { controllerFor, labWithConfig } from '../support/metallb-lab.js';
 
-const NS = 'metallb-system';
 const CONFIG = `address-pools:
 - name: main
   protocol: layer2
@@ -49,26 +48,10 @@ describe('controller daemon under injected faults', function () {
   });
 
   it('ends with every address by the rules after 1,000 random operations and faults', async () => {
-    lab = await Lab.start();
-    const kc = reuseConnections(new k8s.KubeConfig());
-    kc.loadFromFile(lab.kubeconfigPath);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: NS } } });
-    await core.createNamespacedConfigMap({
-      namespace: NS,
-      body: { metadata: { name: 'config' }, data: { config: CONFIG } },
-    });
-    controller = await startController(
-      {
-        configName: 'config',
-        port: 0,
-        host: '127.0.0.1',
-        kubeconfig: lab.kubeconfigPath,
-        namespace: NS,
-        backoff: { initialMs: 20, maxMs: 500 },
-      },
-      () => undefined,
-    );
+    const fixture = await labWithConfig(CONFIG);
+    lab = fixture.lab;
+    const core = fixture.core;
+    controller = await controllerFor(lab, () => undefined, { initialMs: 20, maxMs: 500 });
 
     const next = random(2026);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
@@ -213,30 +196,16 @@ describe('controller daemon across an API server outage', function () {
   this.timeout(60_000);
 
   it('carries on once the API server is back, with nothing lost', async () => {
-    const lab = await Lab.start();
+    const { lab, core } = await labWithConfig(CONFIG);
     let controller: RunningController | undefined;
     try {
-      const kc = reuseConnections(new k8s.KubeConfig());
-      kc.loadFromFile(lab.kubeconfigPath);
-      const core = kc.makeApiClient(k8s.CoreV1Api);
-      await core.createNamespace({ body: { metadata: { name: NS } } });
-      await core.createNamespacedConfigMap({
-        namespace: NS,
-        body: { metadata: { name: 'config' }, data: { config: CONFIG } },
-      });
       const failures: string[] = [];
-      controller = await startController(
-        {
-          configName: 'config',
-          port: 0,
-          host: '127.0.0.1',
-          kubeconfig: lab.kubeconfigPath,
-          namespace: NS,
-          backoff: { initialMs: 50, maxMs: 400 },
-        },
+      controller = await controllerFor(
+        lab,
         (fields) => {
           if (fields['op'] === 'watch') failures.push(String(fields['error']));
         },
+        { initialMs: 50, maxMs: 400 },
       );
       const lb = (name: string): k8s.V1Service => ({
         metadata: { name },

@@ -1,0 +1,48 @@
+/**
+ * The fixture the controller tests share: a lab with the metallb-system
+ * namespace and a `config` ConfigMap, a client for it, and a controller
+ * started against it.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { startController, type RunningController } from '../../src/cli/controller.js';
+import type { Log } from '../../src/controller/index.js';
+import { reuseConnections, type BackoffOptions } from '../../src/k8s/index.js';
+import { Lab } from '../../src/lab/index.js';
+
+export const METALLB_NAMESPACE = 'metallb-system';
+
+export interface MetallbLab {
+  readonly lab: Lab;
+  readonly core: k8s.CoreV1Api;
+}
+
+export async function labWithConfig(config: string): Promise<MetallbLab> {
+  const lab = await Lab.start();
+  const kc = reuseConnections(new k8s.KubeConfig());
+  kc.loadFromFile(lab.kubeconfigPath);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: METALLB_NAMESPACE } } });
+  await core.createNamespacedConfigMap({
+    namespace: METALLB_NAMESPACE,
+    body: { metadata: { name: 'config' }, data: { config } },
+  });
+  return { lab, core };
+}
+
+export function controllerFor(
+  lab: Lab,
+  log: Log,
+  backoff?: BackoffOptions,
+): Promise<RunningController> {
+  return startController(
+    {
+      configName: 'config',
+      port: 0,
+      host: '127.0.0.1',
+      kubeconfig: lab.kubeconfigPath,
+      namespace: METALLB_NAMESPACE,
+      ...(backoff === undefined ? {} : { backoff }),
+    },
+    log,
+  );
+}

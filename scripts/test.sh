@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: compile, lint, then every test tier mocha finds.
 # Assumes `npm ci` has run (the README's test command does it first).
-# Later tiers (real routers, memberlist peers, namespaces) install their Debian
-# packages from here when they arrive; today every test is a unit test.
+# The interop tier needs real peers from Debian's packages (Go and HashiCorp
+# memberlist today; routers later): install-peers.sh installs what is missing
+# when it runs as root, and says which tier is skipped when it cannot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm run --silent build
 npm run --silent lint
+bash scripts/install-peers.sh
 npx mocha

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { CliIO } from './io.js';
 import { controllerCommand } from './controller.js';
 import { labCommand } from './lab.js';
+import { memberlistCommand } from './memberlist.js';
 import { planCommand } from './plan.js';
 import { EXIT_USAGE, validateCommand } from './validate.js';
 
@@ -21,6 +22,8 @@ Commands:
                      an embedded Kubernetes API to try metallb-ts without a cluster
   controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
                      the controller daemon
+  memberlist --name NAME --bind ADDR:PORT [--join ADDR:PORT,...] [--secret S]
+                     one gossip member that v0.9 speakers accept; prints its view
 
 Options:
   -h, --help         show this help
@@ -48,6 +51,7 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
   if (command === 'plan') return planCommand(rest, io);
   if (command === 'lab') return labCommand(rest, io);
   if (command === 'controller') return controllerCommand(rest, io);
+  if (command === 'memberlist') return memberlistCommand(rest, io);
   if (command === 'config') {
     const [sub, ...subArgs] = rest;
     if (sub === 'validate') return validateCommand(subArgs, io);

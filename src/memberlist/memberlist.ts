@@ -65,6 +65,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly streams = new Set<Socket>();
+  private readonly lastDropWarning = new Map<DropReason, number>();
 
   private constructor(
     private readonly transport: NetTransport,
@@ -216,10 +217,17 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     const decoded = decodeDatagram(bytes, this.options.keyring ?? null);
     if (!decoded.ok) {
       this.dropped[decoded.reason] += 1;
-      this.log('debug', 'dropped a datagram', {
+      // The first drop of each kind, and then one a minute, is a warning: a
+      // wrong secret shows up in the log without flooding it.
+      const now = Date.now();
+      const last = this.lastDropWarning.get(decoded.reason);
+      const level = last === undefined || now - last >= 60_000 ? 'warn' : 'debug';
+      if (level === 'warn') this.lastDropWarning.set(decoded.reason, now);
+      this.log(level, 'dropped a datagram', {
         from: formatEndpoint(from),
         reason: decoded.reason,
         error: decoded.error,
+        count: this.dropped[decoded.reason],
       });
       return;
     }

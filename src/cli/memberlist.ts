@@ -150,7 +150,12 @@ export async function memberlistCommand(args: readonly string[], io: CliIO): Pro
   if (peers.length > 0) {
     const result = await member.join(peers);
     if (result.joined > 0) print({ event: 'joined', count: result.joined });
-    else print({ event: 'join-error', error: result.errors.join('; ') });
+    else {
+      print({ event: 'join-error', error: result.errors.join('; ') });
+      io.stderr(
+        `${JSON.stringify({ ts: new Date().toISOString(), level: 'warn', msg: 'join failed', member: member.name, errors: result.errors })}\n`,
+      );
+    }
   }
 
   const printMembers = (): void =>

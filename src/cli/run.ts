@@ -1,12 +1,10 @@
 /**
- * The `metallb-ts` command: dispatch to subcommands.
+ * The `metallb-ts` command: dispatch to subcommands. Commands are loaded
+ * when used: the Kubernetes client alone takes most of a second to load,
+ * which `memberlist` and `config validate` do not need.
  */
 import { readFileSync } from 'node:fs';
 import type { CliIO } from './io.js';
-import { controllerCommand } from './controller.js';
-import { labCommand } from './lab.js';
-import { memberlistCommand } from './memberlist.js';
-import { planCommand } from './plan.js';
 import { EXIT_USAGE, validateCommand } from './validate.js';
 
 const USAGE = `Usage: metallb-ts <command> [options]
@@ -48,10 +46,12 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
     io.stdout(`metallb-ts ${version()}\n`);
     return 0;
   }
-  if (command === 'plan') return planCommand(rest, io);
-  if (command === 'lab') return labCommand(rest, io);
-  if (command === 'controller') return controllerCommand(rest, io);
-  if (command === 'memberlist') return memberlistCommand(rest, io);
+  if (command === 'plan') return (await import('./plan.js')).planCommand(rest, io);
+  if (command === 'lab') return (await import('./lab.js')).labCommand(rest, io);
+  if (command === 'controller')
+    return (await import('./controller.js')).controllerCommand(rest, io);
+  if (command === 'memberlist')
+    return (await import('./memberlist.js')).memberlistCommand(rest, io);
   if (command === 'config') {
     const [sub, ...subArgs] = rest;
     if (sub === 'validate') return validateCommand(subArgs, io);

@@ -879,7 +879,8 @@ export class MemberlistState {
   private refute(me: NodeRecord, accused: number): void {
     let incarnation = this.nextIncarnation();
     if (accused >= incarnation) {
-      this.incarnation = accused + 1;
+      // uint32 as in Go (skipIncarnation): an accusation at 2^32 - 1 wraps to 0, never past the field.
+      this.incarnation = (accused + 1) >>> 0;
       incarnation = this.incarnation;
     }
     me.incarnation = incarnation;

@@ -77,7 +77,7 @@ function readBody(bytes: Uint8Array): { message: StreamMessage; end: number } {
       return { message, end };
     }
     case MessageType.encrypt:
-      throw new CodecError('invalid', 'stream: encrypted; open it with decryptStream first');
+      throw new CodecError('invalid', 'stream: the remote encrypts, and no key is set here');
     default:
       throw new CodecError('invalid', `stream: ${typeName(type)} is not sent over TCP`);
   }

@@ -213,6 +213,9 @@ export class SpeakerMembership extends EventEmitter<MembershipEvents> {
   }
 
   private async doJoin(): Promise<void> {
+    // An empty list (the API server was away at start) is worth asking again
+    // at every rejoin rather than in five minutes.
+    if (this.peers.length === 0) await this.refreshPeers();
     const known = new Set(this.member.liveMembers().map((m) => formatAddr(m.addr)));
     known.add(formatAddr(this.member.bound.addr));
     const targets: Endpoint[] = [];

@@ -17,21 +17,19 @@ interface Queued {
 }
 
 export class BroadcastQueue {
-  private queue: Queued[] = [];
+  /** By node: at most one message per node is ever queued. */
+  private readonly queue = new Map<string, Queued>();
   private lastId = 0;
 
   /**
    * Queues an encoded message about `node`, replacing any queued one about
    * the same node. `finished` runs when it has been sent enough or replaced.
+   * Constant time, so merging a push/pull of many nodes stays linear.
    */
   enqueue(node: string, bytes: Uint8Array, finished?: () => void): void {
-    const kept: Queued[] = [];
-    for (const item of this.queue) {
-      if (item.node === node) item.finished?.();
-      else kept.push(item);
-    }
-    kept.push({ id: ++this.lastId, node, bytes, transmits: 0, finished });
-    this.queue = kept;
+    this.queue.get(node)?.finished?.();
+    this.queue.delete(node);
+    this.queue.set(node, { id: ++this.lastId, node, bytes, transmits: 0, finished });
   }
 
   /**
@@ -40,35 +38,33 @@ export class BroadcastQueue {
    * `transmitLimit` is how many times a message is sent before it is dropped.
    */
   take(overhead: number, limit: number, transmitLimit: number): Uint8Array[] {
-    if (this.queue.length === 0) return [];
-    this.queue.sort(
+    if (this.queue.size === 0) return [];
+    const ordered = [...this.queue.values()].sort(
       (a, b) => a.transmits - b.transmits || b.bytes.length - a.bytes.length || b.id - a.id,
     );
     const taken: Uint8Array[] = [];
     let used = 0;
-    const kept: Queued[] = [];
-    for (const item of this.queue) {
-      if (used + overhead + item.bytes.length > limit) {
-        kept.push(item);
-        continue;
-      }
+    for (const item of ordered) {
+      if (used + overhead + item.bytes.length > limit) continue;
       used += overhead + item.bytes.length;
       taken.push(item.bytes);
       item.transmits += 1;
-      if (item.transmits >= transmitLimit) item.finished?.();
-      else kept.push(item);
+      if (item.transmits >= transmitLimit) {
+        this.queue.delete(item.node);
+        item.finished?.();
+      }
     }
-    this.queue = kept;
     return taken;
   }
 
   get length(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
   /** Drops everything (shutdown), telling waiters their messages are gone. */
   reset(): void {
-    for (const item of this.queue) item.finished?.();
-    this.queue = [];
+    const items = [...this.queue.values()];
+    this.queue.clear();
+    for (const item of items) item.finished?.();
   }
 }

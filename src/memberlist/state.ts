@@ -703,8 +703,13 @@ export class MemberlistState {
       [0, 1, 2, 'protocol'] as const,
       [3, 4, 5, 'delegate'] as const,
     ]) {
-      const highestMin = Math.max(...vsns.map((v) => v[min]));
-      const lowestMax = Math.min(...vsns.map((v) => v[max]));
+      // A loop, not Math.max(...spread): a large push/pull would overflow the stack.
+      let highestMin = 0;
+      let lowestMax = 255;
+      for (const v of vsns) {
+        highestMin = Math.max(highestMin, v[min]);
+        lowestMax = Math.min(lowestMax, v[max]);
+      }
       for (const v of vsns) {
         if (v[cur] < highestMin || v[cur] > lowestMax) {
           return `${label} version ${v[cur]} is outside [${highestMin}, ${lowestMax}]`;

@@ -47,8 +47,15 @@ describe('memberlist on real sockets (in one process)', function () {
   });
 
   for (const host of ['127.0.0.1', '::1']) {
-    it(`joins over ${host}, UDP and TCP on one port, and sees a graceful leave at once`, async () => {
-      const a = await member({ name: 'a', bindAddr: host });
+    it(`joins over ${host}, UDP and TCP on one port, and sees a graceful leave at once`, async function () {
+      let a: Memberlist;
+      try {
+        a = await member({ name: 'a', bindAddr: host });
+      } catch (error) {
+        // A machine without IPv6 on loopback cannot run the IPv6 case; say so instead of failing.
+        if ((error as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') this.skip();
+        throw error;
+      }
       const b = await member({ name: 'b', bindAddr: host });
       expect(formatAddr(a.bound.addr)).to.equal(host);
       const result = await b.join([a.bound]);

@@ -12,6 +12,7 @@ export {
   DEFAULT_PACKET_LIMITS,
   decodePacket,
   encodePacket,
+  framePacket,
   type DecodedPacket,
   type PacketLimits,
   type PacketOptions,

@@ -4,8 +4,8 @@
  * smaller) -> CRC (if asked) -> encrypt (with a key). Incoming: decrypt ->
  * CRC -> messages. What cannot be read is reported with a reason to count.
  */
-import { addCrc, checkCrc, compressMessage, encodeCompound } from './framing.js';
-import { decodePacket } from './packet.js';
+import { checkCrc } from './framing.js';
+import { decodePacket, framePacket } from './packet.js';
 import { decryptPacket, encryptPacket, type Keyring } from './security.js';
 import { MessageType, type PacketMessage } from './types.js';
 
@@ -18,17 +18,10 @@ export interface DatagramOptions {
   readonly key: Uint8Array | null;
 }
 
-/** Frames already-encoded messages (one, or several as a compound) into one datagram. */
+/** Frames already-encoded messages (one, or several as a compound) into one datagram, sealed when keyed. */
 export function encodeDatagram(parts: readonly Uint8Array[], options: DatagramOptions): Uint8Array {
-  const [only, ...rest] = parts;
-  if (only === undefined) throw new RangeError('memberlist: a datagram needs a message');
-  let out = rest.length === 0 ? only : encodeCompound(parts);
-  if (options.compress) {
-    const compressed = compressMessage(out);
-    if (compressed.length < out.length) out = compressed;
-  }
-  if (options.crc) out = addCrc(out);
-  return options.key ? encryptPacket(options.key, out) : out;
+  const framed = framePacket(parts, options);
+  return options.key ? encryptPacket(options.key, framed) : framed;
 }
 
 export type DecodedDatagram =

@@ -13,7 +13,7 @@ import { LAN_TIMINGS, type Timings } from './options.js';
 import { MemberlistState, type LogLevel, type Member, type MemberEvent } from './state.js';
 import { readStreamMessage, writeStreamMessage, type StreamSecurity } from './stream-io.js';
 import { decodeDatagram, encodeDatagram, type DropReason } from './datagram.js';
-import type { Keyring } from './security.js';
+import { encryptionOverhead, type Keyring } from './security.js';
 import { MessageType, type Ping, type PushPull } from './types.js';
 
 export interface MemberlistOptions {
@@ -81,7 +81,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
         advertise,
         meta: options.meta ?? null,
         timings,
-        encryptionOverhead: security.keyring ? ENCRYPTION_OVERHEAD : 0,
+        encryptionOverhead: security.keyring ? encryptionOverhead(1) : 0,
         clock: () => Date.now(),
         random: Math.random,
       },
@@ -350,9 +350,6 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     this.options.log?.(level, text, { member: this.options.name, ...fields });
   }
 }
-
-/** Version byte, 12-byte nonce and 16-byte GCM tag (memberlist encryptOverhead, version 1). */
-const ENCRYPTION_OVERHEAD = 29;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

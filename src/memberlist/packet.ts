@@ -105,9 +105,14 @@ export function encodePacket(
   messages: readonly PacketMessage[],
   options: PacketOptions,
 ): Uint8Array {
-  const [only, ...rest] = messages;
+  return framePacket(messages.map(encodeMessage), options);
+}
+
+/** `encodePacket` for messages already encoded (the state machine queues gossip as bytes). */
+export function framePacket(parts: readonly Uint8Array[], options: PacketOptions): Uint8Array {
+  const [only, ...rest] = parts;
   if (only === undefined) throw new RangeError('memberlist: a packet needs a message');
-  let out = rest.length === 0 ? encodeMessage(only) : encodeCompound(messages.map(encodeMessage));
+  let out = rest.length === 0 ? only : encodeCompound(parts);
   if (options.compress) {
     const compressed = compressMessage(out);
     if (compressed.length < out.length) out = compressed;

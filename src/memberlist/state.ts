@@ -176,9 +176,20 @@ export class MemberlistState {
     if (this.running) return;
     this.running = true;
     const t = this.timings;
-    this.every(t.probeInterval, () => this.probeTick());
-    this.every(t.gossipInterval, () => this.gossip());
-    if (t.pushPullInterval > 0) this.everyScaled(() => this.pushPullTick());
+    this.every(
+      () => t.probeInterval,
+      () => this.probeTick(),
+    );
+    this.every(
+      () => t.gossipInterval,
+      () => this.gossip(),
+    );
+    if (t.pushPullInterval > 0) {
+      this.every(
+        () => pushPullScale(t.pushPullInterval, this.nodes.length),
+        () => this.pushPullTick(),
+      );
+    }
   }
 
   /** Runs whatever is due at the clock's current time. */
@@ -994,21 +1005,13 @@ export class MemberlistState {
     }
   }
 
-  /** A ticker that first fires at a random point of its first period, as memberlist staggers its tickers. */
-  private every(period: number, run: () => void): void {
+  /**
+   * A ticker that first fires at a random point of its first period, as
+   * memberlist staggers its tickers. The period is read at every tick, so
+   * push/pull can slow down as the cluster grows (memberlist pushPullScale).
+   */
+  private every(period: () => number, run: () => void): void {
     const slot = this.tickers.length;
-    const fire = (): void => {
-      if (!this.running) return;
-      this.tickers[slot] = this.scheduler.at(this.clock() + period, fire);
-      run();
-    };
-    this.tickers.push(this.scheduler.at(this.clock() + Math.floor(this.random() * period), fire));
-  }
-
-  /** The push/pull ticker, whose period grows with the cluster (memberlist pushPullScale). */
-  private everyScaled(run: () => void): void {
-    const slot = this.tickers.length;
-    const period = (): number => pushPullScale(this.timings.pushPullInterval, this.nodes.length);
     const fire = (): void => {
       if (!this.running) return;
       this.tickers[slot] = this.scheduler.at(this.clock() + period(), fire);

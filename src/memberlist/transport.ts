@@ -5,12 +5,8 @@
  * encryption and meaning live elsewhere.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { isIPv6 } from 'node:net';
+import { createServer, connect, isIPv6, type Server, type Socket } from 'node:net';
 import { formatAddr, parseEndpoint, type Endpoint } from './address.js';
-
-/** Largest datagram we accept (memberlist udpPacketBufSize). */
-export const MAX_DATAGRAM = 65_536;
 
 export interface TransportHandlers {
   packet(bytes: Uint8Array, from: Endpoint): void;

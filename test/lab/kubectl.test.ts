@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab } from '../../src/lab/index.js';
+import { until } from '../support/until.js';
 
 const KUBECTL =
   spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
@@ -275,11 +276,3 @@ describe('lab: with the real kubectl', function () {
     }
   });
 });
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

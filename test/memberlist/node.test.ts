@@ -10,18 +10,10 @@ import {
   v09SecretKey,
   type MemberlistOptions,
 } from '../../src/memberlist/index.js';
+import { until } from '../support/until.js';
 
 const KEY = v09SecretKey('abcdefghijklmnopqrstuvwx');
 const OTHER_KEY = v09SecretKey('another secret');
-
-async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('memberlist on real sockets (in one process)', function () {
   this.timeout(20_000);

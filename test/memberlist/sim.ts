@@ -129,6 +129,11 @@ export class SimNetwork {
     this.cut.add(`${from}>${to}`);
   }
 
+  cutBothWays(a: string, b: string): void {
+    this.cutLink(a, b);
+    this.cutLink(b, a);
+  }
+
   /** Runs the whole simulation up to `until` (absolute ms). */
   runUntil(until: number): void {
     for (;;) {

@@ -15,6 +15,15 @@ function cluster(names: readonly string[], seed = 7, timings: Timings = LAN_TIMI
   return sim;
 }
 
+/** The sorted names of the members `observer` counts as live. */
+function liveNames(sim: SimNetwork, observer: string): string[] {
+  return sim
+    .get(observer)
+    .liveMembers()
+    .map((m) => m.name)
+    .sort();
+}
+
 function stateOf(sim: SimNetwork, observer: string, node: string): NodeState | undefined {
   return sim.get(observer).member(node)?.state;
 }
@@ -54,21 +63,14 @@ describe('memberlist state (SWIM with Lifeguard, simulated network)', () => {
     expect(b, 'b agrees').to.not.equal(undefined);
     const leave = sim.events.find((e) => e.observer === 'a' && e.kind === 'leave');
     expect(leave?.member.name).to.equal('c');
-    expect(
-      sim
-        .get('a')
-        .liveMembers()
-        .map((m) => m.name)
-        .sort(),
-    ).to.deep.equal(['a', 'b']);
+    expect(liveNames(sim, 'a')).to.deep.equal(['a', 'b']);
   });
 
   it('an indirect probe through another member saves a member whose direct link is cut', () => {
     // Without the TCP fallback, only the relay can save b.
     const sim = cluster(['a', 'b', 'c'], 7, { ...LAN_TIMINGS, disableTcpPings: true });
     sim.run(2_000);
-    sim.cutLink('a', 'b');
-    sim.cutLink('b', 'a');
+    sim.cutBothWays('a', 'b');
     sim.run(30_000);
     expect(stateOf(sim, 'a', 'b')).to.equal(NodeState.alive);
     expect(stateOf(sim, 'b', 'a')).to.equal(NodeState.alive);
@@ -85,14 +87,12 @@ describe('memberlist state (SWIM with Lifeguard, simulated network)', () => {
   it('the TCP fallback ping saves a member whose UDP is cut both ways in a pair', () => {
     const sim = cluster(['a', 'b']);
     sim.run(2_000);
-    sim.cutLink('a', 'b');
-    sim.cutLink('b', 'a');
+    sim.cutBothWays('a', 'b');
     sim.run(20_000);
     expect(stateOf(sim, 'a', 'b')).to.equal(NodeState.alive);
     const noFallback = cluster(['a', 'b'], 7, { ...LAN_TIMINGS, disableTcpPings: true });
     noFallback.run(2_000);
-    noFallback.cutLink('a', 'b');
-    noFallback.cutLink('b', 'a');
+    noFallback.cutBothWays('a', 'b');
     noFallback.run(20_000);
     expect(stateOf(noFallback, 'a', 'b'), 'and without it, b is declared dead').to.equal(
       NodeState.dead,
@@ -133,13 +133,7 @@ describe('memberlist state (SWIM with Lifeguard, simulated network)', () => {
     expect(leftAt, 'both see c leave within 1 s').to.not.equal(undefined);
     sim.runUntilTrue(() => done, 5_000);
     expect(done, 'leave completes once the news was retransmitted').to.equal(true);
-    expect(
-      sim
-        .get('a')
-        .liveMembers()
-        .map((m) => m.name)
-        .sort(),
-    ).to.deep.equal(['a', 'b']);
+    expect(liveNames(sim, 'a')).to.deep.equal(['a', 'b']);
   });
 
   it('dead members are forgotten once the gossip-to-the-dead window has passed', () => {
@@ -245,14 +239,7 @@ describe('memberlist state (SWIM with Lifeguard, simulated network)', () => {
     sim.get('n4').leave(() => undefined);
     sim.run(40_000);
     for (const observer of ['n0', 'n1', 'n2', 'n3']) {
-      expect(
-        sim
-          .get(observer)
-          .liveMembers()
-          .map((m) => m.name)
-          .sort(),
-        observer,
-      ).to.deep.equal(['n0', 'n1', 'n2', 'n3']);
+      expect(liveNames(sim, observer), observer).to.deep.equal(['n0', 'n1', 'n2', 'n3']);
     }
   });
 });

@@ -1,11 +1,11 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { podIPLister, reuseConnections } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
 import { membershipConfig, SpeakerMembership } from '../../src/speaker/index.js';
 import { eventIs, freePort, goPeerOrSkip, startGoPeer } from '../support/go-peer.js';
+import { canBind } from '../support/member-process.js';
+import { until } from '../support/until.js';
 
 const NAMESPACE = 'metallb-system';
 const LABELS = 'app=metallb,component=speaker';
@@ -29,38 +29,14 @@ async function speakerPod(core: k8s.CoreV1Api, name: string, ip: string): Promis
   });
 }
 
-/** Whether TCP and UDP `port` can both be bound on `host` right now. */
-async function bindable(host: string, port: number): Promise<boolean> {
-  const tcp = await new Promise<boolean>((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-  if (!tcp) return false;
-  return new Promise<boolean>((resolve) => {
-    const socket = createSocket('udp4');
-    socket.once('error', () => resolve(false));
-    socket.bind({ address: host, port, exclusive: true }, () => socket.close(() => resolve(true)));
-  });
-}
-
 /** A port free on every loopback address the test uses (each member binds its own). */
 async function portFreeOn(hosts: readonly string[]): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await freePort(hosts[0]);
-    const free = await Promise.all(hosts.map((h) => bindable(h, port)));
+    const free = await Promise.all(hosts.map((h) => canBind(h, port)));
     if (free.every(Boolean)) return port;
   }
   throw new Error('test setup: no port free on every address');
-}
-
-async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('speaker memberlist settings (v0.9 environment)', () => {

@@ -424,6 +424,11 @@ function canBindUdp(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Whether both TCP and UDP `port` can be bound on `host` right now (memberlist binds both). */
+export async function canBind(host: string, port: number): Promise<boolean> {
+  return (await canBindTcp(host, port)) && (await canBindUdp(host, port));
+}
+
 /**
  * A port free for both TCP and UDP on `host` (memberlist binds both). Picked
  * at random below Linux's ephemeral range (32768+), so an outgoing
@@ -434,7 +439,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     if (handedOut.has(port)) continue;
-    if ((await canBindTcp(host, port)) && (await canBindUdp(host, port))) {
+    if (await canBind(host, port)) {
       handedOut.add(port);
       return port;
     }

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  FAST_TIMINGS,
   formatAddr,
   Keyring,
   LAN_TIMINGS,
@@ -14,7 +15,6 @@ import {
   v09SecretKey,
   type Endpoint,
   type Member,
-  type Timings,
 } from '../memberlist/index.js';
 import type { CliIO } from './io.js';
 
@@ -34,17 +34,6 @@ SIGTERM or SIGINT leaves the cluster gracefully (within 1 s) and exits.
   --verbose          log debug lines on stderr
   -h, --help         show this help
 `;
-
-/**
- * Timings for clusters where every member is ours: probes 5x as often and a
- * shorter suspicion; see the README for why this is safe and when it is not.
- */
-export const FAST_TIMINGS: Partial<Timings> = {
-  probeInterval: 200,
-  probeTimeout: 100,
-  gossipInterval: 50,
-  suspicionMult: 2,
-};
 
 const STATE_NAMES: Record<NodeState, string> = {
   [NodeState.alive]: 'alive',
@@ -125,7 +114,7 @@ export async function memberlistCommand(args: readonly string[], io: CliIO): Pro
       bindAddr: formatAddr(bind.addr),
       bindPort: bind.port,
       keyring: key ? new Keyring([key]) : null,
-      timings: values.fast ? { ...LAN_TIMINGS, ...FAST_TIMINGS } : LAN_TIMINGS,
+      timings: values.fast ? FAST_TIMINGS : LAN_TIMINGS,
       log: (level, message, fields) => {
         if (level === 'debug' && !verbose) return;
         io.stderr(

@@ -20,6 +20,8 @@ Commands:
                      an embedded Kubernetes API to try metallb-ts without a cluster
   controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
                      the controller daemon
+  speaker --node-name NAME [--ml-bindaddr ADDR ...] [--dry-run]
+                     the speaker daemon (layer 2)
   memberlist --name NAME --bind ADDR:PORT [--join ADDR:PORT,...] [--secret S]
                      one gossip member that v0.9 speakers accept; prints its view
 
@@ -50,6 +52,7 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
   if (command === 'lab') return (await import('./lab.js')).labCommand(rest, io);
   if (command === 'controller')
     return (await import('./controller.js')).controllerCommand(rest, io);
+  if (command === 'speaker') return (await import('./speaker.js')).speakerCommand(rest, io);
   if (command === 'memberlist')
     return (await import('./memberlist.js')).memberlistCommand(rest, io);
   if (command === 'config') {

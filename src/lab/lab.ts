@@ -22,6 +22,11 @@ import { selfSignedCertificate } from './tls.js';
 export interface LabOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
+  /**
+   * The address to serve on (default 127.0.0.1). `lab --netns` serves on its
+   * bridge's address so that speakers in the node namespaces reach it.
+   */
+  readonly host?: string;
   /** Where to write the kubeconfig; default: a new private temporary folder. */
   readonly kubeconfigPath?: string;
   readonly serviceNetwork?: ServiceNetwork;
@@ -68,7 +73,11 @@ export class Lab {
     return lab;
   }
 
-  /** `https://127.0.0.1:PORT`. */
+  private get host(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
+  /** `https://127.0.0.1:PORT` (or the `host` option's address). */
   get serverUrl(): string {
     return this.url;
   }
@@ -102,7 +111,7 @@ export class Lab {
     await new Promise((resolve) => setTimeout(resolve, milliseconds));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, this.host, () => resolve());
     });
   }
 
@@ -146,7 +155,10 @@ export class Lab {
 
   private async listen(): Promise<void> {
     const now = this.options.now ?? (() => new Date());
-    const { certPem, keyPem } = selfSignedCertificate(new Date());
+    const { certPem, keyPem } = selfSignedCertificate(
+      new Date(),
+      this.host === '127.0.0.1' ? [] : [this.host],
+    );
     this.ca = certPem;
     const server = createLabServer({
       certPem,
@@ -162,10 +174,10 @@ export class Lab {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+      server.listen(this.options.port ?? 0, this.host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    this.url = `https://127.0.0.1:${port}`;
+    this.url = `https://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
     this.tempDir = mkdtempSync(join(tmpdir(), 'metallb-ts-lab-'));
     this.configPath = this.options.kubeconfigPath ?? join(this.tempDir, 'kubeconfig');
     writeKubeconfig(this.configPath, this.url, this.token, this.ca);

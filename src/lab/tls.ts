@@ -13,7 +13,7 @@ export interface Certificate {
   readonly keyPem: string;
 }
 
-export function selfSignedCertificate(now: Date): Certificate {
+export function selfSignedCertificate(now: Date, extraIPs: readonly string[] = []): Certificate {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -45,6 +45,7 @@ export function selfSignedCertificate(now: Date): Certificate {
       altNames: [
         { type: 7, ip: '127.0.0.1' },
         { type: 2, value: 'localhost' },
+        ...extraIPs.map((ip) => ({ type: 7, ip })),
       ],
     },
   ]);

@@ -50,7 +50,7 @@ export {
 } from './datagram.js';
 
 // The protocol state machine (pure) and its knobs.
-export { LAN_TIMINGS, type Timings } from './options.js';
+export { FAST_TIMINGS, LAN_TIMINGS, type Timings } from './options.js';
 export {
   MemberlistState,
   type LogLevel,

@@ -61,3 +61,18 @@ export const LAN_TIMINGS: Timings = {
   enableCompression: true,
   deadNodeReclaimTime: 0,
 };
+
+/**
+ * Timings for clusters where every member is metallb-ts: probes five times
+ * as often and a shorter suspicion, so a killed node is declared dead in
+ * under a second instead of about six. The README says why this is safe
+ * there and why not beside v0.9 speakers, whose LAN timings would suspect
+ * our slower-to-answer peers less eagerly than we suspect them.
+ */
+export const FAST_TIMINGS: Timings = {
+  ...LAN_TIMINGS,
+  probeInterval: 200,
+  probeTimeout: 100,
+  gossipInterval: 50,
+  suspicionMult: 2,
+};

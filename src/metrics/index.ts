@@ -71,3 +71,49 @@ export function allocatorMetrics(registry: Registry): AllocatorMetrics {
     }),
   };
 }
+
+export interface SpeakerMetrics {
+  /** 1 per Service this node announces (v0.9: desired state, not proof that peers converged). */
+  readonly announced: Gauge<'protocol' | 'service' | 'node' | 'ip'>;
+}
+
+export function speakerMetrics(registry: Registry): SpeakerMetrics {
+  return {
+    announced: new Gauge({
+      name: 'metallb_speaker_announced',
+      help: 'Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged.',
+      labelNames: ['protocol', 'service', 'node', 'ip'],
+      registers: [registry],
+    }),
+  };
+}
+
+export interface Layer2Metrics {
+  readonly requestsReceived: Counter<'ip'>;
+  readonly responsesSent: Counter<'ip'>;
+  readonly gratuitousSent: Counter<'ip'>;
+}
+
+/** v0.9's layer 2 counters: plain names without `_total`, as its Go client registered them. */
+export function layer2Metrics(registry: Registry): Layer2Metrics {
+  return {
+    requestsReceived: new Counter({
+      name: 'metallb_layer2_requests_received',
+      help: 'Number of layer2 requests received for owned IPs',
+      labelNames: ['ip'],
+      registers: [registry],
+    }),
+    responsesSent: new Counter({
+      name: 'metallb_layer2_responses_sent',
+      help: 'Number of layer2 responses sent for owned IPs',
+      labelNames: ['ip'],
+      registers: [registry],
+    }),
+    gratuitousSent: new Counter({
+      name: 'metallb_layer2_gratuitous_sent',
+      help: 'Number of gratuitous layer2 packets sent for owned IPs as a result of failovers',
+      labelNames: ['ip'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,7 +1,24 @@
 /**
  * The speaker daemon: Services + Endpoints + Nodes + Config + live members
- * -> layer 2 / BGP announcements. Built so far: its memberlist.
+ * -> layer 2 / BGP announcements.
  */
+export {
+  Announcements,
+  type AnnouncementSink,
+  type Announced,
+  type AppliedChange,
+} from './announcements.js';
+export { SpeakerDaemon, type Log, type SpeakerOptions } from './daemon.js';
+export {
+  decide,
+  layer2Announcer,
+  poolOf,
+  type Decision,
+  type ServiceFacts,
+  type SpeakerView,
+  type WithdrawReason,
+} from './decide.js';
+export { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
 export {
   membershipConfig,
   SpeakerMembership,

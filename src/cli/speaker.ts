@@ -1,0 +1,288 @@
+/**
+ * `metallb-ts speaker`: the speaker daemon with v0.9's flags and
+ * environment (COMPAT.md section 4), plus `--kubeconfig` and `--namespace`
+ * for running outside a cluster, `--dry-run` (decide and log, send nothing)
+ * and `--fast-failover` (memberlist timings for clusters of metallb-ts
+ * speakers only). Serves `/metrics`, `/healthz` and `/readyz`; on SIGTERM it
+ * leaves memberlist first, then stops answering.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { clusterAccess, podIPLister, type BackoffOptions } from '../k8s/index.js';
+import { FAST_TIMINGS, LAN_TIMINGS, type Timings } from '../memberlist/index.js';
+import { k8sClientMetrics, layer2Metrics, newRegistry, speakerMetrics } from '../metrics/index.js';
+import {
+  membershipConfig,
+  SpeakerDaemon,
+  SpeakerMembership,
+  type AnnouncementSink,
+  type Log,
+} from '../speaker/index.js';
+import { jsonLog } from './controller.js';
+import type { CliIO } from './io.js';
+
+export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
+
+Announces the addresses of LoadBalancer Services from this node, as the
+MetalLB v0.9 speaker does: answers ARP and NDP in layer 2 mode. Every option
+also reads the environment variable of the v0.9 manifests named beside it.
+
+  --node-name NAME     this node (METALLB_NODE_NAME)
+  --host ADDR          address of /metrics, /healthz, /readyz (METALLB_HOST; default all)
+  --port N             their port (default 7472; 0 picks one)
+  --config NAME        the ConfigMap to read (default: config)
+  --ml-bindaddr ADDR   memberlist address: the node's (METALLB_ML_BIND_ADDR)
+  --ml-bindport N      memberlist port (METALLB_ML_BIND_PORT, default 7946)
+  --ml-labels SEL      labels of the speaker pods (METALLB_ML_LABELS)
+  --ml-namespace NS    their namespace (METALLB_ML_NAMESPACE)
+  --ml-secret-key KEY  memberlist encryption secret (METALLB_ML_SECRET_KEY)
+  --fast-failover      detect dead speakers in under a second: only when every
+                       speaker is metallb-ts (see the README)
+  --dry-run            decide and log what would be announced; send no packets
+  --kubeconfig FILE    run outside the cluster (default: in-cluster, or KUBECONFIG)
+  --namespace NS       the namespace of the ConfigMap (default: the service account's)
+  -h, --help           show this help
+`;
+
+export interface SpeakerStartOptions {
+  readonly nodeName: string;
+  readonly configName: string;
+  readonly port: number;
+  readonly host?: string;
+  readonly kubeconfig?: string;
+  readonly namespace?: string;
+  readonly dryRun: boolean;
+  readonly timings: Timings;
+  /** Memberlist settings as flags; the environment fills in the rest. */
+  readonly memberlist: {
+    readonly bindAddr?: string;
+    readonly bindPort?: number;
+    readonly labels?: string;
+    readonly namespace?: string;
+    readonly secret?: string;
+  };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly backoff?: BackoffOptions;
+}
+
+export interface RunningSpeaker {
+  readonly daemon: SpeakerDaemon;
+  readonly server: Server;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+interface ClosableSink extends AnnouncementSink {
+  close(): void;
+}
+
+export async function startSpeaker(
+  options: SpeakerStartOptions,
+  log: Log,
+): Promise<RunningSpeaker> {
+  const access = clusterAccess({
+    ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+  const registry = newRegistry();
+  const layer2 = options.dryRun
+    ? dryRunSink('layer2', log)
+    : await (
+        await import('../layer2/index.js')
+      ).Layer2Announcer.start({
+        metrics: layer2Metrics(registry),
+        log: (level, msg, fields) => log({ level, op: 'layer2', msg, ...fields }),
+      });
+  const bgp = notYetSink(log);
+  let membership: SpeakerMembership | null = null;
+  const ml = membershipConfig(options.env, {
+    nodeName: options.nodeName,
+    ...options.memberlist,
+  });
+  if (ml.enabled) {
+    membership = await SpeakerMembership.start(ml.settings, {
+      listPeers: podIPLister(access.kubeConfig, ml.settings.namespace, ml.settings.labels),
+      log: (level, msg, fields) => log({ level, op: 'memberlist', msg, ...fields }),
+      timings: options.timings,
+    });
+  } else {
+    log({ op: 'startup', event: 'memberlistOff', msg: ml.reason });
+  }
+  const daemon = new SpeakerDaemon({
+    kubeConfig: access.kubeConfig,
+    namespace: access.namespace,
+    configName: options.configName,
+    nodeName: options.nodeName,
+    log,
+    metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
+    layer2,
+    bgp,
+    membership,
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+  });
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => response.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+        (error: unknown) => response.writeHead(500).end(String(error)),
+      );
+    } else if (path === '/healthz') response.writeHead(200).end('ok');
+    else if (path === '/readyz')
+      response.writeHead(daemon.ready ? 200 : 503).end(daemon.ready ? 'ok' : 'not ready');
+    else response.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  log({
+    op: 'startup',
+    msg: 'speaker starting',
+    node: options.nodeName,
+    namespace: access.namespace,
+    config: options.configName,
+    port,
+    dryRun: options.dryRun,
+  });
+  await daemon.start();
+  return {
+    daemon,
+    server,
+    port,
+    stop: async () => {
+      await daemon.stop();
+      layer2.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Logs what a real sink would do: the lab's default speakers, which must send nothing. */
+function dryRunSink(protocol: string, log: Log): ClosableSink {
+  return {
+    announce: (ip) =>
+      log({ op: protocol, event: 'wouldAnnounce', ip, msg: 'dry run: would announce' }),
+    withdraw: (ip) =>
+      log({ op: protocol, event: 'wouldWithdraw', ip, msg: 'dry run: would withdraw' }),
+    close: () => undefined,
+  };
+}
+
+/** BGP sessions come with their own issue; until then say so once per address. */
+function notYetSink(log: Log): ClosableSink {
+  const said = new Set<string>();
+  return {
+    announce: (ip) => {
+      if (said.has(ip)) return;
+      said.add(ip);
+      log({
+        op: 'bgp',
+        event: 'notImplemented',
+        ip,
+        msg: 'BGP announcing is not implemented yet: this address is not advertised',
+      });
+    },
+    withdraw: () => undefined,
+    close: () => undefined,
+  };
+}
+
+export async function speakerCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const env = process.env;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...args],
+      options: {
+        'node-name': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string', default: '7472' },
+        config: { type: 'string', default: 'config' },
+        'ml-bindaddr': { type: 'string' },
+        'ml-bindport': { type: 'string' },
+        'ml-labels': { type: 'string' },
+        'ml-namespace': { type: 'string' },
+        'ml-secret-key': { type: 'string' },
+        'fast-failover': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    io.stderr(
+      `metallb-ts speaker: ${error instanceof Error ? error.message : String(error)}\n\n${SPEAKER_USAGE}`,
+    );
+    return 2;
+  }
+  if (values['help'] === true) {
+    io.stdout(SPEAKER_USAGE);
+    return 0;
+  }
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const nodeName = text('node-name') ?? env['METALLB_NODE_NAME'] ?? '';
+  if (nodeName === '') {
+    io.stderr('metallb-ts speaker: --node-name or METALLB_NODE_NAME is required\n');
+    return 2;
+  }
+  const port = Number(text('port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.stderr('metallb-ts speaker: --port must be a port number\n');
+    return 2;
+  }
+  const bindPortText = text('ml-bindport');
+  const bindPort = bindPortText === undefined ? undefined : Number(bindPortText);
+  if (bindPort !== undefined && (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535)) {
+    io.stderr('metallb-ts speaker: --ml-bindport must be a port number\n');
+    return 2;
+  }
+  const host = text('host') ?? env['METALLB_HOST'];
+  const optional = <K extends string, V>(key: K, value: V | undefined) =>
+    (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
+  const log = jsonLog(io.stdout);
+  let running: RunningSpeaker;
+  try {
+    running = await startSpeaker(
+      {
+        nodeName,
+        configName: text('config') ?? 'config',
+        port,
+        ...optional('host', host),
+        ...optional('kubeconfig', text('kubeconfig')),
+        ...optional('namespace', text('namespace')),
+        dryRun: values['dry-run'] === true,
+        timings: values['fast-failover'] === true ? FAST_TIMINGS : LAN_TIMINGS,
+        memberlist: {
+          ...optional('bindAddr', text('ml-bindaddr')),
+          ...optional('bindPort', bindPort),
+          ...optional('labels', text('ml-labels')),
+          ...optional('namespace', text('ml-namespace')),
+          ...optional('secret', text('ml-secret-key')),
+        },
+        env,
+      },
+      log,
+    );
+  } catch (error) {
+    io.stderr(
+      `metallb-ts speaker: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  log({ op: 'shutdown', msg: 'leaving memberlist, then withdrawing' });
+  await running.stop();
+  return 0;
+}

@@ -1,0 +1,419 @@
+/**
+ * The speaker daemon: Services + Endpoints (or EndpointSlices) + its Node +
+ * the `config` ConfigMap + the live memberlist members -> what this node
+ * announces (COMPAT.md section 3).
+ *
+ * Level-based like the controller: any change queues the Service keys it
+ * may affect; working a key reads the latest objects from the informers'
+ * caches, decides (decide.ts, pure) and applies the difference to the
+ * protocol handlers. Nothing is decided before the config, the Services and
+ * the endpoints are all listed, so a restart never withdraws what it is
+ * about to announce again.
+ */
+import {
+  CoreV1Api,
+  DiscoveryV1Api,
+  type KubeConfig,
+  type V1ConfigMap,
+  type V1EndpointSlice,
+  type V1Endpoints,
+  type V1Node,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { parseConfig, type Config } from '../config/index.js';
+import { parseIP } from '../ip/index.js';
+import { EventRecorder, ResilientInformer, type BackoffOptions } from '../k8s/index.js';
+import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
+import { Announcements, type AnnouncementSink, type AppliedChange } from './announcements.js';
+import { decide, poolOf, type Decision, type ServiceFacts } from './decide.js';
+import { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
+import type { SpeakerMembership } from './membership.js';
+
+/** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
+export type Log = (fields: Record<string, string | number | boolean>) => void;
+
+export interface SpeakerOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Where the ConfigMap lives (metallb-system). */
+  readonly namespace: string;
+  /** The ConfigMap's name (v0.9 `--config`, default `config`). */
+  readonly configName: string;
+  /** This node's name (METALLB_NODE_NAME). */
+  readonly nodeName: string;
+  readonly log: Log;
+  readonly metrics: { readonly k8s: K8sClientMetrics; readonly speaker: SpeakerMetrics };
+  /** Answers ARP/NDP for the IPs handed to it. */
+  readonly layer2: AnnouncementSink;
+  /** Advertises routes for the IPs handed to it (BGP sessions). */
+  readonly bgp: AnnouncementSink;
+  /** The memberlist, or null when it is off (liveness from Kubernetes alone). */
+  readonly membership: SpeakerMembership | null;
+  readonly backoff?: BackoffOptions;
+}
+
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+export class SpeakerDaemon {
+  private readonly core: CoreV1Api;
+  private readonly events: EventRecorder;
+  private readonly services: ResilientInformer<V1Service>;
+  private readonly endpoints: ResilientInformer<V1Endpoints>;
+  private readonly slices: ResilientInformer<V1EndpointSlice>;
+  private readonly configMaps: ResilientInformer<V1ConfigMap>;
+  private readonly nodes: ResilientInformer<V1Node>;
+  /** EndpointSlices by Service key, then by slice name. */
+  private readonly slicesByService = new Map<string, Map<string, V1EndpointSlice>>();
+  private readonly announcements: Announcements;
+  private config: Config | null = null;
+  private live: ReadonlySet<string> | null;
+  private readonly queue = new Set<string>();
+  private scheduled = false;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly onMembership = (live: readonly string[]): void => {
+    this.live = new Set(live);
+    this.enqueueAll();
+  };
+
+  constructor(private readonly options: SpeakerOptions) {
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    const discovery = options.kubeConfig.makeApiClient(DiscoveryV1Api);
+    this.announcements = new Announcements({ layer2: options.layer2, bgp: options.bgp });
+    this.live = options.membership === null ? null : new Set(options.membership.live());
+    this.events = new EventRecorder(this.core, 'metallb-speaker', undefined, (error) =>
+      options.log({ op: 'recordEvent', error: String(error), msg: 'failed to record an event' }),
+    );
+    const backoff = options.backoff === undefined ? {} : { backoff: options.backoff };
+    const failed = (kind: string) => (error: unknown, retryInMs: number) =>
+      options.log({
+        op: 'watch',
+        kind,
+        error: String(error),
+        retryInMs,
+        msg: 'watch failed, retrying',
+      });
+    const synced = () => this.enqueueAll();
+    this.services = new ResilientInformer<V1Service>(
+      options.kubeConfig,
+      '/api/v1/services',
+      () => this.core.listServiceForAllNamespaces(),
+      {
+        changed: (service) => this.enqueue(keyOf(service)),
+        deleted: (service) => this.enqueue(keyOf(service)),
+        synced,
+        failed: failed('Service'),
+      },
+      backoff,
+    );
+    this.endpoints = new ResilientInformer<V1Endpoints>(
+      options.kubeConfig,
+      '/api/v1/endpoints',
+      () => this.core.listEndpointsForAllNamespaces(),
+      {
+        changed: (endpoints) => this.enqueue(keyOf(endpoints)),
+        deleted: (endpoints) => this.enqueue(keyOf(endpoints)),
+        synced,
+        failed: failed('Endpoints'),
+      },
+      backoff,
+    );
+    this.slices = new ResilientInformer<V1EndpointSlice>(
+      options.kubeConfig,
+      '/apis/discovery.k8s.io/v1/endpointslices',
+      () => discovery.listEndpointSliceForAllNamespaces(),
+      {
+        changed: (slice) => this.indexSlice(slice, true),
+        deleted: (slice) => this.indexSlice(slice, false),
+        synced,
+        failed: failed('EndpointSlice'),
+      },
+      backoff,
+    );
+    this.configMaps = new ResilientInformer<V1ConfigMap>(
+      options.kubeConfig,
+      `/api/v1/namespaces/${options.namespace}/configmaps`,
+      () =>
+        this.core.listNamespacedConfigMap({
+          namespace: options.namespace,
+          fieldSelector: `metadata.name=${options.configName}`,
+        }),
+      {
+        changed: () => this.syncConfig(),
+        deleted: () => this.syncConfig(),
+        synced: () => this.syncConfig(),
+        failed: failed('ConfigMap'),
+      },
+      { fieldSelector: `metadata.name=${options.configName}`, ...backoff },
+    );
+    // v0.9 watches its own Node: a change there is a hint that a speaker came or went.
+    this.nodes = new ResilientInformer<V1Node>(
+      options.kubeConfig,
+      '/api/v1/nodes',
+      () => this.core.listNode({ fieldSelector: `metadata.name=${options.nodeName}` }),
+      {
+        changed: () => options.membership?.nodeChanged(),
+        deleted: () => options.membership?.nodeChanged(),
+        failed: failed('Node'),
+      },
+      { fieldSelector: `metadata.name=${options.nodeName}`, ...backoff },
+    );
+    options.membership?.on('change', this.onMembership);
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.configMaps.start();
+    await Promise.all([
+      this.services.start(),
+      this.endpoints.start(),
+      this.slices.start(),
+      this.nodes.start(),
+    ]);
+  }
+
+  /**
+   * Leaves memberlist first, so the other speakers take over within the
+   * leave time while this one still answers, then withdraws everything.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.options.membership?.off('change', this.onMembership);
+    await this.options.membership?.stop();
+    for (const [service] of [...this.announcements.services()])
+      this.report(
+        service,
+        this.announcements.apply(service, { kind: 'withdraw', reason: 'serviceDeleted' }),
+      );
+    await Promise.all([
+      this.services.stop(),
+      this.endpoints.stop(),
+      this.slices.stop(),
+      this.configMaps.stop(),
+      this.nodes.stop(),
+    ]);
+  }
+
+  /** Ready: the config is loaded and every watched kind is listed. */
+  get ready(): boolean {
+    return this.config !== null && this.listed();
+  }
+
+  /** The Services this node announces, with their IPs (for the lab and debugging). */
+  announced(): { service: string; ip: string; protocol: string; pool: string }[] {
+    return [...this.announcements.services()].map(([service, a]) => ({ service, ...a }));
+  }
+
+  /** Resolves when no key is waiting (for tests and the lab). */
+  idle(): Promise<void> {
+    if (this.queue.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private listed(): boolean {
+    return this.services.synced && this.endpoints.synced && this.slices.synced;
+  }
+
+  private indexSlice(slice: V1EndpointSlice, present: boolean): void {
+    const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (service === undefined) return;
+    const key = `${slice.metadata?.namespace ?? 'default'}/${service}`;
+    const name = slice.metadata?.name ?? '';
+    let slices = this.slicesByService.get(key);
+    if (present) {
+      if (slices === undefined) {
+        slices = new Map();
+        this.slicesByService.set(key, slices);
+      }
+      slices.set(name, slice);
+    } else if (slices !== undefined) {
+      slices.delete(name);
+      if (slices.size === 0) this.slicesByService.delete(key);
+    }
+    this.enqueue(key);
+  }
+
+  private enqueueAll(): void {
+    for (const service of this.services.list()) this.queue.add(keyOf(service));
+    // Announced Services whose object is gone are withdrawn by working their key.
+    for (const [service] of this.announcements.services()) this.queue.add(service);
+    this.schedule();
+  }
+
+  private enqueue(key: string): void {
+    if (this.stopped) return;
+    this.queue.add(key);
+    this.schedule();
+  }
+
+  /** Works the queue on the next turn, so a burst of changes is decided once. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.work();
+    });
+  }
+
+  private work(): void {
+    if (!this.stopped && this.config !== null && this.listed()) {
+      const keys = [...this.queue];
+      this.queue.clear();
+      for (const key of keys) this.syncService(key);
+    }
+    if (this.queue.size === 0 || this.config === null || !this.listed())
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private readyEndpoints(key: string): ReadyEndpoints {
+    const [namespace = '', name = ''] = key.split('/');
+    const endpoints = this.endpoints.get(name, namespace);
+    if (endpoints !== undefined) return fromEndpoints(endpoints);
+    const slices = this.slicesByService.get(key);
+    return slices === undefined ? NO_ENDPOINTS : fromSlices(slices.values());
+  }
+
+  private syncService(key: string): void {
+    const config = this.config;
+    if (config === null) return;
+    const [namespace = '', name = ''] = key.split('/');
+    const service = this.services.get(name, namespace);
+    this.options.metrics.k8s.updates.inc();
+    const decision = decide(
+      service === undefined ? undefined : factsOf(service),
+      this.readyEndpoints(key),
+      { config, myNode: this.options.nodeName, live: this.live },
+    );
+    this.report(key, this.announcements.apply(key, decision), decision, service);
+  }
+
+  /** Logs, metrics and the `nodeAssigned` Event for one applied decision. */
+  private report(
+    key: string,
+    change: AppliedChange,
+    decision?: Decision,
+    service?: V1Service,
+  ): void {
+    const { log, metrics, nodeName } = this.options;
+    if (change.withdrawn !== undefined) {
+      const w = change.withdrawn;
+      metrics.speaker.announced.remove({
+        protocol: w.protocol,
+        service: key,
+        node: nodeName,
+        ip: w.ip,
+      });
+      log({
+        op: 'setBalancer',
+        event: 'serviceWithdrawn',
+        protocol: w.protocol,
+        service: key,
+        ip: w.ip,
+        reason: w.reason,
+        ...(decision?.kind === 'withdraw' && typeof decision.announcer === 'string'
+          ? { announcer: decision.announcer }
+          : {}),
+        msg: 'withdrawn service announcement',
+      });
+    }
+    if (change.announced !== undefined) {
+      const a = change.announced;
+      metrics.speaker.announced.set(
+        { protocol: a.protocol, service: key, node: nodeName, ip: a.ip },
+        1,
+      );
+      log({
+        op: 'setBalancer',
+        event: 'serviceAnnounced',
+        protocol: a.protocol,
+        service: key,
+        ip: a.ip,
+        pool: a.pool,
+        msg: 'service has IP, announcing',
+      });
+      // v0.9 sends this on every sync; once per change of announcing node is enough.
+      if (a.protocol === 'layer2' && service !== undefined)
+        void this.events.record(
+          {
+            kind: 'Service',
+            apiVersion: 'v1',
+            name: service.metadata?.name ?? '',
+            namespace: service.metadata?.namespace ?? 'default',
+            uid: service.metadata?.uid ?? '',
+          },
+          'Normal',
+          'nodeAssigned',
+          `announcing from node "${nodeName}"`,
+        );
+    }
+  }
+
+  /** A new, changed or deleted ConfigMap: take it, or refuse it and keep the one in force. */
+  private syncConfig(): void {
+    const { namespace, configName, log, metrics } = this.options;
+    const configMap = this.configMaps.get(configName, namespace);
+    metrics.k8s.updates.inc();
+    if (configMap === undefined) {
+      log({
+        op: 'setConfig',
+        event: this.config === null ? 'noConfig' : 'configDeleted',
+        msg:
+          this.config === null
+            ? `no ConfigMap ${namespace}/${configName}: nothing is announced until there is one`
+            : `ConfigMap ${namespace}/${configName} was deleted: keeping the configuration in force`,
+      });
+      return;
+    }
+    const parsed = parseConfig(configMap.data?.['config'] ?? '');
+    if (!parsed.ok) {
+      this.refuseConfig(
+        parsed.errors
+          .map(
+            (e) =>
+              `${e.path === '' ? 'config' : e.path}${e.line === null ? '' : ` (line ${e.line})`}: ${e.message}`,
+          )
+          .join('; '),
+      );
+      return;
+    }
+    // v0.9 refuses a config under which an announced IP belongs to no pool.
+    const stranded: string[] = [];
+    for (const [service, announced] of this.announcements.services()) {
+      const ip = parseIP(announced.ip);
+      if (ip.ok && poolOf(parsed.config, ip.value) === undefined)
+        stranded.push(`${service} (${announced.ip})`);
+    }
+    if (stranded.length > 0) {
+      this.refuseConfig(`announced addresses would belong to no pool: ${stranded.join(', ')}`);
+      return;
+    }
+    this.config = parsed.config;
+    metrics.k8s.configLoaded.set(1);
+    metrics.k8s.configStale.set(0);
+    log({ op: 'setConfig', event: 'configLoaded', msg: 'config (re)loaded' });
+    this.enqueueAll();
+  }
+
+  private refuseConfig(reason: string): void {
+    this.options.metrics.k8s.configStale.set(1);
+    this.options.log({
+      op: 'setConfig',
+      event: 'configRejected',
+      error: reason,
+      msg: 'new config not applied, keeping the previous one',
+    });
+  }
+}
+
+function keyOf(object: { metadata?: { name?: string; namespace?: string } }): string {
+  return `${object.metadata?.namespace ?? 'default'}/${object.metadata?.name ?? ''}`;
+}
+
+function factsOf(service: V1Service): ServiceFacts {
+  return {
+    key: keyOf(service),
+    isLoadBalancer: service.spec?.type === 'LoadBalancer',
+    ingress: (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? ''),
+    externalTrafficPolicy: service.spec?.externalTrafficPolicy ?? 'Cluster',
+  };
+}

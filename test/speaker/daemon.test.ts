@@ -1,0 +1,330 @@
+/**
+ * The speaker daemon against the lab API: three speakers (node-a, node-b,
+ * node-c) in one process, each with sinks that record what it announces.
+ * The expected winner is computed here from the rule in COMPAT.md section 3
+ * (sha256 of "node#namespace/name", smallest first), independently of the
+ * election code.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { reuseConnections } from '../../src/k8s/index.js';
+import type { Lab } from '../../src/lab/index.js';
+import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
+import { SpeakerDaemon, type AnnouncementSink } from '../../src/speaker/index.js';
+import { labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
+import { until } from '../support/until.js';
+
+const CONFIG = `address-pools:
+- name: l2
+  protocol: layer2
+  addresses: [203.0.113.0/28, 2001:db8:203::/124]
+- name: routed
+  protocol: bgp
+  addresses: [198.51.100.0/28]
+`;
+const NODES = ['node-a', 'node-b', 'node-c'];
+
+function expectedWinner(service: string, nodes: readonly string[]): string {
+  const hash = (node: string) => createHash('sha256').update(`${node}#${service}`).digest('hex');
+  return [...nodes].sort((a, b) => (hash(a) < hash(b) ? -1 : 1))[0] ?? '';
+}
+
+class RecordingSink implements AnnouncementSink {
+  readonly ips = new Set<string>();
+  readonly calls: string[] = [];
+  announce(ip: string): void {
+    this.ips.add(ip);
+    this.calls.push(`+${ip}`);
+  }
+  withdraw(ip: string): void {
+    this.ips.delete(ip);
+    this.calls.push(`-${ip}`);
+  }
+}
+
+interface TestSpeaker {
+  readonly daemon: SpeakerDaemon;
+  readonly layer2: RecordingSink;
+  readonly bgp: RecordingSink;
+  readonly logs: Record<string, string | number | boolean>[];
+  readonly registry: ReturnType<typeof newRegistry>;
+}
+
+describe('speaker daemon, against the lab', function () {
+  this.timeout(60_000);
+  let lab: Lab;
+  let core: k8s.CoreV1Api;
+  let speakers: Map<string, TestSpeaker>;
+
+  async function startSpeaker(node: string): Promise<TestSpeaker> {
+    const kubeConfig = reuseConnections(new k8s.KubeConfig());
+    kubeConfig.loadFromFile(lab.kubeconfigPath);
+    const registry = newRegistry();
+    const speaker: TestSpeaker = {
+      layer2: new RecordingSink(),
+      bgp: new RecordingSink(),
+      logs: [],
+      registry,
+      daemon: undefined as unknown as SpeakerDaemon,
+    };
+    const daemon = new SpeakerDaemon({
+      kubeConfig,
+      namespace: NS,
+      configName: 'config',
+      nodeName: node,
+      log: (fields) => speaker.logs.push(fields),
+      metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
+      layer2: speaker.layer2,
+      bgp: speaker.bgp,
+      membership: null,
+      backoff: { initialMs: 50, maxMs: 500 },
+    });
+    Object.assign(speaker, { daemon });
+    await daemon.start();
+    return speaker;
+  }
+
+  /** A Running, Ready (or not) backend pod on `node`. */
+  async function backend(name: string, app: string, node: string, ip: string, ready = true) {
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name, labels: { app } },
+        spec: { nodeName: node, containers: [{ name: 'app', image: 'app' }] },
+      },
+    });
+    await setReady(name, ip, ready);
+  }
+
+  async function setReady(name: string, ip: string, ready: boolean): Promise<void> {
+    const pod = await core.readNamespacedPod({ name, namespace: 'default' });
+    await core.replaceNamespacedPodStatus({
+      name,
+      namespace: 'default',
+      body: {
+        ...pod,
+        status: {
+          phase: 'Running',
+          podIP: ip,
+          podIPs: [{ ip }],
+          conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+        },
+      },
+    });
+  }
+
+  /** A LoadBalancer Service with its address already in status, as the controller writes it. */
+  async function service(name: string, app: string, ip: string, policy = 'Cluster') {
+    await core.createNamespacedService({
+      namespace: 'default',
+      body: {
+        metadata: { name },
+        spec: {
+          type: 'LoadBalancer',
+          selector: { app },
+          externalTrafficPolicy: policy,
+          ports: [{ port: 80, protocol: 'TCP' }],
+        },
+      },
+    });
+    await setIngress(name, [ip]);
+  }
+
+  async function setIngress(name: string, ips: string[]): Promise<void> {
+    const current = await core.readNamespacedService({ name, namespace: 'default' });
+    await core.replaceNamespacedServiceStatus({
+      name,
+      namespace: 'default',
+      body: { ...current, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } },
+    });
+  }
+
+  function announcersOf(ip: string, protocol: 'layer2' | 'bgp' = 'layer2'): string[] {
+    return NODES.filter((node) => speakers.get(node)?.[protocol].ips.has(ip));
+  }
+
+  async function settled(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all([...speakers.values()].map((s) => s.daemon.idle()));
+  }
+
+  beforeEach(async () => {
+    ({ lab, core } = await labWithConfig(CONFIG));
+    speakers = new Map();
+  });
+  afterEach(async () => {
+    await Promise.all([...speakers.values()].map((s) => s.daemon.stop()));
+    await lab.stop();
+  });
+
+  it('elects exactly the node v0.9 would among those with a ready endpoint, and moves when it stops being ready', async () => {
+    await backend('web-a', 'web', 'node-a', '10.0.0.1');
+    await backend('web-b', 'web', 'node-b', '10.0.0.2');
+    await backend('web-c', 'web', 'node-c', '10.0.0.3');
+    await service('web', 'web', '203.0.113.5');
+    for (const node of NODES) speakers.set(node, await startSpeaker(node));
+
+    const first = expectedWinner('default/web', NODES);
+    await until(() => announcersOf('203.0.113.5').length === 1, 10_000);
+    expect(announcersOf('203.0.113.5')).to.deep.equal([first]);
+
+    // The winner's only endpoint goes unready: the next node in hash order takes over.
+    const pods: Record<string, [string, string]> = {
+      'node-a': ['web-a', '10.0.0.1'],
+      'node-b': ['web-b', '10.0.0.2'],
+      'node-c': ['web-c', '10.0.0.3'],
+    };
+    const [pod, podIP] = pods[first] ?? ['', ''];
+    await setReady(pod, podIP, false);
+    const second = expectedWinner(
+      'default/web',
+      NODES.filter((n) => n !== first),
+    );
+    await until(() => announcersOf('203.0.113.5').join() === second, 10_000);
+    expect(speakers.get(first)?.layer2.calls).to.deep.equal(['+203.0.113.5', '-203.0.113.5']);
+
+    // One nodeAssigned Event per announcing node, from the speaker, not one per sync.
+    await until(async () => {
+      const events = await core.listNamespacedEvent({ namespace: 'default' });
+      return events.items.filter((e) => e.reason === 'nodeAssigned').length === 2;
+    }, 10_000);
+    await settled();
+    const events = (await core.listNamespacedEvent({ namespace: 'default' })).items.filter(
+      (e) => e.reason === 'nodeAssigned',
+    );
+    expect(events.map((e) => e.message).sort()).to.deep.equal(
+      [`announcing from node "${first}"`, `announcing from node "${second}"`].sort(),
+    );
+    for (const event of events) {
+      expect(event.source?.component).to.equal('metallb-speaker');
+      expect(event.count).to.equal(1);
+    }
+  });
+
+  it('announces IPv6 addresses by the same election, and withdraws on deletion, IP change and type change', async () => {
+    await backend('db-b', 'db', 'node-b', '10.0.0.2');
+    await backend('db-c', 'db', 'node-c', '10.0.0.3');
+    await service('db', 'db', '2001:db8:203::7');
+    for (const node of NODES) speakers.set(node, await startSpeaker(node));
+    const winner = expectedWinner('default/db', ['node-b', 'node-c']);
+    await until(() => announcersOf('2001:db8:203::7').join() === winner, 10_000);
+
+    await setIngress('db', ['2001:db8:203::8']);
+    await until(() => announcersOf('2001:db8:203::8').join() === winner, 10_000);
+    expect(announcersOf('2001:db8:203::7')).to.deep.equal([]);
+    const withdrawn = speakers
+      .get(winner)
+      ?.logs.find((l) => l['event'] === 'serviceWithdrawn' && l['ip'] === '2001:db8:203::7');
+    expect(withdrawn?.['reason']).to.equal('loadBalancerIPChanged');
+
+    const current = await core.readNamespacedService({ name: 'db', namespace: 'default' });
+    await core.replaceNamespacedService({
+      name: 'db',
+      namespace: 'default',
+      body: { ...current, spec: { ...current.spec, type: 'ClusterIP' } },
+    });
+    await until(() => announcersOf('2001:db8:203::8').length === 0, 10_000);
+
+    await core.deleteNamespacedService({ name: 'db', namespace: 'default' });
+    await settled();
+    for (const node of NODES) expect(speakers.get(node)?.layer2.ips.size).to.equal(0);
+  });
+
+  it('announces nothing for a Service without ready endpoints, or with two addresses, or outside every pool', async () => {
+    await backend('idle-a', 'idle', 'node-a', '10.0.0.1', false);
+    await service('idle', 'idle', '203.0.113.2');
+    await backend('two-a', 'two', 'node-a', '10.0.0.4');
+    await service('two', 'two', '203.0.113.3');
+    await setIngress('two', ['203.0.113.3', '203.0.113.4']);
+    await backend('out-a', 'out', 'node-a', '10.0.0.5');
+    await service('out', 'out', '192.0.2.9');
+    for (const node of NODES) speakers.set(node, await startSpeaker(node));
+    await settled();
+    for (const node of NODES) {
+      expect(speakers.get(node)?.layer2.calls, node).to.deep.equal([]);
+      expect(speakers.get(node)?.daemon.ready).to.equal(true);
+    }
+    // Readiness arriving later is enough.
+    await setReady('idle-a', '10.0.0.1', true);
+    await until(() => announcersOf('203.0.113.2').join() === 'node-a', 10_000);
+  });
+
+  it('BGP pools follow externalTrafficPolicy: Cluster on every node while any endpoint is ready, Local only where one is', async () => {
+    await backend('r-a', 'r', 'node-a', '10.0.0.1');
+    await service('cluster', 'r', '198.51.100.2');
+    await service('local', 'r', '198.51.100.3', 'Local');
+    for (const node of NODES) speakers.set(node, await startSpeaker(node));
+    await until(() => announcersOf('198.51.100.2', 'bgp').length === 3, 10_000);
+    await until(() => announcersOf('198.51.100.3', 'bgp').join() === 'node-a', 10_000);
+    for (const node of NODES) expect(speakers.get(node)?.layer2.calls).to.deep.equal([]);
+  });
+
+  it('refuses a config that would strand an announced address, keeps announcing, then takes a good one', async () => {
+    await backend('web-a', 'web', 'node-a', '10.0.0.1');
+    await service('web', 'web', '203.0.113.5');
+    speakers.set('node-a', await startSpeaker('node-a'));
+    await until(() => announcersOf('203.0.113.5').join() === 'node-a', 10_000);
+
+    const setConfig = (config: string) =>
+      core.patchNamespacedConfigMap(
+        { name: 'config', namespace: NS, body: { data: { config } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    const a = speakers.get('node-a') as TestSpeaker;
+    const stale = async () =>
+      (await a.registry.getSingleMetric('metallb_k8s_client_config_stale_bool')?.get())?.values[0]
+        ?.value;
+
+    await setConfig(
+      'address-pools:\n- name: other\n  protocol: layer2\n  addresses: [192.0.2.0/24]\n',
+    );
+    await until(async () => (await stale()) === 1, 10_000);
+    const refused = a.logs.find((l) => l['event'] === 'configRejected');
+    expect(String(refused?.['error'])).to.contain('default/web (203.0.113.5)');
+    expect(a.layer2.ips.has('203.0.113.5')).to.equal(true);
+
+    await setConfig('address-pools:\n- name: l2: [\n');
+    await until(() => a.logs.filter((l) => l['event'] === 'configRejected').length === 2, 10_000);
+    expect(a.layer2.ips.has('203.0.113.5')).to.equal(true);
+
+    await setConfig(
+      'address-pools:\n- name: wider\n  protocol: layer2\n  addresses: [203.0.113.0/24]\n',
+    );
+    await until(async () => (await stale()) === 0, 10_000);
+    const metric = await a.registry.getSingleMetric('metallb_speaker_announced')?.get();
+    expect(metric?.values).to.deep.equal([
+      {
+        value: 1,
+        labels: { protocol: 'layer2', service: 'default/web', node: 'node-a', ip: '203.0.113.5' },
+      },
+    ]);
+  });
+
+  it('reads EndpointSlices when a Service has no Endpoints object', async () => {
+    speakers.set('node-b', await startSpeaker('node-b'));
+    await core.createNamespacedService({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'sliced' },
+        spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
+      },
+    });
+    await setIngress('sliced', ['203.0.113.9']);
+    const kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromFile(lab.kubeconfigPath);
+    const discovery = kubeConfig.makeApiClient(k8s.DiscoveryV1Api);
+    await discovery.createNamespacedEndpointSlice({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'sliced-1', labels: { 'kubernetes.io/service-name': 'sliced' } },
+        addressType: 'IPv4',
+        endpoints: [
+          { addresses: ['10.0.0.2'], nodeName: 'node-b', conditions: { ready: true } },
+          { addresses: ['10.0.0.3'], nodeName: 'node-c', conditions: { ready: false } },
+        ],
+      },
+    });
+    await until(() => speakers.get('node-b')?.layer2.ips.has('203.0.113.9') === true, 10_000);
+  });
+});

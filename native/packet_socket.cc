@@ -84,11 +84,6 @@ int OpenBound(int ifindex, const Kind& kind, const char** failed_call) {
       return -1;
     }
   }
-  // Our own sends are not worth a copy to ourselves (Linux 4.20+). Older
-  // kernels refuse the option; ReadFrames() drops PACKET_OUTGOING anyway.
-  int one = 1;
-  setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
-
   sockaddr_ll address{};
   address.sll_family = AF_PACKET;
   address.sll_protocol = htons(kind.ethertype);
@@ -306,7 +301,8 @@ void PacketSocket::ReadFrames() {
       Deliver(on_error_, SystemError(env, "recvfrom", errno).Value());
       return;
     }
-    // Frames this host sends are looped back to packet sockets: not ours to answer.
+    // Frames this host sends are not ours to answer. Linux shows outgoing
+    // frames only to ETH_P_ALL sockets, so this is a guard, not a filter.
     if (from.sll_pkttype == PACKET_OUTGOING) continue;
     // Larger than any frame a speaker answers; a partial copy would only mislead.
     if (static_cast<size_t>(length) > sizeof buffer) continue;

@@ -1,21 +1,45 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of the real peers the interop tests run
-# against (code we did not write: see test/support/go-peer.ts), only those
-# that are missing. Idempotent; prints one line. As root a failed install
-# fails (the test command needs the peers then); without root it only says
-# what is missing, and the tests skip that tier, so it exits 0.
+# Installs the Debian packages of the real peers and tools the interop and
+# end-to-end tests run against (code we did not write: see
+# test/support/go-peer.ts and src/lab/netns.ts), only those that are
+# missing. Idempotent; prints one line. As root a failed install fails (the
+# test command needs the peers then); without root it only says what is
+# missing, and the tests skip those tiers, so it exits 0.
 set -euo pipefail
 
 # Per tier: what the packages are for, then the packages.
-TIER="memberlist interop tier"
-PACKAGES=(golang-go golang-github-hashicorp-memberlist-dev)
+TIERS=(
+  "memberlist interop tier"
+  "layer-2 tier" # network namespaces: ip, sysctl, ping, arping, ndisc6, curl
+)
+TIER_PACKAGES=(
+  "golang-go golang-github-hashicorp-memberlist-dev"
+  "iproute2 procps iputils-ping iputils-arping ndisc6 curl"
+)
+read -r -a PACKAGES <<<"${TIER_PACKAGES[*]}"
 
 installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
 }
 
+# "the A and the B" for the tiers that need any of the given packages.
+tiers_needing() {
+  local names=() i package
+  for i in "${!TIERS[@]}"; do
+    for package in ${TIER_PACKAGES[$i]}; do
+      if [[ " $* " == *" $package "* ]]; then
+        names+=("the ${TIERS[$i]}")
+        break
+      fi
+    done
+  done
+  local joined="${names[0]}"
+  for ((i = 1; i < ${#names[@]}; i++)); do joined+=" and ${names[$i]}"; done
+  echo "$joined"
+}
+
 if ! command -v dpkg-query >/dev/null 2>&1; then
-  echo "install-peers: not a Debian system (no dpkg-query); needs ${PACKAGES[*]}; the $TIER will be skipped unless they are there"
+  echo "install-peers: not a Debian system (no dpkg-query); needs ${PACKAGES[*]}; $(tiers_needing "${PACKAGES[@]}") will be skipped unless they are there"
   exit 0
 fi
 
@@ -30,7 +54,7 @@ if [ "${#missing[@]}" -eq 0 ]; then
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-peers: not root, missing ${missing[*]}: the $TIER will be skipped"
+  echo "install-peers: not root, missing ${missing[*]}: $(tiers_needing "${missing[@]}") will be skipped"
   exit 0
 fi
 

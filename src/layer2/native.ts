@@ -1,0 +1,90 @@
+/**
+ * The native addon (native/, built by `npm ci` through binding.gyp): what
+ * Node cannot do by itself on Linux. It is loaded on first use, so code that
+ * never opens a packet socket (the controller, the lab) runs without it.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** An AF_PACKET socket bound to one interface for ARP or IPv6 NDP frames. */
+export interface NativePacketSocket {
+  /** Sends one whole Ethernet frame; throws an Error with `code` (e.g. 'ENETDOWN'). */
+  send(frame: Uint8Array): void;
+  /** PACKET_ADD_MEMBERSHIP of a multicast MAC (6 bytes); counted by the kernel. */
+  addMembership(mac: Uint8Array): void;
+  dropMembership(mac: Uint8Array): void;
+  /** Stops reading and closes the descriptor; idempotent. */
+  close(): void;
+  /** Whether the open socket keeps the event loop alive (it does by default). */
+  ref(): void;
+  unref(): void;
+}
+
+/** A raw ICMPv6 socket that never reads, used only to join IPv6 groups on one interface. */
+export interface NativeIpv6Membership {
+  /** IPV6_JOIN_GROUP of a 16-byte group address; EADDRINUSE when already joined. */
+  join(group: Uint8Array): void;
+  leave(group: Uint8Array): void;
+  close(): void;
+}
+
+export type PacketSocketKind = 'arp' | 'ndp';
+
+export interface NativeAddon {
+  /**
+   * 'arp' receives every ARP frame (ethertype 0x0806); 'ndp' receives IPv6
+   * frames (0x86DD) that a kernel filter has reduced to ICMPv6 Neighbor
+   * Solicitations. Frames this host sends are never delivered.
+   */
+  PacketSocket: new (
+    ifindex: number,
+    kind: PacketSocketKind,
+    onFrame: (frame: Buffer) => void,
+    onError: (error: Error) => void,
+  ) => NativePacketSocket;
+  Ipv6Membership: new (ifindex: number) => NativeIpv6Membership;
+  /**
+   * setsockopt(TCP_MD5SIG) on a TCP socket descriptor: RFC 2385 signatures
+   * for segments to and from `peerAddress`. An empty key removes it.
+   */
+  setTcpMd5(fd: number, peerAddress: string, key: Uint8Array): void;
+}
+
+/** This file runs from dist/src/layer2/; node-gyp writes to build/Release/ at the package root. */
+export const ADDON_PATH = fileURLToPath(
+  new URL('../../../build/Release/metallb_native.node', import.meta.url),
+);
+
+let loaded: NativeAddon | undefined;
+
+/** The addon, loaded once; throws a clear Error when it is not built or does not load. */
+export function nativeAddon(): NativeAddon {
+  if (loaded !== undefined) return loaded;
+  if (!existsSync(ADDON_PATH)) {
+    throw new Error(`the native addon is not built (${ADDON_PATH} is missing): run npm ci`);
+  }
+  const require = createRequire(import.meta.url);
+  let addon: unknown;
+  try {
+    addon = require(ADDON_PATH);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new Error(`the native addon at ${ADDON_PATH} does not load (${reason}): run npm ci`, {
+      cause,
+    });
+  }
+  loaded = addon as NativeAddon;
+  return loaded;
+}
+
+/**
+ * RFC 2385 TCP MD5 signatures on a TCP socket descriptor, for BGP peers
+ * with a password. Set it before connect() (or on the listening socket):
+ * the SYN is signed too. An empty key removes it. Throws an Error with
+ * `code` (EBADF, ENOTSOCK, EINVAL ...).
+ */
+export function setTcpMd5(fd: number, peerAddress: string, key: string | Uint8Array): void {
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+  nativeAddon().setTcpMd5(fd, peerAddress, bytes);
+}

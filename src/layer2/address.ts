@@ -1,0 +1,68 @@
+/**
+ * IP addresses at the edges of the layer 2 codecs.
+ *
+ * Inside the codecs an address is what is on the wire: a 4-byte (IPv4) or 16-byte (IPv6)
+ * Uint8Array. Callers hold text from Kubernetes objects ('203.0.113.5', '2001:db8::5'); these
+ * functions convert between the two with the project's IP module, so text is parsed one way
+ * everywhere and formatted canonically (dotted decimal, RFC 5952).
+ */
+import { formatIP, parseIP } from '../ip/index.js';
+import type { Family } from '../ip/index.js';
+
+/** An address as bytes, tagged with its family. */
+export interface AddressBytes {
+  readonly family: Family;
+  /** 4 bytes for IPv4, 16 for IPv6, network byte order. */
+  readonly bytes: Uint8Array;
+}
+
+/** Parses IPv4 or IPv6 text to bytes. Returns null when the text is not an address. */
+export function parseAddressBytes(text: string): AddressBytes | null {
+  const parsed = parseIP(text);
+  if (!parsed.ok) return null;
+  const { family, value } = parsed.value;
+  const bytes = new Uint8Array(family === 4 ? 4 : 16);
+  let rest = value;
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    bytes[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  return { family, bytes };
+}
+
+/** IPv4 text to 4 bytes. Throws a RangeError for anything but IPv4 text. */
+export function ipv4Bytes(text: string): Uint8Array {
+  return bytesOfFamily(text, 4);
+}
+
+/** IPv6 text to 16 bytes. Throws a RangeError for anything but IPv6 text. */
+export function ipv6Bytes(text: string): Uint8Array {
+  return bytesOfFamily(text, 6);
+}
+
+function bytesOfFamily(text: string, family: Family): Uint8Array {
+  const parsed = parseAddressBytes(text);
+  if (parsed === null || parsed.family !== family) {
+    throw new RangeError(`${JSON.stringify(text)} is not an IPv${family} address`);
+  }
+  return parsed.bytes;
+}
+
+/**
+ * Canonical text of a 4- or 16-byte address. Throws a RangeError for any other length
+ * (decoders only hand over addresses whose length they checked).
+ */
+export function formatAddressBytes(bytes: Uint8Array): string {
+  if (bytes.length !== 4 && bytes.length !== 16) {
+    throw new RangeError(`an IP address is 4 or 16 bytes, got ${bytes.length}`);
+  }
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return formatIP({ family: bytes.length === 4 ? 4 : 6, value });
+}
+
+/** The canonical text of an address given as text, or null when it is not an address. */
+export function canonicalAddress(text: string): string | null {
+  const parsed = parseAddressBytes(text);
+  return parsed === null ? null : formatAddressBytes(parsed.bytes);
+}

@@ -5,3 +5,11 @@
 export { Lab, type LabOptions } from './lab.js';
 export type { FaultCommand } from './faults.js';
 export { kubeconfigText } from './kubeconfig.js';
+export {
+  NetnsTopology,
+  netnsUnavailable,
+  HttpLoop,
+  type HttpLoopOptions,
+  type HttpProbeResult,
+  type NetnsTopologyOptions,
+} from './netns.js';

@@ -58,6 +58,8 @@ export const SERVICE_RANGES = { ipv4: '203.0.113.0/24', ipv6: '2001:db8:203::/64
 
 /** Node k's host part must stay below the client's (.200). */
 const MAX_NODES = 199;
+/** Names are matched by prefix at cleanup: keep them plain. */
+const PREFIX_FORMAT = /^[a-z][a-z0-9]+$/;
 /** Linux interface names: at most 15 bytes. */
 const IFNAMSIZ = 15;
 const SERVICE_INTERFACE = 'kube-lb0';
@@ -301,7 +303,8 @@ function readLockOwner(): LockOwner | undefined {
     if (
       isRecord(value) &&
       typeof value['pid'] === 'number' &&
-      typeof value['prefix'] === 'string'
+      typeof value['prefix'] === 'string' &&
+      PREFIX_FORMAT.test(value['prefix'])
     ) {
       return { pid: value['pid'], prefix: value['prefix'] };
     }
@@ -586,7 +589,9 @@ export class NetnsTopology {
   readonly apiAddress = API_V4;
   private readonly children = new Set<ChildProcess>();
   private readonly backends = new Map<number, ChildProcess>();
-  private destroyed: Promise<void> | undefined;
+  /** Set once removal has started: nothing new is spawned after it. */
+  private removed = false;
+  private destroying: Promise<void> | undefined;
 
   private constructor(options: Required<Omit<NetnsTopologyOptions, 'lockWaitMs'>>) {
     this.prefix = options.prefix;
@@ -603,8 +608,10 @@ export class NetnsTopology {
     if (unavailable !== undefined) throw new Error(unavailable);
     const prefix = options.prefix ?? `mt${randomBytes(2).toString('hex')}`;
     const { nodes } = options;
-    if (!/^[a-z][a-z0-9]*$/.test(prefix)) {
-      throw new Error(`prefix ${JSON.stringify(prefix)}: lower-case letters and digits only`);
+    if (!PREFIX_FORMAT.test(prefix)) {
+      throw new Error(
+        `prefix ${JSON.stringify(prefix)}: a lower-case letter, then letters or digits`,
+      );
     }
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) {
       throw new Error(`nodes must be an integer in 1..${MAX_NODES}, not ${nodes}`);
@@ -689,7 +696,7 @@ export class NetnsTopology {
 
   /** Starts argv in namespace ns; it is SIGKILLed by destroy() if still running. */
   spawn(ns: string, argv: readonly string[], options: SpawnOptions = {}): ChildProcess {
-    if (this.destroyed) throw new Error(`topology ${this.prefix} is destroyed`);
+    if (this.removed) throw new Error(`topology ${this.prefix} is destroyed`);
     const child = spawnChild('ip', ['netns', 'exec', ns, ...argv], options);
     // `ip netns exec` execs argv in place: the child's pid is argv's own.
     this.children.add(child);
@@ -825,20 +832,23 @@ export class NetnsTopology {
 
   /** Kills the processes started here, removes the namespaces, veths and the bridge. Idempotent. */
   destroy(): Promise<void> {
-    this.destroyed ??= (async () => {
-      const exited = [...this.children].map(
-        (child) => new Promise<void>((resolve) => child.once('exit', () => resolve())),
-      );
-      this.destroySync();
-      // Bounded: SIGKILLed processes are gone within milliseconds.
-      await Promise.race([Promise.all(exited), sleep(2_000)]);
-    })();
-    return this.destroyed;
+    this.destroying ??= this.tearDown();
+    return this.destroying;
   }
 
-  /** destroy() without waiting; for exit and signal handlers. */
+  private async tearDown(): Promise<void> {
+    const exited = [...this.children].map(
+      (child) => new Promise<void>((resolve) => child.once('exit', () => resolve())),
+    );
+    this.destroySync();
+    // Bounded: SIGKILLed processes are gone within milliseconds.
+    await Promise.race([Promise.all(exited), sleep(2_000)]);
+  }
+
+  /** destroy() without waiting for the processes to be reaped; for exit and signal handlers. */
   destroySync(): void {
-    this.destroyed ??= Promise.resolve();
+    if (this.removed) return;
+    this.removed = true;
     for (const child of this.children) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }

@@ -93,10 +93,13 @@ export function decodeIpv6Packet(bytes: Uint8Array): Decoded<Ipv6Packet, Ipv6Dro
   });
 }
 
-/** `::`, the unspecified address (RFC 4291 section 2.5.2). */
+/** `::`, the unspecified address (RFC 4291 section 2.5.2). Shared: never modify it. */
 export const IPV6_UNSPECIFIED: Uint8Array = new Uint8Array(16);
 
-/** `ff02::1`, the link-local all-nodes multicast group (RFC 4291 section 2.7.1). */
+/**
+ * `ff02::1`, the link-local all-nodes multicast group (RFC 4291 section 2.7.1). Shared: never
+ * modify it.
+ */
 export const IPV6_ALL_NODES: Uint8Array = Uint8Array.from(
   Buffer.from('ff020000000000000000000000000001', 'hex'),
 );

@@ -6,7 +6,7 @@ import { bytesEqual } from './bytes.js';
 /** Length of an Ethernet hardware address in bytes. */
 export const MAC_LENGTH = 6;
 
-/** ff:ff:ff:ff:ff:ff, every station on the segment. */
+/** ff:ff:ff:ff:ff:ff, every station on the segment. Shared: never modify it. */
 export const BROADCAST_MAC: Uint8Array = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 
 /**

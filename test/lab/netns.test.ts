@@ -170,6 +170,31 @@ describe('lab: network-namespace topology (netns.ts)', function () {
     });
   });
 
+  describe('checking its options', () => {
+    before(function () {
+      skipUnlessAvailable(this);
+    });
+
+    const refusal = (options: Parameters<typeof NetnsTopology.create>[0]): Promise<string> =>
+      NetnsTopology.create(options).then(
+        async (topology) => {
+          await topology.destroy();
+          return 'built';
+        },
+        (error: Error) => error.message,
+      );
+
+    it('refuses names longer than Linux allows, odd prefixes and node counts', async () => {
+      expect(await refusal({ prefix: 'abcdefghijklm', nodes: 3, ipv6: false })).to.equal(
+        'prefix abcdefghijklm too long: abcdefghijklmn3h exceeds 15 characters',
+      );
+      expect(await refusal({ prefix: 'Mt-1', nodes: 1, ipv6: false })).to.match(/^prefix "Mt-1"/);
+      expect(await refusal({ nodes: 0, ipv6: false })).to.match(
+        /^nodes must be an integer in 1\.\.199/,
+      );
+    });
+  });
+
   describe('three nodes and a client, IPv4 and IPv6', () => {
     let topology: NetnsTopology;
     const port = 8080;
@@ -330,6 +355,12 @@ describe('lab: network-namespace topology (netns.ts)', function () {
         expect(result).to.include({ ok: false, node: null });
         expect(result.error).to.match(/no answer in 200 ms/);
       }
+    });
+
+    it('refuses Service IPs the client cannot reach on the LAN', async () => {
+      let message = '';
+      await topology.addServiceIP('192.0.2.5').catch((error: Error) => (message = error.message));
+      expect(message).to.match(/^Service IP 192\.0\.2\.5 is outside 203\.0\.113\.0\/24/);
     });
 
     it('removes a Service IP from every node', async () => {

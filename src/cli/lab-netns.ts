@@ -236,6 +236,11 @@ export class NetnsCluster {
     this.speakers.delete(k);
   }
 
+  /** The pid of node k's speaker (`ip netns exec` execs it, so the pid is the speaker's). */
+  speakerPid(k: number): number | undefined {
+    return this.speakers.get(k)?.child.pid;
+  }
+
   speakerRunning(k: number): boolean {
     return this.speakers.has(k);
   }

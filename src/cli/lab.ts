@@ -1,9 +1,11 @@
 /**
  * `metallb-ts lab`: try metallb-ts without a cluster. An embedded
  * Kubernetes API on 127.0.0.1, MetalLB's `config` ConfigMap with a layer2
- * pool, the controller, and a few sample Services that get their addresses;
- * kubectl against the printed kubeconfig sees it all. `--api-only` starts the
- * API alone. Serves until interrupted. (The speakers join in a later step.)
+ * pool, the controller, three speakers (one per lab node, deciding who
+ * announces but sending no packets) and a few sample Services that get
+ * their addresses; kubectl against the printed kubeconfig sees it all.
+ * `--api-only` starts the API alone; `--netns` (root) announces for real in
+ * network namespaces of its own. Serves until interrupted.
  */
 import * as k8s from '@kubernetes/client-node';
 import { createWriteStream } from 'node:fs';
@@ -11,10 +13,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reuseConnections } from '../k8s/index.js';
 import { Lab } from '../lab/index.js';
+import { LAN_TIMINGS } from '../memberlist/index.js';
 import { jsonLog, startController, type RunningController } from './controller.js';
 import type { CliIO } from './io.js';
+import { startSpeaker, type RunningSpeaker } from './speaker.js';
 
-export const LAB_USAGE = `Usage: metallb-ts lab [--port N] [--kubeconfig-out FILE] [--api-only]
+export const LAB_USAGE = `Usage: metallb-ts lab [--port N] [--kubeconfig-out FILE] [--api-only | --netns]
 
 Starts an embedded Kubernetes API server on 127.0.0.1 with MetalLB's config
 (a layer2 pool in 192.0.2.0/24), the controller and three sample Services,
@@ -23,6 +27,8 @@ and writes a kubeconfig: kubectl works against it as against a cluster.
   --port N               listen on port N (default: a free port)
   --kubeconfig-out FILE  write the kubeconfig there (default: a private temporary file)
   --api-only             start the API alone: no config, controller or Services
+  --netns                (root) announce for real: three node namespaces with a
+                         speaker each, a client namespace, on a private bridge
   -h, --help             show this help
 `;
 
@@ -64,11 +70,77 @@ const DEMO_SERVICES: k8s.V1Service[] = [
 export interface RunningLab {
   readonly lab: Lab;
   readonly controller: RunningController | undefined;
+  readonly speakers: readonly RunningSpeaker[];
   stop(): Promise<void>;
 }
 
-/** Fills the lab with the demo: config, controller, Services; resolves when they have addresses. */
-async function startDemo(lab: Lab, io: CliIO): Promise<RunningController> {
+/** The demo's nodes: one backend pod per app on each, and a dry-run speaker each. */
+const DEMO_NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
+
+/** Nodes, and a Ready backend pod per app and node (the lab has no kubelet: status is written here). */
+async function demoWorkloads(core: k8s.CoreV1Api): Promise<void> {
+  for (const [i, node] of DEMO_NODES.entries()) {
+    await core.createNode({ body: { metadata: { name: node } } });
+    for (const app of ['web', 'dns']) {
+      const name = `${app}-${i + 1}`;
+      await core.createNamespacedPod({
+        namespace: 'default',
+        body: {
+          metadata: { name, labels: { app } },
+          spec: { nodeName: node, containers: [{ name: app, image: app }] },
+        },
+      });
+      const pod = await core.readNamespacedPod({ name, namespace: 'default' });
+      const ip = `10.244.${i + 1}.${app === 'web' ? 10 : 20}`;
+      await core.replaceNamespacedPodStatus({
+        name,
+        namespace: 'default',
+        body: {
+          ...pod,
+          status: {
+            phase: 'Running',
+            podIP: ip,
+            podIPs: [{ ip }],
+            conditions: [{ type: 'Ready', status: 'True' }],
+          },
+        },
+      });
+    }
+  }
+}
+
+/** One speaker per demo node, in this process, deciding but sending nothing (--dry-run). */
+async function demoSpeakers(lab: Lab): Promise<RunningSpeaker[]> {
+  const speakers: RunningSpeaker[] = [];
+  for (const node of DEMO_NODES) {
+    const logFile = createWriteStream(join(lab.workDir, `speaker-${node}.log`), { flags: 'a' });
+    speakers.push(
+      await startSpeaker(
+        {
+          nodeName: node,
+          configName: 'config',
+          port: 0,
+          host: '127.0.0.1',
+          kubeconfig: lab.kubeconfigPath,
+          namespace: DEMO_NAMESPACE,
+          dryRun: true,
+          timings: LAN_TIMINGS,
+          memberlist: {},
+          // Memberlist off: liveness from Kubernetes alone, no gossip on any interface.
+          env: {},
+        },
+        jsonLog((line) => logFile.write(line)),
+      ),
+    );
+  }
+  return speakers;
+}
+
+/** Fills the lab with the demo: config, controller, speakers, Services; resolves when they have addresses. */
+async function startDemo(
+  lab: Lab,
+  io: CliIO,
+): Promise<{ controller: RunningController; speakers: RunningSpeaker[] }> {
   const kc = reuseConnections(new k8s.KubeConfig());
   kc.loadFromFile(lab.kubeconfigPath);
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -89,22 +161,37 @@ async function startDemo(lab: Lab, io: CliIO): Promise<RunningController> {
     },
     jsonLog((line) => logFile.write(line)),
   );
+  await demoWorkloads(core);
+  const speakers = await demoSpeakers(lab);
   for (const service of DEMO_SERVICES)
     await core.createNamespacedService({ namespace: 'default', body: service });
   const deadline = Date.now() + 10_000;
   let services: k8s.V1Service[] = [];
   while (Date.now() < deadline) {
     services = (await core.listNamespacedService({ namespace: 'default' })).items;
-    if (services.every((s) => (s.status?.loadBalancer?.ingress?.length ?? 0) > 0)) break;
+    const announced = new Set(
+      speakers.flatMap((sp) => sp.daemon.announced().map((a) => a.service)),
+    );
+    if (
+      services.every((s) => (s.status?.loadBalancer?.ingress?.length ?? 0) > 0) &&
+      services.every((s) => announced.has(`default/${s.metadata?.name ?? ''}`))
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const announcer = (service: string): string =>
+    DEMO_NODES.filter((_, i) =>
+      speakers[i]?.daemon.announced().some((a) => a.service === service),
+    ).join(',') || '<none>';
+  const header = ['SERVICE', 'EXTERNAL-IP', 'PORTS', 'ANNOUNCED BY'];
   const rows = services.map((s) => [
     `default/${s.metadata?.name ?? ''}`,
     s.status?.loadBalancer?.ingress?.[0]?.ip ?? '<pending>',
     (s.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(','),
+    announcer(`default/${s.metadata?.name ?? ''}`),
   ]);
-  const widths = [0, 1, 2].map((i) =>
-    Math.max(...[['SERVICE', 'EXTERNAL-IP', 'PORTS'], ...rows].map((r) => (r[i] ?? '').length)),
+  const widths = [0, 1, 2, 3].map((i) =>
+    Math.max(...[header, ...rows].map((r) => (r[i] ?? '').length)),
   );
   const line = (cells: string[]): string =>
     cells
@@ -115,13 +202,14 @@ async function startDemo(lab: Lab, io: CliIO): Promise<RunningController> {
     [
       `controller running (metrics: http://127.0.0.1:${controller.port}/metrics, log: ${logPath})`,
       `config: ConfigMap ${DEMO_NAMESPACE}/config, pool "demo" = 192.0.2.0/24 (layer2)`,
+      `speakers on ${DEMO_NODES.join(', ')}: dry run, they decide who announces and send no packets (logs in ${lab.workDir})`,
       '',
-      line(['SERVICE', 'EXTERNAL-IP', 'PORTS']),
+      line(header),
       ...rows.map(line),
       '',
     ].join('\n'),
   );
-  return controller;
+  return { controller, speakers };
 }
 
 /** Starts the lab (and the demo); resolves once it is serving. */
@@ -129,7 +217,13 @@ export async function startLab(
   args: readonly string[],
   io: CliIO,
 ): Promise<{ code: number; running?: RunningLab }> {
-  let values: { port?: string; 'kubeconfig-out'?: string; 'api-only': boolean; help: boolean };
+  let values: {
+    port?: string;
+    'kubeconfig-out'?: string;
+    'api-only': boolean;
+    netns: boolean;
+    help: boolean;
+  };
   try {
     values = parseArgs({
       args: [...args],
@@ -137,6 +231,7 @@ export async function startLab(
         port: { type: 'string' },
         'kubeconfig-out': { type: 'string' },
         'api-only': { type: 'boolean', default: false },
+        netns: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -151,6 +246,7 @@ export async function startLab(
     io.stdout(LAB_USAGE);
     return { code: 0 };
   }
+  if (values.netns) return startNetnsLab(io);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     io.stderr(`metallb-ts lab: --port must be a port number, not ${JSON.stringify(values.port)}\n`);
@@ -179,9 +275,10 @@ export async function startLab(
     ].join('\n'),
   );
   let controller: RunningController | undefined;
+  let speakers: RunningSpeaker[] = [];
   if (!values['api-only']) {
     try {
-      controller = await startDemo(lab, io);
+      ({ controller, speakers } = await startDemo(lab, io));
     } catch (error) {
       io.stderr(
         `metallb-ts lab: the demo failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
@@ -196,10 +293,73 @@ export async function startLab(
     running: {
       lab,
       controller,
+      speakers,
       stop: async () => {
+        await Promise.all(speakers.map((speaker) => speaker.stop()));
         await controller?.stop();
         await lab.stop();
       },
+    },
+  };
+}
+
+/**
+ * `lab --netns` (root): the same cluster, announcing for real inside
+ * network namespaces of its own (NetnsCluster), with a client namespace to
+ * try it from.
+ */
+async function startNetnsLab(io: CliIO): Promise<{ code: number; running?: RunningLab }> {
+  const { NetnsCluster } = await import('./lab-netns.js');
+  let cluster: Awaited<ReturnType<typeof NetnsCluster.start>>;
+  let ips: string[];
+  try {
+    cluster = await NetnsCluster.start({ nodes: 3, ipv6: true, fastFailover: true });
+    ips = [await cluster.createService('web'), await cluster.createService('web6', { family: 6 })];
+  } catch (error) {
+    io.stderr(
+      `metallb-ts lab --netns: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return { code: 1 };
+  }
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && ips.some((ip) => cluster.announcers(ip).length === 0))
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  const { topology } = cluster;
+  const client = `ip netns exec ${topology.clientNamespace}`;
+  const lines = [
+    `lab API serving on ${cluster.lab.serverUrl} (on bridge ${topology.bridge})`,
+    `kubeconfig: ${cluster.lab.kubeconfigPath}`,
+    `nodes: ${topology.nodeNamespaces.map((ns, i) => `${cluster.nodeName(i + 1)} = namespace ${ns} (${topology.nodeAddress(i + 1, 4)})`).join(', ')}`,
+    `speaker logs: ${cluster.lab.workDir}`,
+    '',
+  ];
+  for (const [i, ip] of ips.entries()) {
+    const node = cluster.announcers(ip).join(',') || '<none>';
+    const k = cluster.nodeNumber(node);
+    const pid = Number.isInteger(k) ? cluster.speakerPid(k) : undefined;
+    lines.push(
+      `default/${i === 0 ? 'web' : 'web6'}  ${ip}  announced by ${node}${pid === undefined ? '' : ` (speaker pid ${pid})`}`,
+    );
+  }
+  const [ip4 = '', ip6 = ''] = ips;
+  lines.push(
+    '',
+    'try, from the client namespace:',
+    `  ${client} arping -c 3 -I eth0 ${ip4}`,
+    `  ${client} ndisc6 ${ip6} eth0`,
+    `  ${client} curl http://${ip4}:${topology.backendPort}/`,
+    'then kill the announcing speaker (kill -9 PID) and arping again: another node answers within a second.',
+    '',
+  );
+  io.stdout(lines.join('\n'));
+  io.stdout(`stop with Ctrl-C (removes the namespaces)\n`);
+  return {
+    code: 0,
+    running: {
+      lab: cluster.lab,
+      controller: cluster.controller,
+      speakers: [],
+      stop: () => cluster.stop(),
     },
   };
 }

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { ADDON_PATH, nativeAddon, setTcpMd5 } from '../../src/layer2/native.js';
+import { ADDON_PATH, loadAddon, nativeAddon, setTcpMd5 } from '../../src/layer2/native.js';
 import { PacketSocket } from '../../src/layer2/packet-socket.js';
 import type { ChildCommand, ChildLine } from './packet-socket-child.js';
 import {
@@ -248,7 +248,9 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
     expect(existsSync(ADDON_PATH), `${ADDON_PATH} (run npm ci)`).to.equal(true);
     pair = await createVethPair();
     child = SocketChild.start(pair.b.ns, pair.b.iface);
-    await child.waitFor(isReady, 10_000);
+    const ready = await child.waitFor(isReady, 10_000);
+    // The child found its interface with listInterfaces(), inside B's /sys.
+    expect(ready).to.include({ index: pair.b.ifindex, mac: macBytes(pair.b.mac).toString('hex') });
   });
 
   after(async function () {
@@ -452,9 +454,15 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
   });
 });
 
-describe('native addon argument checks', function () {
-  before(function () {
-    if (!existsSync(ADDON_PATH)) this.skip();
+describe('native addon loading and argument checks', function () {
+  it('says how to build the addon when it is missing', function () {
+    expect(() => loadAddon('/nonexistent/metallb_native.node')).to.throw(
+      'the native addon is not built (/nonexistent/metallb_native.node is missing): run npm ci',
+    );
+  });
+
+  it('is built where the loader looks for it (npm ci builds it)', function () {
+    expect(existsSync(ADDON_PATH), ADDON_PATH).to.equal(true);
   });
 
   it('refuses a kind other than arp or ndp before opening anything', function () {
@@ -497,10 +505,6 @@ async function plainConnectWorks(port: number, ms: number): Promise<boolean> {
 }
 
 describe('setTcpMd5 (RFC 2385) on loopback', function () {
-  before(function () {
-    if (!existsSync(ADDON_PATH)) this.skip();
-  });
-
   it('makes a listener ignore unsigned SYNs from that peer, and removing the key undoes it', async function () {
     const server = createServer((socket) => socket.destroy());
     server.listen(0, '127.0.0.1');

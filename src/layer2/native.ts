@@ -60,22 +60,25 @@ let loaded: NativeAddon | undefined;
 
 /** The addon, loaded once; throws a clear Error when it is not built or does not load. */
 export function nativeAddon(): NativeAddon {
-  if (loaded !== undefined) return loaded;
-  if (!existsSync(ADDON_PATH)) {
-    throw new Error(`the native addon is not built (${ADDON_PATH} is missing): run npm ci`);
+  loaded ??= loadAddon(ADDON_PATH);
+  return loaded;
+}
+
+/** Loads the addon file at `path` (exported for the test of its error messages). */
+export function loadAddon(path: string): NativeAddon {
+  if (!existsSync(path)) {
+    throw new Error(`the native addon is not built (${path} is missing): run npm ci`);
   }
   const require = createRequire(import.meta.url);
-  let addon: unknown;
   try {
-    addon = require(ADDON_PATH);
+    const addon: unknown = require(path);
+    return addon as NativeAddon;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(`the native addon at ${ADDON_PATH} does not load (${reason}): run npm ci`, {
+    throw new Error(`the native addon at ${path} does not load (${reason}): run npm ci`, {
       cause,
     });
   }
-  loaded = addon as NativeAddon;
-  return loaded;
 }
 
 /**

@@ -21,7 +21,7 @@ export type ChildCommand =
   | { op: 'close' };
 
 export type ChildLine =
-  | { ready: true; index: number }
+  | { ready: true; index: number; mac: string }
   | { frame: string; kind: PacketSocketKind }
   | { done: ChildCommand['op'] }
   | { failed: ChildCommand['op']; message: string }
@@ -48,7 +48,7 @@ for (const [kind, socket] of Object.entries(sockets) as [PacketSocketKind, Packe
 if (process.argv.includes('--unref')) {
   sockets.arp.unref();
   sockets.ndp.unref();
-  print({ ready: true, index: iface.index });
+  print({ ready: true, index: iface.index, mac: Buffer.from(iface.mac).toString('hex') });
 } else {
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (text) => {
@@ -67,7 +67,7 @@ if (process.argv.includes('--unref')) {
       process.stdin.destroy();
     }
   });
-  print({ ready: true, index: iface.index });
+  print({ ready: true, index: iface.index, mac: Buffer.from(iface.mac).toString('hex') });
 }
 
 function obey(command: ChildCommand): void {

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { ADDON_PATH, nativeAddon, setTcpMd5 } from '../../src/layer2/native.js';
+import { ADDON_PATH, loadAddon, nativeAddon, setTcpMd5 } from '../../src/layer2/native.js';
 import { PacketSocket } from '../../src/layer2/packet-socket.js';
 import type { ChildCommand, ChildLine } from './packet-socket-child.js';
 import {
@@ -178,6 +178,26 @@ class SocketChild {
     }
   }
 
+  /**
+   * The first frame of `kind` from line `from` on that satisfies `predicate`.
+   * The child prints frames in the order its socket read them, so frames
+   * read before this one are in `lines` once it returns.
+   */
+  async waitForFrame(
+    kind: 'arp' | 'ndp',
+    predicate: (frame: Buffer) => boolean,
+    from: number,
+    timeoutMs = 3_000,
+  ): Promise<Buffer> {
+    const line = await this.waitFor(
+      (line): line is { frame: string; kind: 'arp' | 'ndp' } =>
+        'frame' in line && line.kind === kind && predicate(Buffer.from(line.frame, 'hex')),
+      timeoutMs,
+      from,
+    );
+    return Buffer.from(line.frame, 'hex');
+  }
+
   frames(kind: 'arp' | 'ndp', from = 0): Buffer[] {
     return this.lines
       .slice(from)
@@ -248,7 +268,9 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
     expect(existsSync(ADDON_PATH), `${ADDON_PATH} (run npm ci)`).to.equal(true);
     pair = await createVethPair();
     child = SocketChild.start(pair.b.ns, pair.b.iface);
-    await child.waitFor(isReady, 10_000);
+    const ready = await child.waitFor(isReady, 10_000);
+    // The child found its interface with listInterfaces(), inside B's /sys.
+    expect(ready).to.include({ index: pair.b.ifindex, mac: macBytes(pair.b.mac).toString('hex') });
   });
 
   after(async function () {
@@ -265,11 +287,10 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
       ...['arping', '-c', '1', '-w', '1', '-I', pair.a.iface, '192.0.2.99'],
     ]);
     expect(result.stdout, 'arping got no reply: nobody has the address').to.match(/Received 0/);
-    const requests = child
-      .frames('arp', from)
-      .filter((frame) => frame.subarray(ARP_TPA, ARP_TPA + 4).equals(ipv4Bytes('192.0.2.99')));
-    expect(requests, 'ARP requests for 192.0.2.99 seen in B').to.have.length(1);
-    const [request] = requests as [Buffer];
+    const asksFor99 = (frame: Buffer): boolean =>
+      frame.subarray(ARP_TPA, ARP_TPA + 4).equals(ipv4Bytes('192.0.2.99'));
+    const request = await child.waitForFrame('arp', asksFor99, from);
+    expect(child.frames('arp', from).filter(asksFor99), 'requests seen in B').to.have.length(1);
     expect(request.readUInt16BE(ETH_TYPE)).to.equal(ETHERTYPE_ARP);
     expect(request.subarray(ETH_DST, ETH_DST + 6).toString('hex')).to.equal('ffffffffffff');
     expect(request.subarray(ETH_SRC, ETH_SRC + 6)).to.deep.equal(macBytes(pair.a.mac));
@@ -289,13 +310,11 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
       ...['netns', 'exec', pair.a.ns],
       ...['arping', '-c', '1', '-w', '3', '-I', pair.a.iface, target],
     ]);
-    const isRequestForTarget = (line: ChildLine): line is { frame: string; kind: 'arp' } =>
-      'frame' in line &&
-      line.kind === 'arp' &&
-      Buffer.from(line.frame, 'hex')
-        .subarray(ARP_TPA, ARP_TPA + 4)
-        .equals(ipv4Bytes(target));
-    await child.waitFor(isRequestForTarget, 3_000, from);
+    await child.waitForFrame(
+      'arp',
+      (frame) => frame.subarray(ARP_TPA, ARP_TPA + 4).equals(ipv4Bytes(target)),
+      from,
+    );
     const reply = arpReply({
       mac: macBytes(pair.b.mac),
       ip: ipv4Bytes(target),
@@ -318,6 +337,12 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
       ...['ping', '-c', '1', '-W', '1', pair.a.ipv4],
     ]);
     expect(ping.stdout, 'the ping went through').to.match(/1 received/);
+    const fromA = macBytes(pair.a.mac);
+    await child.waitForFrame(
+      'arp',
+      (frame) => frame.subarray(ARP_SHA, ARP_SHA + 6).equals(fromA),
+      from,
+    );
     const senders = child
       .frames('arp', from)
       .map((frame) => frame.subarray(ARP_SHA, ARP_SHA + 6).toString('hex'));
@@ -334,11 +359,10 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
       ...['ndisc6', '-1', '-r', '1', '-w', '500', '2001:db8::99', pair.a.iface],
     ]);
     const target = ipv6Bytes('2001:db8::99');
-    const solicitations = child
-      .frames('ndp', from)
-      .filter((frame) => frame.subarray(ND_TARGET, ND_TARGET + 16).equals(target));
-    expect(solicitations, 'solicitations for 2001:db8::99 seen in B').to.have.length(1);
-    const [ns] = solicitations as [Buffer];
+    const asksFor99 = (frame: Buffer): boolean =>
+      frame.subarray(ND_TARGET, ND_TARGET + 16).equals(target);
+    const ns = await child.waitForFrame('ndp', asksFor99, from);
+    expect(child.frames('ndp', from).filter(asksFor99), 'solicitations in B').to.have.length(1);
     expect(ns.readUInt16BE(ETH_TYPE)).to.equal(ETHERTYPE_IPV6);
     expect(ns.readUInt8(IP6_NEXT_HEADER)).to.equal(NEXT_HEADER_ICMPV6);
     expect(ns.readUInt8(IP6_HOP_LIMIT)).to.equal(255);
@@ -358,14 +382,11 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
       ...['netns', 'exec', pair.a.ns],
       ...['ndisc6', '-1', '-r', '1', '-w', '3000', '2001:db8::98', pair.a.iface],
     ]);
-    const isSolicitationForTarget = (line: ChildLine): line is { frame: string; kind: 'ndp' } =>
-      'frame' in line &&
-      line.kind === 'ndp' &&
-      Buffer.from(line.frame, 'hex')
-        .subarray(ND_TARGET, ND_TARGET + 16)
-        .equals(target);
-    const line = await child.waitFor(isSolicitationForTarget, 3_000, from);
-    const ns = Buffer.from(line.frame, 'hex');
+    const ns = await child.waitForFrame(
+      'ndp',
+      (frame) => frame.subarray(ND_TARGET, ND_TARGET + 16).equals(target),
+      from,
+    );
     const na = neighborAdvertisement({
       mac: macBytes(pair.b.mac),
       target,
@@ -381,6 +402,7 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
   });
 
   it('keeps ordinary IPv6 traffic off the ndp socket (kernel filter)', async function () {
+    await skipWithout(this, 'ndisc6', 'ndisc6');
     const { pair, child } = setup();
     const from = child.lines.length;
     const ping = await run('ip', [
@@ -388,6 +410,18 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
       ...['ping', '-6', '-c', '3', '-i', '0.2', '-W', '1', pair.b.ipv6],
     ]);
     expect(ping.stdout, 'the pings themselves went through').to.match(/3 received/);
+    // A solicitation sent after the pings: once it is read, so is anything
+    // the socket let through before it.
+    await run('ip', [
+      ...['netns', 'exec', pair.a.ns],
+      ...['ndisc6', '-1', '-r', '1', '-w', '100', '2001:db8::95', pair.a.iface],
+    ]);
+    const marker = ipv6Bytes('2001:db8::95');
+    await child.waitForFrame(
+      'ndp',
+      (frame) => frame.subarray(ND_TARGET, ND_TARGET + 16).equals(marker),
+      from,
+    );
     // Neighbor Solicitations may come along (A resolving B): only those may be read.
     const types = child.frames('ndp', from).map((frame) => frame.readUInt8(ICMP6_TYPE));
     expect(types.filter((type) => type !== TYPE_NEIGHBOR_SOLICITATION)).to.deep.equal([]);
@@ -452,9 +486,15 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
   });
 });
 
-describe('native addon argument checks', function () {
-  before(function () {
-    if (!existsSync(ADDON_PATH)) this.skip();
+describe('native addon loading and argument checks', function () {
+  it('says how to build the addon when it is missing', function () {
+    expect(() => loadAddon('/nonexistent/metallb_native.node')).to.throw(
+      'the native addon is not built (/nonexistent/metallb_native.node is missing): run npm ci',
+    );
+  });
+
+  it('is built where the loader looks for it (npm ci builds it)', function () {
+    expect(existsSync(ADDON_PATH), ADDON_PATH).to.equal(true);
   });
 
   it('refuses a kind other than arp or ndp before opening anything', function () {
@@ -497,10 +537,6 @@ async function plainConnectWorks(port: number, ms: number): Promise<boolean> {
 }
 
 describe('setTcpMd5 (RFC 2385) on loopback', function () {
-  before(function () {
-    if (!existsSync(ADDON_PATH)) this.skip();
-  });
-
   it('makes a listener ignore unsigned SYNs from that peer, and removing the key undoes it', async function () {
     const server = createServer((socket) => socket.destroy());
     server.listen(0, '127.0.0.1');

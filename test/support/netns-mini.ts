@@ -50,6 +50,7 @@ export interface Side {
   readonly ipv6: string;
   /** Lower case, as `ip -j link` prints it. */
   readonly mac: string;
+  readonly ifindex: number;
 }
 
 export interface VethPair {
@@ -64,8 +65,8 @@ export async function createVethPair(): Promise<VethPair> {
   const names = { a: `${prefix}-a`, b: `${prefix}-b` };
   const created: VethPair = {
     prefix,
-    a: { ns: names.a, iface: names.a, ipv4: '192.0.2.1', ipv6: '2001:db8::1', mac: '' },
-    b: { ns: names.b, iface: names.b, ipv4: '192.0.2.2', ipv6: '2001:db8::2', mac: '' },
+    a: { ns: names.a, iface: names.a, ipv4: '192.0.2.1', ipv6: '2001:db8::1', mac: '', ifindex: 0 },
+    b: { ns: names.b, iface: names.b, ipv4: '192.0.2.2', ipv6: '2001:db8::2', mac: '', ifindex: 0 },
   };
   try {
     for (const side of [created.a, created.b]) {
@@ -105,9 +106,10 @@ export async function createVethPair(): Promise<VethPair> {
       await ip('link', 'set', 'lo', 'up');
       const [link] = JSON.parse(await ip('-j', 'link', 'show', 'dev', side.iface)) as {
         address: string;
+        ifindex: number;
       }[];
       if (link === undefined) throw new Error(`no link ${side.iface} in ${side.ns}`);
-      sides.push({ ...side, mac: link.address });
+      sides.push({ ...side, mac: link.address, ifindex: link.ifindex });
     }
     const [a, b] = sides as [Side, Side];
     return { prefix, a, b };

@@ -4,12 +4,12 @@
  * outside a cluster. Serves `/metrics`, `/healthz` and `/readyz` on the port;
  * logs JSON lines; stops cleanly on SIGTERM and SIGINT.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { ControllerDaemon, type Log } from '../controller/index.js';
 import { clusterAccess, type BackoffOptions } from '../k8s/index.js';
 import { allocatorMetrics, k8sClientMetrics, newRegistry } from '../metrics/index.js';
+import { serveDaemonEndpoints } from './endpoints.js';
 import type { CliIO } from './io.js';
 
 export const CONTROLLER_USAGE = `Usage: metallb-ts controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
@@ -57,38 +57,28 @@ export async function startController(
     metrics: { k8s: k8sClientMetrics(registry), allocator: allocatorMetrics(registry) },
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path === '/metrics') {
-      registry.metrics().then(
-        (text) => response.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-        (error: unknown) => response.writeHead(500).end(String(error)),
-      );
-    } else if (path === '/healthz') response.writeHead(200).end('ok');
-    else if (path === '/readyz')
-      response.writeHead(daemon.ready ? 200 : 503).end(daemon.ready ? 'ok' : 'not ready');
-    else response.writeHead(404).end('not found');
+  const endpoints = await serveDaemonEndpoints({
+    registry,
+    ready: () => daemon.ready,
+    port: options.port,
+    ...(options.host === undefined ? {} : { host: options.host }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  const server = endpoints.server;
   log({
     op: 'startup',
     msg: 'controller starting',
     namespace: access.namespace,
     config: options.configName,
-    port: (server.address() as AddressInfo).port,
+    port: endpoints.port,
   });
   await daemon.start();
   return {
     daemon,
     server,
-    port: (server.address() as AddressInfo).port,
+    port: endpoints.port,
     stop: async () => {
       await daemon.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await endpoints.close();
     },
   };
 }

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { reuseConnections } from '../k8s/index.js';
 import { Lab, NetnsTopology } from '../lab/index.js';
 import { jsonLog, startController, type RunningController } from './controller.js';
+import { createLabPod, setLabPodStatus } from './lab-pods.js';
 
 export const NETNS_NAMESPACE = 'metallb-system';
 export const SPEAKER_LABELS = 'app=metallb,component=speaker';
@@ -136,8 +137,8 @@ export class NetnsCluster {
     );
   }
 
-  /** A Running, Ready pod on node `node` with `ip` (the lab has no kubelet: status is written here). */
-  async runningPod(
+  /** A Running pod on `node` with `ip`, Ready unless told otherwise. */
+  runningPod(
     namespace: string,
     name: string,
     labels: Record<string, string>,
@@ -145,35 +146,11 @@ export class NetnsCluster {
     ip: string,
     ready = true,
   ): Promise<void> {
-    await this.core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name, labels },
-        spec: {
-          nodeName: node,
-          hostNetwork: true,
-          containers: [{ name: 'main', image: 'metallb-ts' }],
-        },
-      },
-    });
-    await this.setPodReady(namespace, name, ip, ready);
+    return createLabPod(this.core, { namespace, name, labels, node, ip, ready, hostNetwork: true });
   }
 
-  async setPodReady(namespace: string, name: string, ip: string, ready: boolean): Promise<void> {
-    const pod = await this.core.readNamespacedPod({ name, namespace });
-    await this.core.replaceNamespacedPodStatus({
-      name,
-      namespace,
-      body: {
-        ...pod,
-        status: {
-          phase: 'Running',
-          podIP: ip,
-          podIPs: [{ ip }],
-          conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-        },
-      },
-    });
+  setPodReady(namespace: string, name: string, ip: string, ready: boolean): Promise<void> {
+    return setLabPodStatus(this.core, namespace, name, ip, ready);
   }
 
   /** Starts (or restarts) node k's speaker in its namespace. */

@@ -16,6 +16,7 @@ import { Lab } from '../lab/index.js';
 import { LAN_TIMINGS } from '../memberlist/index.js';
 import { jsonLog, startController, type RunningController } from './controller.js';
 import type { CliIO } from './io.js';
+import { createLabPod } from './lab-pods.js';
 import { startSpeaker, type RunningSpeaker } from './speaker.js';
 
 export const LAB_USAGE = `Usage: metallb-ts lab [--port N] [--kubeconfig-out FILE] [--api-only | --netns]
@@ -81,31 +82,14 @@ const DEMO_NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
 async function demoWorkloads(core: k8s.CoreV1Api): Promise<void> {
   for (const [i, node] of DEMO_NODES.entries()) {
     await core.createNode({ body: { metadata: { name: node } } });
-    for (const app of ['web', 'dns']) {
-      const name = `${app}-${i + 1}`;
-      await core.createNamespacedPod({
+    for (const app of ['web', 'dns'])
+      await createLabPod(core, {
         namespace: 'default',
-        body: {
-          metadata: { name, labels: { app } },
-          spec: { nodeName: node, containers: [{ name: app, image: app }] },
-        },
+        name: `${app}-${i + 1}`,
+        labels: { app },
+        node,
+        ip: `10.244.${i + 1}.${app === 'web' ? 10 : 20}`,
       });
-      const pod = await core.readNamespacedPod({ name, namespace: 'default' });
-      const ip = `10.244.${i + 1}.${app === 'web' ? 10 : 20}`;
-      await core.replaceNamespacedPodStatus({
-        name,
-        namespace: 'default',
-        body: {
-          ...pod,
-          status: {
-            phase: 'Running',
-            podIP: ip,
-            podIPs: [{ ip }],
-            conditions: [{ type: 'Ready', status: 'True' }],
-          },
-        },
-      });
-    }
   }
 }
 

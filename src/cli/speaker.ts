@@ -6,8 +6,7 @@
  * speakers only). Serves `/metrics`, `/healthz` and `/readyz`; on SIGTERM it
  * leaves memberlist first, then stops answering.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { clusterAccess, podIPLister, type BackoffOptions } from '../k8s/index.js';
 import { FAST_TIMINGS, LAN_TIMINGS, type Timings } from '../memberlist/index.js';
@@ -20,6 +19,7 @@ import {
   type Log,
 } from '../speaker/index.js';
 import { jsonLog } from './controller.js';
+import { serveDaemonEndpoints } from './endpoints.js';
 import type { CliIO } from './io.js';
 
 export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
@@ -121,23 +121,14 @@ export async function startSpeaker(
     membership,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path === '/metrics') {
-      registry.metrics().then(
-        (text) => response.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-        (error: unknown) => response.writeHead(500).end(String(error)),
-      );
-    } else if (path === '/healthz') response.writeHead(200).end('ok');
-    else if (path === '/readyz')
-      response.writeHead(daemon.ready ? 200 : 503).end(daemon.ready ? 'ok' : 'not ready');
-    else response.writeHead(404).end('not found');
+  const endpoints = await serveDaemonEndpoints({
+    registry,
+    ready: () => daemon.ready,
+    port: options.port,
+    ...(options.host === undefined ? {} : { host: options.host }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = endpoints.server;
+  const port = endpoints.port;
   log({
     op: 'startup',
     msg: 'speaker starting',
@@ -155,8 +146,7 @@ export async function startSpeaker(
     stop: async () => {
       await daemon.stop();
       layer2.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await endpoints.close();
     },
   };
 }

@@ -15,6 +15,7 @@ export type {
   SelectorRequirement,
 } from './types.js';
 export { parseConfig, type ParseOptions } from './parse.js';
+export { summarizeErrors } from './summary.js';
 export { isBuggyAddress, usableAddressCount } from './addresses.js';
 export { formatCommunity, parseCommunity } from './community.js';
 export { parseGoDuration } from './duration.js';

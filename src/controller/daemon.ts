@@ -16,10 +16,11 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { Allocator } from '../allocator/index.js';
-import { parseConfig, type Config } from '../config/index.js';
+import { parseConfig, summarizeErrors, type Config } from '../config/index.js';
 import { formatIP, ipEquals } from '../ip/index.js';
 import {
   EventRecorder,
+  referenceTo,
   ResilientInformer,
   writeServiceIngress,
   type BackoffOptions,
@@ -216,13 +217,7 @@ export class ControllerDaemon {
     const text = configMap.data?.['config'] ?? '';
     const parsed = parseConfig(text);
     if (!parsed.ok) {
-      const reason = parsed.errors
-        .map(
-          (e) =>
-            `${e.path === '' ? 'config' : e.path}${e.line === null ? '' : ` (line ${e.line})`}: ${e.message}`,
-        )
-        .join('; ');
-      this.refuseConfig(configMap, reason);
+      this.refuseConfig(configMap, summarizeErrors(parsed.errors));
       return;
     }
     const set = this.allocator.setPools(parsed.config);
@@ -254,13 +249,7 @@ export class ControllerDaemon {
       msg: 'new config not applied, keeping the previous one',
     });
     void this.events.record(
-      {
-        kind: 'ConfigMap',
-        apiVersion: 'v1',
-        name: configMap.metadata?.name ?? '',
-        namespace: configMap.metadata?.namespace ?? '',
-        uid: configMap.metadata?.uid ?? '',
-      },
+      referenceTo('ConfigMap', configMap),
       'Warning',
       'InvalidConfig',
       `configuration rejected, the previous one stays in force: ${reason}`,
@@ -295,13 +284,7 @@ export class ControllerDaemon {
     if (held !== undefined && (now === undefined || !ipEquals(held, now))) this.retryWaiting();
     if (result.kind === 'failed') this.waitingForAddress.add(key);
     else this.waitingForAddress.delete(key);
-    const reference = {
-      kind: 'Service',
-      apiVersion: 'v1',
-      name,
-      namespace,
-      uid: service.metadata?.uid ?? '',
-    };
+    const reference = referenceTo('Service', service);
     switch (result.kind) {
       case 'not-load-balancer':
       case 'failed': {

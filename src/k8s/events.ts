@@ -90,3 +90,17 @@ export class EventRecorder {
 function mergePatch(): ReturnType<typeof setHeaderOptions> {
   return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 }
+
+/** The reference an Event names its object by (core/v1 kinds: Service, ConfigMap). */
+export function referenceTo(
+  kind: string,
+  object: { metadata?: { name?: string; namespace?: string; uid?: string } },
+): V1ObjectReference {
+  return {
+    kind,
+    apiVersion: 'v1',
+    name: object.metadata?.name ?? '',
+    namespace: object.metadata?.namespace ?? 'default',
+    uid: object.metadata?.uid ?? '',
+  };
+}

@@ -3,7 +3,7 @@
  * status writes and Events.
  */
 export { clusterAccess, reuseConnections, type ClusterAccess } from './config.js';
-export { EventRecorder, type EventType } from './events.js';
+export { EventRecorder, referenceTo, type EventType } from './events.js';
 export { ResilientInformer, type BackoffOptions, type InformerHandlers } from './informer.js';
 export { podIPLister } from './pods.js';
 export { writeServiceIngress } from './status.js';

@@ -20,9 +20,14 @@ import {
   type V1Node,
   type V1Service,
 } from '@kubernetes/client-node';
-import { parseConfig, type Config } from '../config/index.js';
+import { parseConfig, summarizeErrors, type Config } from '../config/index.js';
 import { parseIP } from '../ip/index.js';
-import { EventRecorder, ResilientInformer, type BackoffOptions } from '../k8s/index.js';
+import {
+  EventRecorder,
+  referenceTo,
+  ResilientInformer,
+  type BackoffOptions,
+} from '../k8s/index.js';
 import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
 import { Announcements, type AnnouncementSink, type AppliedChange } from './announcements.js';
 import { decide, poolOf, type Decision, type ServiceFacts } from './decide.js';
@@ -334,13 +339,7 @@ export class SpeakerDaemon {
       // v0.9 sends this on every sync; once per change of announcing node is enough.
       if (a.protocol === 'layer2' && service !== undefined)
         void this.events.record(
-          {
-            kind: 'Service',
-            apiVersion: 'v1',
-            name: service.metadata?.name ?? '',
-            namespace: service.metadata?.namespace ?? 'default',
-            uid: service.metadata?.uid ?? '',
-          },
+          referenceTo('Service', service),
           'Normal',
           'nodeAssigned',
           `announcing from node "${nodeName}"`,
@@ -366,14 +365,7 @@ export class SpeakerDaemon {
     }
     const parsed = parseConfig(configMap.data?.['config'] ?? '');
     if (!parsed.ok) {
-      this.refuseConfig(
-        parsed.errors
-          .map(
-            (e) =>
-              `${e.path === '' ? 'config' : e.path}${e.line === null ? '' : ` (line ${e.line})`}: ${e.message}`,
-          )
-          .join('; '),
-      );
+      this.refuseConfig(summarizeErrors(parsed.errors));
       return;
     }
     // v0.9 refuses a config under which an announced IP belongs to no pool.

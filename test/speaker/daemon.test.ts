@@ -8,6 +8,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import { createLabPod, setLabPodStatus } from '../../src/cli/lab-pods.js';
 import { reuseConnections } from '../../src/k8s/index.js';
 import type { Lab } from '../../src/lab/index.js';
 import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
@@ -86,33 +87,10 @@ describe('speaker daemon, against the lab', function () {
   }
 
   /** A Running, Ready (or not) backend pod on `node`. */
-  async function backend(name: string, app: string, node: string, ip: string, ready = true) {
-    await core.createNamespacedPod({
-      namespace: 'default',
-      body: {
-        metadata: { name, labels: { app } },
-        spec: { nodeName: node, containers: [{ name: 'app', image: 'app' }] },
-      },
-    });
-    await setReady(name, ip, ready);
-  }
-
-  async function setReady(name: string, ip: string, ready: boolean): Promise<void> {
-    const pod = await core.readNamespacedPod({ name, namespace: 'default' });
-    await core.replaceNamespacedPodStatus({
-      name,
-      namespace: 'default',
-      body: {
-        ...pod,
-        status: {
-          phase: 'Running',
-          podIP: ip,
-          podIPs: [{ ip }],
-          conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-        },
-      },
-    });
-  }
+  const backend = (name: string, app: string, node: string, ip: string, ready = true) =>
+    createLabPod(core, { namespace: 'default', name, labels: { app }, node, ip, ready });
+  const setReady = (name: string, ip: string, ready: boolean) =>
+    setLabPodStatus(core, 'default', name, ip, ready);
 
   /** A LoadBalancer Service with its address already in status, as the controller writes it. */
   async function service(name: string, app: string, ip: string, policy = 'Cluster') {

@@ -1,0 +1,55 @@
+/**
+ * Pods in the lab, which has no kubelet: created with a node, then given
+ * the status a kubelet would write (Running, an IP, Ready or not), so the
+ * lab's endpoints controller turns them into Endpoints and EndpointSlices.
+ */
+import type * as k8s from '@kubernetes/client-node';
+
+export interface LabPod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly node: string;
+  readonly ip: string;
+  readonly ready?: boolean;
+  readonly hostNetwork?: boolean;
+}
+
+export async function createLabPod(core: k8s.CoreV1Api, pod: LabPod): Promise<void> {
+  await core.createNamespacedPod({
+    namespace: pod.namespace,
+    body: {
+      metadata: { name: pod.name, labels: pod.labels },
+      spec: {
+        nodeName: pod.node,
+        ...(pod.hostNetwork === true ? { hostNetwork: true } : {}),
+        containers: [{ name: 'main', image: 'metallb-ts' }],
+      },
+    },
+  });
+  await setLabPodStatus(core, pod.namespace, pod.name, pod.ip, pod.ready ?? true);
+}
+
+/** Writes the status a kubelet would: Running with `ip`, Ready or not. */
+export async function setLabPodStatus(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  name: string,
+  ip: string,
+  ready: boolean,
+): Promise<void> {
+  const current = await core.readNamespacedPod({ name, namespace });
+  await core.replaceNamespacedPodStatus({
+    name,
+    namespace,
+    body: {
+      ...current,
+      status: {
+        phase: 'Running',
+        podIP: ip,
+        podIPs: [{ ip }],
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      },
+    },
+  });
+}

@@ -10,6 +10,7 @@ import { ControllerDaemon, type Log } from '../controller/index.js';
 import { clusterAccess, type BackoffOptions } from '../k8s/index.js';
 import { allocatorMetrics, k8sClientMetrics, newRegistry } from '../metrics/index.js';
 import { serveDaemonEndpoints } from './endpoints.js';
+import { runUntilSignalled } from './daemon-run.js';
 import type { CliIO } from './io.js';
 
 export const CONTROLLER_USAGE = `Usage: metallb-ts controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
@@ -124,28 +125,19 @@ export async function controllerCommand(args: readonly string[], io: CliIO): Pro
     return 2;
   }
   const log = jsonLog(io.stdout);
-  let running: RunningController;
-  try {
-    running = await startController(
-      {
-        configName: values.config,
-        port,
-        ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
-        ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
-      },
-      log,
-    );
-  } catch (error) {
-    io.stderr(
-      `metallb-ts controller: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
-  log({ op: 'shutdown', msg: 'stopping' });
-  await running.stop();
-  return 0;
+  return runUntilSignalled(
+    'controller',
+    io,
+    () =>
+      startController(
+        {
+          configName: values.config,
+          port,
+          ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
+          ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
+        },
+        log,
+      ),
+    () => log({ op: 'shutdown', msg: 'stopping' }),
+  );
 }

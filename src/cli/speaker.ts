@@ -20,6 +20,7 @@ import {
 } from '../speaker/index.js';
 import { jsonLog } from './controller.js';
 import { serveDaemonEndpoints } from './endpoints.js';
+import { runUntilSignalled } from './daemon-run.js';
 import type { CliIO } from './io.js';
 
 export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
@@ -239,40 +240,31 @@ export async function speakerCommand(args: readonly string[], io: CliIO): Promis
   const optional = <K extends string, V>(key: K, value: V | undefined) =>
     (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
   const log = jsonLog(io.stdout);
-  let running: RunningSpeaker;
-  try {
-    running = await startSpeaker(
-      {
-        nodeName,
-        configName: text('config') ?? 'config',
-        port,
-        ...optional('host', host),
-        ...optional('kubeconfig', text('kubeconfig')),
-        ...optional('namespace', text('namespace')),
-        dryRun: values['dry-run'] === true,
-        timings: values['fast-failover'] === true ? FAST_TIMINGS : LAN_TIMINGS,
-        memberlist: {
-          ...optional('bindAddr', text('ml-bindaddr')),
-          ...optional('bindPort', bindPort),
-          ...optional('labels', text('ml-labels')),
-          ...optional('namespace', text('ml-namespace')),
-          ...optional('secret', text('ml-secret-key')),
+  return runUntilSignalled(
+    'speaker',
+    io,
+    () =>
+      startSpeaker(
+        {
+          nodeName,
+          configName: text('config') ?? 'config',
+          port,
+          ...optional('host', host),
+          ...optional('kubeconfig', text('kubeconfig')),
+          ...optional('namespace', text('namespace')),
+          dryRun: values['dry-run'] === true,
+          timings: values['fast-failover'] === true ? FAST_TIMINGS : LAN_TIMINGS,
+          memberlist: {
+            ...optional('bindAddr', text('ml-bindaddr')),
+            ...optional('bindPort', bindPort),
+            ...optional('labels', text('ml-labels')),
+            ...optional('namespace', text('ml-namespace')),
+            ...optional('secret', text('ml-secret-key')),
+          },
+          env,
         },
-        env,
-      },
-      log,
-    );
-  } catch (error) {
-    io.stderr(
-      `metallb-ts speaker: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
-  log({ op: 'shutdown', msg: 'leaving memberlist, then withdrawing' });
-  await running.stop();
-  return 0;
+        log,
+      ),
+    () => log({ op: 'shutdown', msg: 'leaving memberlist, then withdrawing' }),
+  );
 }

@@ -1,0 +1,414 @@
+/**
+ * One BGP session's state machine (RFC 4271 section 8), pure: events go in
+ * with the time they happened, actions for the I/O shell come out, and
+ * `nextDeadline()` says when `tick()` must be called. No sockets, no timers.
+ *
+ * Like v0.9, the speaker only dials out (no listening, so no connection
+ * collisions, RFC 4271 section 6.8) and therefore never sits in Active: it
+ * goes Idle -> Connect -> OpenSent -> OpenConfirm -> Established, and back
+ * to Idle, with a reconnect delay, on any failure.
+ */
+import type { IPAddress } from '../ip/index.js';
+import { ReconnectBackoff, type ReconnectBackoffOptions } from './backoff.js';
+import {
+  AFI_IPV4,
+  AFI_IPV6,
+  AS_TRANS,
+  ErrorCode,
+  OpenSubcode,
+  SAFI_UNICAST,
+  type BgpError,
+  type DecodeResult,
+  type Message,
+  type OpenMessage,
+} from './types.js';
+
+export type SessionState =
+  'idle' | 'connect' | 'openSent' | 'openConfirm' | 'established' | 'stopped';
+
+export type Family = 4 | 6;
+
+export interface SessionSettings {
+  readonly localAsn: number;
+  readonly peerAsn: number;
+  /** The hold time we offer, in seconds: 0 (no keepalives) or 3..65535. */
+  readonly holdTimeSeconds: number;
+  /** The BGP Identifier (IPv4); null: the session's local IPv4 address (v0.9). */
+  readonly routerId: IPAddress | null;
+  /** How long a TCP connect may take. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * The hold timer between our OPEN and the peer's: RFC 4271 section 8.2.2
+   * suggests "a large value", four minutes. Default 240 s.
+   */
+  readonly openHoldMs?: number;
+  readonly backoff?: ReconnectBackoffOptions;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_OPEN_HOLD_MS = 240_000;
+
+/** What both sides agreed on in their OPENs. */
+export interface Negotiated {
+  /** The smaller of the two offers; 0 means no hold timer and no keepalives. */
+  readonly holdTimeSeconds: number;
+  /** hold / 3 (RFC 4271 section 10 suggests a third); 0 with a hold time of 0. */
+  readonly keepaliveMs: number;
+  /** Both sent the 4-octet AS capability (RFC 6793): AS_PATH carries 4-byte numbers. */
+  readonly fourOctetAs: boolean;
+  /** Unicast families both offered (RFC 4760: no multiprotocol capability means IPv4 only). */
+  readonly families: ReadonlySet<Family>;
+  /** The peer sent the route refresh capability (RFC 2918). */
+  readonly routeRefresh: boolean;
+  readonly peerBgpId: number;
+  readonly localBgpId: number;
+}
+
+export type SessionAction =
+  /** Dial the peer; answer with connected() or connectFailed(). */
+  | { readonly kind: 'connect' }
+  /** Give up the dial in progress (timeout or stop). */
+  | { readonly kind: 'abortConnect' }
+  | { readonly kind: 'send'; readonly message: Message }
+  /** Close the connection once what was sent before has been written. */
+  | { readonly kind: 'close' }
+  | { readonly kind: 'established'; readonly negotiated: Negotiated }
+  /** The session failed or never came up; a reconnect is scheduled (unless stopped). */
+  | {
+      readonly kind: 'down';
+      readonly reason: string;
+      readonly wasEstablished: boolean;
+      readonly retryInMs: number | null;
+    }
+  /** The peer asked for our routes again (RFC 2918). */
+  | { readonly kind: 'refresh'; readonly family: Family }
+  /** An UPDATE error that RFC 7606 handles without a reset: count it. */
+  | { readonly kind: 'treatAsWithdraw'; readonly error: BgpError };
+
+export class SessionMachine {
+  private current: SessionState = 'idle';
+  private readonly backoff: ReconnectBackoff;
+  private readonly connectTimeoutMs: number;
+  private readonly openHoldMs: number;
+  private retryAt: number | undefined;
+  private connectDeadline: number | undefined;
+  private holdDeadline: number | undefined;
+  private keepaliveAt: number | undefined;
+  private localBgpId = 0;
+  private agreed: Negotiated | undefined;
+
+  constructor(private readonly settings: SessionSettings) {
+    this.backoff = new ReconnectBackoff(settings.backoff);
+    this.connectTimeoutMs = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.openHoldMs = settings.openHoldMs ?? DEFAULT_OPEN_HOLD_MS;
+  }
+
+  get state(): SessionState {
+    return this.current;
+  }
+
+  /** What was agreed, while Established. */
+  get negotiated(): Negotiated | undefined {
+    return this.current === 'established' ? this.agreed : undefined;
+  }
+
+  /** When tick() must next run, or undefined when nothing is pending. */
+  nextDeadline(): number | undefined {
+    const deadlines = [this.retryAt, this.connectDeadline, this.holdDeadline, this.keepaliveAt];
+    let earliest: number | undefined;
+    for (const deadline of deadlines) {
+      if (deadline !== undefined && (earliest === undefined || deadline < earliest))
+        earliest = deadline;
+    }
+    return earliest;
+  }
+
+  /** Begins: the first connect is due at once (v0.9's backoff starts at 0). */
+  start(now: number): SessionAction[] {
+    if (this.current !== 'idle' || this.retryAt !== undefined) return [];
+    this.retryAt = now + this.backoff.next();
+    return this.tick(now);
+  }
+
+  /**
+   * Ends the session for good: a Cease NOTIFICATION (RFC 4486 subcode, by
+   * default 3 "Peer De-configured") when a connection is open.
+   */
+  stop(subcode: number = 3): SessionAction[] {
+    const actions: SessionAction[] = [];
+    const was = this.current;
+    if (was === 'stopped') return [];
+    if (was === 'connect') actions.push({ kind: 'abortConnect' });
+    if (was === 'openSent' || was === 'openConfirm' || was === 'established') {
+      actions.push(notification(ErrorCode.cease, subcode), { kind: 'close' });
+    }
+    if (was !== 'idle') {
+      actions.push({
+        kind: 'down',
+        reason: 'stopped',
+        wasEstablished: was === 'established',
+        retryInMs: null,
+      });
+    }
+    this.clearTimers();
+    this.retryAt = undefined;
+    this.current = 'stopped';
+    return actions;
+  }
+
+  /** The TCP connection is up; `localAddress` is our end of it. */
+  connected(now: number, localAddress: IPAddress): SessionAction[] {
+    if (this.current !== 'connect') return [{ kind: 'close' }];
+    this.connectDeadline = undefined;
+    const routerId = this.settings.routerId ?? (localAddress.family === 4 ? localAddress : null);
+    if (routerId === null) {
+      return [
+        { kind: 'close' },
+        ...this.fail(
+          now,
+          'no router ID: the session runs over IPv6, so set router-id (an IPv4 address) for this peer',
+        ),
+      ];
+    }
+    this.localBgpId = Number(routerId.value);
+    this.current = 'openSent';
+    this.holdDeadline = now + this.openHoldMs;
+    return [{ kind: 'send', message: this.open() }];
+  }
+
+  connectFailed(now: number, reason: string): SessionAction[] {
+    if (this.current !== 'connect') return [];
+    this.connectDeadline = undefined;
+    return this.fail(now, `connect failed: ${reason}`);
+  }
+
+  /** The connection closed under us (the peer, or an error). */
+  closed(now: number, reason: string): SessionAction[] {
+    if (this.current === 'idle' || this.current === 'stopped' || this.current === 'connect')
+      return [];
+    return this.fail(now, `connection closed: ${reason}`);
+  }
+
+  /** One message, or a decoding error, from the peer. */
+  received(now: number, result: DecodeResult): SessionAction[] {
+    const state = this.current;
+    if (state !== 'openSent' && state !== 'openConfirm' && state !== 'established') return [];
+    if (!result.ok) {
+      const { error } = result;
+      return [
+        notification(error.code, error.subcode, error.data),
+        { kind: 'close' },
+        ...this.fail(now, `sent NOTIFICATION ${error.code}/${error.subcode}: ${error.reason}`),
+      ];
+    }
+    const { message } = result;
+    if (message.type === 'notification') {
+      return [
+        { kind: 'close' },
+        ...this.fail(
+          now,
+          `peer sent NOTIFICATION ${message.code}/${message.subcode}${describeNotification(message.code, message.subcode)}`,
+        ),
+      ];
+    }
+    if (state === 'openSent') {
+      if (message.type === 'open') return this.onOpen(now, message);
+      return this.unexpected(now, 1, message.type);
+    }
+    if (state === 'openConfirm') {
+      if (message.type === 'keepalive') return this.onEstablished(now);
+      return this.unexpected(now, 2, message.type);
+    }
+    // Established: any KEEPALIVE or UPDATE restarts the hold timer (RFC 4271 section 8.2.2).
+    if (message.type === 'open') return this.unexpected(now, 3, message.type);
+    this.restartHoldTimer(now);
+    if (message.type === 'update' && result.treatAsWithdraw !== undefined) {
+      return [{ kind: 'treatAsWithdraw', error: result.treatAsWithdraw }];
+    }
+    if (message.type === 'routeRefresh') {
+      // RFC 2918 section 4: answer a refresh for a family we carry; ignore others.
+      const family = familyOf(message.afi, message.safi);
+      if (family !== null && this.agreed?.families.has(family) === true) {
+        return [{ kind: 'refresh', family }];
+      }
+    }
+    return [];
+  }
+
+  /** Runs every deadline that is due. */
+  tick(now: number): SessionAction[] {
+    const actions: SessionAction[] = [];
+    if (this.retryAt !== undefined && this.retryAt <= now && this.current === 'idle') {
+      this.retryAt = undefined;
+      this.current = 'connect';
+      this.connectDeadline = now + this.connectTimeoutMs;
+      actions.push({ kind: 'connect' });
+    }
+    if (this.connectDeadline !== undefined && this.connectDeadline <= now) {
+      this.connectDeadline = undefined;
+      actions.push(
+        { kind: 'abortConnect' },
+        ...this.fail(now, `connect timed out after ${this.connectTimeoutMs} ms`),
+      );
+    }
+    if (this.holdDeadline !== undefined && this.holdDeadline <= now) {
+      this.holdDeadline = undefined;
+      actions.push(
+        notification(ErrorCode.holdTimerExpired, 0),
+        { kind: 'close' },
+        ...this.fail(now, 'hold timer expired'),
+      );
+    }
+    if (this.keepaliveAt !== undefined && this.keepaliveAt <= now && this.agreed !== undefined) {
+      actions.push({ kind: 'send', message: { type: 'keepalive' } });
+      // Catch up without a burst after a stall: the next one is a full interval away.
+      this.keepaliveAt = now + this.agreed.keepaliveMs;
+    }
+    return actions;
+  }
+
+  /** Our OPEN: v0.9's capabilities (IPv4 and IPv6 unicast, 4-octet AS) plus route refresh. */
+  private open(): OpenMessage {
+    const { localAsn, holdTimeSeconds } = this.settings;
+    return {
+      type: 'open',
+      version: 4,
+      myAs: localAsn > 0xffff ? AS_TRANS : localAsn,
+      holdTime: holdTimeSeconds,
+      bgpId: this.localBgpId,
+      capabilities: [
+        { kind: 'multiprotocol', afi: AFI_IPV4, safi: SAFI_UNICAST },
+        { kind: 'multiprotocol', afi: AFI_IPV6, safi: SAFI_UNICAST },
+        { kind: 'routeRefresh' },
+        { kind: 'fourOctetAs', asn: localAsn },
+      ],
+    };
+  }
+
+  private onOpen(now: number, open: OpenMessage): SessionAction[] {
+    const fourOctet = open.capabilities.find((c) => c.kind === 'fourOctetAs');
+    const peerAsn = fourOctet?.kind === 'fourOctetAs' ? fourOctet.asn : open.myAs;
+    // RFC 4271 section 6.2 (and RFC 6793 section 4.1 for the 4-octet AS).
+    if (peerAsn !== this.settings.peerAsn) {
+      return this.reject(
+        now,
+        OpenSubcode.badPeerAs,
+        `peer AS ${peerAsn} is not the configured peer-asn ${this.settings.peerAsn}`,
+      );
+    }
+    // RFC 6286 section 2.2: an internal peer may not use our own identifier.
+    const internal = peerAsn === this.settings.localAsn;
+    if (open.bgpId === 0 || (internal && open.bgpId === this.localBgpId)) {
+      return this.reject(now, OpenSubcode.badBgpId, `bad BGP identifier ${formatId(open.bgpId)}`);
+    }
+    const holdTimeSeconds = Math.min(this.settings.holdTimeSeconds, open.holdTime);
+    const multiprotocol = open.capabilities.filter((c) => c.kind === 'multiprotocol');
+    const offered = new Set<Family>();
+    for (const capability of multiprotocol) {
+      const family = familyOf(capability.afi, capability.safi);
+      if (family !== null) offered.add(family);
+    }
+    this.agreed = {
+      holdTimeSeconds,
+      keepaliveMs: Math.floor((holdTimeSeconds * 1000) / 3),
+      fourOctetAs: fourOctet !== undefined,
+      families: multiprotocol.length === 0 ? new Set<Family>([4]) : offered,
+      routeRefresh: open.capabilities.some((c) => c.kind === 'routeRefresh'),
+      peerBgpId: open.bgpId,
+      localBgpId: this.localBgpId,
+    };
+    this.current = 'openConfirm';
+    this.restartHoldTimer(now);
+    this.keepaliveAt = holdTimeSeconds === 0 ? undefined : now + this.agreed.keepaliveMs;
+    return [{ kind: 'send', message: { type: 'keepalive' } }];
+  }
+
+  private onEstablished(now: number): SessionAction[] {
+    if (this.agreed === undefined) return this.unexpected(now, 2, 'keepalive');
+    this.current = 'established';
+    this.backoff.reset();
+    this.restartHoldTimer(now);
+    return [{ kind: 'established', negotiated: this.agreed }];
+  }
+
+  private restartHoldTimer(now: number): void {
+    const seconds = this.agreed?.holdTimeSeconds ?? 0;
+    this.holdDeadline = seconds === 0 ? undefined : now + seconds * 1000;
+  }
+
+  private reject(now: number, subcode: number, reason: string): SessionAction[] {
+    return [
+      notification(ErrorCode.openMessage, subcode),
+      { kind: 'close' },
+      ...this.fail(now, `sent NOTIFICATION 2/${subcode}: ${reason}`),
+    ];
+  }
+
+  /** RFC 6608: a message the state does not expect; the data is its type code. */
+  private unexpected(now: number, subcode: 1 | 2 | 3, type: Message['type']): SessionAction[] {
+    return [
+      notification(ErrorCode.fsm, subcode, Uint8Array.of(TYPE_CODES[type])),
+      { kind: 'close' },
+      ...this.fail(now, `unexpected ${type} in ${this.current}`),
+    ];
+  }
+
+  private fail(now: number, reason: string): SessionAction[] {
+    const wasEstablished = this.current === 'established';
+    this.clearTimers();
+    this.agreed = undefined;
+    this.current = 'idle';
+    const delay = this.backoff.next();
+    this.retryAt = now + delay;
+    return [{ kind: 'down', reason, wasEstablished, retryInMs: delay }];
+  }
+
+  private clearTimers(): void {
+    this.connectDeadline = undefined;
+    this.holdDeadline = undefined;
+    this.keepaliveAt = undefined;
+  }
+}
+
+const TYPE_CODES: Readonly<Record<Message['type'], number>> = {
+  open: 1,
+  update: 2,
+  notification: 3,
+  keepalive: 4,
+  routeRefresh: 5,
+};
+
+function notification(
+  code: number,
+  subcode: number,
+  data: Uint8Array = new Uint8Array(0),
+): SessionAction {
+  return { kind: 'send', message: { type: 'notification', code, subcode, data } };
+}
+
+function familyOf(afi: number, safi: number): Family | null {
+  if (safi !== SAFI_UNICAST) return null;
+  if (afi === AFI_IPV4) return 4;
+  if (afi === AFI_IPV6) return 6;
+  return null;
+}
+
+function formatId(id: number): string {
+  return [id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff].join('.');
+}
+
+/** Words for the NOTIFICATIONs an operator meets most (RFC 4271 section 4.5, RFC 4486). */
+function describeNotification(code: number, subcode: number): string {
+  const words: Record<string, string> = {
+    '2/2': 'bad peer AS (check my-asn and peer-asn)',
+    '2/3': 'bad BGP identifier (check router-id)',
+    '2/6': 'unacceptable hold time',
+    '4/0': 'hold timer expired',
+    '6/2': 'administrative shutdown',
+    '6/3': 'peer de-configured',
+    '6/4': 'administrative reset',
+    '6/5': 'connection rejected',
+  };
+  const text = words[`${code}/${subcode}`];
+  return text === undefined ? '' : ` (${text})`;
+}

@@ -15,6 +15,7 @@ export type CommunityAliases = ReadonlyMap<string, number | null>;
 /** v0.9's advertisement when a bgp pool lists none: the IP itself, no attributes. */
 const DEFAULT_ADVERTISEMENT: BgpAdvertisement = {
   aggregationLength: 32,
+  aggregationLengthV6: null,
   localPref: 0,
   communities: [],
 };
@@ -81,24 +82,44 @@ function parseAdvertisement(
 ): BgpAdvertisement {
   const given = raw['aggregation-length'];
   const aggregationLength = given ?? 32;
+  const givenV6 = raw['aggregation-length-v6'];
+  const aggregationLengthV6 = givenV6 ?? null;
+  const prefixes = entries.flatMap((entry) => entry.cidrs);
   // An error about the length points at the key, or at the advertisement when the default is at fault.
   const lengthPath = given === undefined ? path : [...path, 'aggregation-length'];
   if (aggregationLength < 0 || aggregationLength > 32) {
     fail(lengthPath, `aggregation-length ${aggregationLength} must be between 0 and 32`);
   } else {
-    // v0.9: every prefix of the pool must fit in one aggregate of this length.
-    const tooSpecific = entries
-      .flatMap((entry) => entry.cidrs)
+    // v0.9: every prefix of the pool must fit in one aggregate of this length. With the
+    // metallb-ts opt-in `aggregation-length-v6`, IPv6 prefixes are measured against that instead.
+    const tooSpecific = prefixes
+      .filter((cidr) => aggregationLengthV6 === null || cidr.family === 4)
       .find((cidr) => cidr.prefixLength > aggregationLength);
     if (tooSpecific !== undefined) {
       const ipv6 =
         tooSpecific.family === 6
-          ? ' (IPv6 prefixes cannot be advertised with a v0.9 aggregation length)'
+          ? ' (to advertise IPv6 addresses, add aggregation-length-v6 to this advertisement)'
           : '';
       fail(
         lengthPath,
         `aggregation-length ${aggregationLength} is shorter than the pool's prefix ${formatCidr(tooSpecific)}: it must be at least ${tooSpecific.prefixLength}${ipv6}`,
       );
+    }
+  }
+  if (aggregationLengthV6 !== null) {
+    const v6Path = [...path, 'aggregation-length-v6'];
+    if (aggregationLengthV6 < 0 || aggregationLengthV6 > 128) {
+      fail(v6Path, `aggregation-length-v6 ${aggregationLengthV6} must be between 0 and 128`);
+    } else {
+      const tooSpecific = prefixes.find(
+        (cidr) => cidr.family === 6 && cidr.prefixLength > aggregationLengthV6,
+      );
+      if (tooSpecific !== undefined) {
+        fail(
+          v6Path,
+          `aggregation-length-v6 ${aggregationLengthV6} is shorter than the pool's prefix ${formatCidr(tooSpecific)}: it must be at least ${tooSpecific.prefixLength}`,
+        );
+      }
     }
   }
 
@@ -121,6 +142,7 @@ function parseAdvertisement(
 
   return {
     aggregationLength,
+    aggregationLengthV6,
     localPref: raw.localpref ?? 0,
     communities: [...communities].sort((a, b) => a - b),
   };

@@ -65,6 +65,7 @@ const bgpAdvertisement: Schema = {
   additionalProperties: false,
   properties: {
     'aggregation-length': { type: 'integer' },
+    'aggregation-length-v6': { type: 'integer' },
     localpref: uint32,
     communities: stringList,
   },
@@ -134,6 +135,7 @@ export interface RawPool {
 
 export interface RawBgpAdvertisement {
   readonly 'aggregation-length'?: number;
+  readonly 'aggregation-length-v6'?: number;
   readonly localpref?: number;
   readonly communities?: readonly string[];
 }

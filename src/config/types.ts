@@ -19,6 +19,13 @@ export interface AddressEntry {
 export interface BgpAdvertisement {
   /** Prefix length a Service IP is rolled up to before it is announced (default 32). */
   readonly aggregationLength: number;
+  /**
+   * metallb-ts opt-in (`aggregation-length-v6`, a key v0.9 does not know):
+   * the prefix length IPv6 Service IPs are rolled up to and announced with
+   * MP-BGP. null (absent) means IPv6 addresses of the pool are not
+   * advertised, as v0.9 could not.
+   */
+  readonly aggregationLengthV6: number | null;
   /** LOCAL_PREF, sent to iBGP peers only (default 0). */
   readonly localPref: number;
   /** COMMUNITIES values (`A<<16 | B`), aliases resolved, unique, ascending. */

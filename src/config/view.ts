@@ -16,6 +16,8 @@ export interface PoolView {
   readonly addresses: string;
   readonly bgpAdvertisements: {
     readonly aggregationLength: number;
+    /** Only present when the advertisement opts in to IPv6 (metallb-ts). */
+    readonly aggregationLengthV6?: number;
     readonly localPref: number;
     readonly communities: string[];
   }[];
@@ -57,6 +59,7 @@ export function poolView(pool: Pool): PoolView {
     addresses: pool.addressCount.toString(),
     bgpAdvertisements: pool.bgpAdvertisements.map((ad) => ({
       aggregationLength: ad.aggregationLength,
+      ...(ad.aggregationLengthV6 === null ? {} : { aggregationLengthV6: ad.aggregationLengthV6 }),
       localPref: ad.localPref,
       communities: ad.communities.map(formatCommunity),
     })),

@@ -233,8 +233,35 @@ describe('config/parse: v0.9 rules', () => {
       'address-pools:\n- name: v6\n  protocol: bgp\n  addresses: [2001:db8::/64]\n',
     );
     expect(config.pools[0]?.bgpAdvertisements).to.deep.equal([
-      { aggregationLength: 32, localPref: 0, communities: [] },
+      { aggregationLength: 32, aggregationLengthV6: null, localPref: 0, communities: [] },
     ]);
+  });
+
+  it('rejects an explicit advertisement on an IPv6 bgp pool as v0.9 does, unless it opts in with aggregation-length-v6', () => {
+    const pool =
+      'address-pools:\n- name: dual\n  protocol: bgp\n  addresses: [192.0.2.0/26, 2001:db8:203::/120]\n';
+    const [v09] = errors(`${pool}  bgp-advertisements:\n  - localpref: 100\n`);
+    expect(v09).to.include({ path: 'address-pools[0].bgp-advertisements[0]', line: 6 });
+    expect(v09?.message).to.include('2001:db8:203::/120').and.include('aggregation-length-v6');
+
+    const optedIn = valid(`${pool}  bgp-advertisements:\n  - aggregation-length-v6: 124\n`);
+    expect(optedIn.pools[0]?.bgpAdvertisements).to.deep.equal([
+      { aggregationLength: 32, aggregationLengthV6: 124, localPref: 0, communities: [] },
+    ]);
+
+    const [tooShort] = errors(`${pool}  bgp-advertisements:\n  - aggregation-length-v6: 119\n`);
+    expect(tooShort).to.include({
+      path: 'address-pools[0].bgp-advertisements[0].aggregation-length-v6',
+      line: 6,
+    });
+    expect(tooShort?.message).to.include('at least 120');
+    const [outOfRange] = errors(`${pool}  bgp-advertisements:\n  - aggregation-length-v6: 129\n`);
+    expect(outOfRange?.message).to.include('between 0 and 128');
+    // The IPv4 length still applies to the IPv4 prefixes.
+    const [v4] = errors(
+      `${pool}  bgp-advertisements:\n  - aggregation-length: 25\n    aggregation-length-v6: 128\n`,
+    );
+    expect(v4?.message).to.include('192.0.2.0/26');
   });
 
   it('checks an aggregation length against every prefix of the pool', () => {

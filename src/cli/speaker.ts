@@ -6,6 +6,7 @@
  * speakers only). Serves `/metrics`, `/healthz` and `/readyz`; on SIGTERM it
  * leaves memberlist first, then stops answering.
  */
+import type { Config } from '../config/index.js';
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { clusterAccess, podIPLister, type BackoffOptions } from '../k8s/index.js';
@@ -75,6 +76,8 @@ export interface RunningSpeaker {
 }
 
 interface ClosableSink extends AnnouncementSink {
+  setConfig(config: Config): void;
+  setNodeLabels(labels: Readonly<Record<string, string>>): void;
   close(): void;
 }
 
@@ -159,6 +162,8 @@ function dryRunSink(protocol: string, log: Log): ClosableSink {
       log({ op: protocol, event: 'wouldAnnounce', ip, msg: 'dry run: would announce' }),
     withdraw: (ip) =>
       log({ op: protocol, event: 'wouldWithdraw', ip, msg: 'dry run: would withdraw' }),
+    setConfig: () => undefined,
+    setNodeLabels: () => undefined,
     close: () => undefined,
   };
 }
@@ -178,6 +183,8 @@ function notYetSink(log: Log): ClosableSink {
       });
     },
     withdraw: () => undefined,
+    setConfig: () => undefined,
+    setNodeLabels: () => undefined,
     close: () => undefined,
   };
 }

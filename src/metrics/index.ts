@@ -117,3 +117,40 @@ export function layer2Metrics(registry: Registry): Layer2Metrics {
     }),
   };
 }
+
+export interface BgpMetrics {
+  readonly sessionUp: Gauge<'peer'>;
+  readonly updates: Counter<'peer'>;
+  readonly announcedPrefixes: Gauge<'peer'>;
+  readonly pendingPrefixes: Gauge<'peer'>;
+}
+
+/** v0.9's BGP metrics, label `peer` = `ip:port` (COMPAT.md section 5). */
+export function bgpMetrics(registry: Registry): BgpMetrics {
+  return {
+    sessionUp: new Gauge({
+      name: 'metallb_bgp_session_up',
+      help: 'BGP session state (1 is up, 0 is down)',
+      labelNames: ['peer'],
+      registers: [registry],
+    }),
+    updates: new Counter({
+      name: 'metallb_bgp_updates_total',
+      help: 'Number of BGP UPDATE messages sent',
+      labelNames: ['peer'],
+      registers: [registry],
+    }),
+    announcedPrefixes: new Gauge({
+      name: 'metallb_bgp_announced_prefixes_total',
+      help: 'Number of prefixes currently being advertised on the BGP session',
+      labelNames: ['peer'],
+      registers: [registry],
+    }),
+    pendingPrefixes: new Gauge({
+      name: 'metallb_bgp_pending_prefixes_total',
+      help: 'Number of prefixes whose advertisement or withdrawal has not been sent on the BGP session yet',
+      labelNames: ['peer'],
+      registers: [registry],
+    }),
+  };
+}

@@ -32,6 +32,7 @@ import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
 import { Announcements, type AnnouncementSink, type AppliedChange } from './announcements.js';
 import { decide, poolOf, type Decision, type ServiceFacts } from './decide.js';
 import { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
+import type { BgpSink } from './bgp.js';
 import type { SpeakerMembership } from './membership.js';
 
 /** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
@@ -49,8 +50,8 @@ export interface SpeakerOptions {
   readonly metrics: { readonly k8s: K8sClientMetrics; readonly speaker: SpeakerMetrics };
   /** Answers ARP/NDP for the IPs handed to it. */
   readonly layer2: AnnouncementSink;
-  /** Advertises routes for the IPs handed to it (BGP sessions). */
-  readonly bgp: AnnouncementSink;
+  /** Advertises routes for the IPs handed to it (BGP sessions); told the config and this node's labels. */
+  readonly bgp: BgpSink;
   /** The memberlist, or null when it is off (liveness from Kubernetes alone). */
   readonly membership: SpeakerMembership | null;
   readonly backoff?: BackoffOptions;
@@ -156,7 +157,11 @@ export class SpeakerDaemon {
       '/api/v1/nodes',
       () => this.core.listNode({ fieldSelector: `metadata.name=${options.nodeName}` }),
       {
-        changed: () => options.membership?.nodeChanged(),
+        changed: (node) => {
+          // v0.9 re-selects BGP peers by this node's labels whenever they change.
+          options.bgp.setNodeLabels(node.metadata?.labels ?? {});
+          options.membership?.nodeChanged();
+        },
         deleted: () => options.membership?.nodeChanged(),
         failed: failed('Node'),
       },
@@ -380,6 +385,7 @@ export class SpeakerDaemon {
       return;
     }
     this.config = parsed.config;
+    this.options.bgp.setConfig(parsed.config);
     metrics.k8s.configLoaded.set(1);
     metrics.k8s.configStale.set(0);
     log({ op: 'setConfig', event: 'configLoaded', msg: 'config (re)loaded' });

@@ -27,3 +27,13 @@ export {
   type MembershipOptions,
   type MembershipSettings,
 } from './membership.js';
+export {
+  BgpAnnouncer,
+  peerLabel,
+  routesFor,
+  type BgpAnnouncerOptions,
+  type BgpSink,
+  type PeerSession,
+  type PeerSessionEvents,
+  type PeerSessionFactory,
+} from './bgp.js';

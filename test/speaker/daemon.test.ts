@@ -12,7 +12,8 @@ import { createLabPod, setLabPodStatus } from '../../src/cli/lab-pods.js';
 import { reuseConnections } from '../../src/k8s/index.js';
 import type { Lab } from '../../src/lab/index.js';
 import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
-import { SpeakerDaemon, type AnnouncementSink } from '../../src/speaker/index.js';
+import type { Config } from '../../src/config/index.js';
+import { SpeakerDaemon, type BgpSink } from '../../src/speaker/index.js';
 import { labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
 
@@ -31,9 +32,18 @@ function expectedWinner(service: string, nodes: readonly string[]): string {
   return [...nodes].sort((a, b) => (hash(a) < hash(b) ? -1 : 1))[0] ?? '';
 }
 
-class RecordingSink implements AnnouncementSink {
+class RecordingSink implements BgpSink {
   readonly ips = new Set<string>();
   readonly calls: string[] = [];
+  config: Config | null = null;
+  labels: Readonly<Record<string, string>> = {};
+  setConfig(config: Config): void {
+    this.config = config;
+  }
+  setNodeLabels(labels: Readonly<Record<string, string>>): void {
+    this.labels = labels;
+  }
+
   announce(ip: string): void {
     this.ips.add(ip);
     this.calls.push(`+${ip}`);

@@ -3,7 +3,11 @@
  * backoff and Adj-RIB-Out (the codec's exports join these).
  */
 export * from './types.js';
-export { ReconnectBackoff, DEFAULT_RECONNECT_BACKOFF, type ReconnectBackoffOptions } from './backoff.js';
+export {
+  ReconnectBackoff,
+  DEFAULT_RECONNECT_BACKOFF,
+  type ReconnectBackoffOptions,
+} from './backoff.js';
 export {
   SessionMachine,
   DEFAULT_CONNECT_TIMEOUT_MS,

@@ -16,7 +16,6 @@ import {
   type PathAttributes,
   type UpdateMessage,
 } from '../../src/bgp/index.js';
-import { parseCidr, parseIP, type Cidr, type IPAddress } from '../../src/ip/index.js';
 import {
   KEEPALIVE,
   NOTIFICATION_6_2,
@@ -31,21 +30,7 @@ import {
   WITHDRAW_V4,
   WITHDRAW_V6,
 } from './fixtures.js';
-
-export const AS4: CodecContext = { fourOctetAs: true };
-export const AS2: CodecContext = { fourOctetAs: false };
-
-export function ip(text: string): IPAddress {
-  const parsed = parseIP(text);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value;
-}
-
-export function cidr(text: string): Cidr {
-  const parsed = parseCidr(text);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value.cidr;
-}
+import { AS2, AS4, cidr, ip } from './helpers.js';
 
 /** 64512:1 and 65535:65281 (NO_ADVERTISE) as RFC 1997 32-bit values. */
 const COMMUNITIES = [64512 * 0x10000 + 1, 0xffffff01];

@@ -10,6 +10,7 @@
  */
 import type { IPAddress } from '../ip/index.js';
 import { ReconnectBackoff, type ReconnectBackoffOptions } from './backoff.js';
+import { negotiate } from './negotiate.js';
 import {
   AFI_IPV4,
   AFI_IPV6,
@@ -58,7 +59,7 @@ export interface Negotiated {
   readonly fourOctetAs: boolean;
   /** Unicast families both offered (RFC 4760: no multiprotocol capability means IPv4 only). */
   readonly families: ReadonlySet<Family>;
-  /** The peer sent the route refresh capability (RFC 2918). */
+  /** Both sides sent the route refresh capability (RFC 2918). */
   readonly routeRefresh: boolean;
   readonly peerBgpId: number;
   readonly localBgpId: number;
@@ -286,40 +287,37 @@ export class SessionMachine {
   }
 
   private onOpen(now: number, open: OpenMessage): SessionAction[] {
-    const fourOctet = open.capabilities.find((c) => c.kind === 'fourOctetAs');
-    const peerAsn = fourOctet?.kind === 'fourOctetAs' ? fourOctet.asn : open.myAs;
+    const agreed = negotiate(this.open(), open);
     // RFC 4271 section 6.2 (and RFC 6793 section 4.1 for the 4-octet AS).
-    if (peerAsn !== this.settings.peerAsn) {
+    if (agreed.remoteAsn !== this.settings.peerAsn) {
       return this.reject(
         now,
         OpenSubcode.badPeerAs,
-        `peer AS ${peerAsn} is not the configured peer-asn ${this.settings.peerAsn}`,
+        `peer AS ${agreed.remoteAsn} is not the configured peer-asn ${this.settings.peerAsn}`,
       );
     }
     // RFC 6286 section 2.2: an internal peer may not use our own identifier.
-    const internal = peerAsn === this.settings.localAsn;
+    const internal = agreed.remoteAsn === this.settings.localAsn;
     if (open.bgpId === 0 || (internal && open.bgpId === this.localBgpId)) {
       return this.reject(now, OpenSubcode.badBgpId, `bad BGP identifier ${formatId(open.bgpId)}`);
     }
-    const holdTimeSeconds = Math.min(this.settings.holdTimeSeconds, open.holdTime);
-    const multiprotocol = open.capabilities.filter((c) => c.kind === 'multiprotocol');
-    const offered = new Set<Family>();
-    for (const capability of multiprotocol) {
-      const family = familyOf(capability.afi, capability.safi);
-      if (family !== null) offered.add(family);
+    const families = new Set<Family>();
+    for (const { afi, safi } of agreed.families) {
+      const family = familyOf(afi, safi);
+      if (family !== null) families.add(family);
     }
     this.agreed = {
-      holdTimeSeconds,
-      keepaliveMs: Math.floor((holdTimeSeconds * 1000) / 3),
-      fourOctetAs: fourOctet !== undefined,
-      families: multiprotocol.length === 0 ? new Set<Family>([4]) : offered,
-      routeRefresh: open.capabilities.some((c) => c.kind === 'routeRefresh'),
+      holdTimeSeconds: agreed.holdTime,
+      keepaliveMs: Math.floor((agreed.holdTime * 1000) / 3),
+      fourOctetAs: agreed.fourOctetAs,
+      families,
+      routeRefresh: agreed.routeRefresh,
       peerBgpId: open.bgpId,
       localBgpId: this.localBgpId,
     };
     this.current = 'openConfirm';
     this.restartHoldTimer(now);
-    this.keepaliveAt = holdTimeSeconds === 0 ? undefined : now + this.agreed.keepaliveMs;
+    this.keepaliveAt = agreed.holdTime === 0 ? undefined : now + this.agreed.keepaliveMs;
     return [{ kind: 'send', message: { type: 'keepalive' } }];
   }
 

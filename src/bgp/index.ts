@@ -1,8 +1,19 @@
 /**
- * Public API of the BGP module: the session state machine, reconnect
- * backoff and Adj-RIB-Out (the codec's exports join these).
+ * Public API of the BGP module: the wire codec (messages, framing of a TCP
+ * byte stream, packing of many routes into few UPDATEs), the session state
+ * machine with its reconnect backoff, the Adj-RIB-Out, and the session's
+ * I/O shell. Other modules import only from here.
  */
 export * from './types.js';
+
+export { decodeMessage, encodeMessage } from './codec.js';
+export { MessageReader, type ReadResult } from './framing.js';
+export { packUpdates, packWithdrawals, type PackInput } from './pack.js';
+export { AttributeFlag, AttributeType } from './attributes.js';
+export { CapabilityCode } from './capabilities.js';
+export { BGP_VERSION, PARAMETER_CAPABILITIES } from './open.js';
+export { negotiate, type AddressFamily, type Negotiated as OpenAgreement } from './negotiate.js';
+
 export {
   ReconnectBackoff,
   DEFAULT_RECONNECT_BACKOFF,

@@ -24,6 +24,11 @@ Commands:
                      the speaker daemon (layer 2)
   memberlist --name NAME --bind ADDR:PORT [--join ADDR:PORT,...] [--secret S]
                      one gossip member that v0.9 speakers accept; prints its view
+  migrate check --config CONFIG --services SERVICES [--json]
+                     before upgrading from v0.9: is it safe (config read the same,
+                     no Service address moves)?
+  migrate to-crds [--config CONFIG] [-o FILE]
+                     the v0.9 ConfigMap as current MetalLB (metallb.io) resources
 
 Options:
   -h, --help         show this help
@@ -53,6 +58,7 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
   if (command === 'controller')
     return (await import('./controller.js')).controllerCommand(rest, io);
   if (command === 'speaker') return (await import('./speaker.js')).speakerCommand(rest, io);
+  if (command === 'migrate') return (await import('./migrate.js')).migrateCommand(rest, io);
   if (command === 'memberlist')
     return (await import('./memberlist.js')).memberlistCommand(rest, io);
   if (command === 'config') {

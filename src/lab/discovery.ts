@@ -22,7 +22,7 @@ export const SERVER_VERSION: JsonObject = {
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 /** Changes whenever what the stub describes changes, so kubectl's cache is refreshed. */
-const OPENAPI_HASH = 'LAB2';
+const OPENAPI_HASH = 'LAB3';
 
 export function apiVersions(serverAddress: string): JsonObject {
   return {

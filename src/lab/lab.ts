@@ -18,6 +18,7 @@ import { createLabServer } from './server.js';
 import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
 import { Store } from './store.js';
 import { selfSignedCertificate } from './tls.js';
+import { WorkloadAdmission } from './workloads.js';
 
 export interface LabOptions {
   /** 0 (default) picks a free port. */
@@ -55,6 +56,7 @@ export class Lab {
     this.registry.addAdmission(
       new ServiceAdmission(options.serviceNetwork ?? DEFAULT_SERVICE_NETWORK),
     );
+    this.registry.addAdmission(new WorkloadAdmission());
     const endpoints = new EndpointsController(this.registry);
     this.store.onChange((change) => endpoints.onChange(change));
     const namespaces = findResource('', 'v1', 'namespaces') as ResourceType;

@@ -304,6 +304,22 @@ function containerFields(prefix: string): Record<string, ListStrategy> {
   };
 }
 
+/** The merge keys of a PodSpec, for a Pod and for the pod template of a workload. */
+function podTemplateFields(spec: string): Record<string, ListStrategy> {
+  return {
+    ...containerFields(`${spec}.containers`),
+    ...containerFields(`${spec}.initContainers`),
+    ...containerFields(`${spec}.ephemeralContainers`),
+    [`${spec}.volumes`]: byKey('name'), // patchStrategy:"merge,retainKeys"
+    [`${spec}.imagePullSecrets`]: byKey('name'),
+    [`${spec}.hostAliases`]: byKey('ip'),
+    [`${spec}.topologySpreadConstraints`]: byKey('topologyKey'),
+    [`${spec}.schedulingGates`]: byKey('name'),
+    [`${spec}.resourceClaims`]: byKey('name'), // patchStrategy:"merge,retainKeys"
+    // tolerations, readinessGates: no strategy (replaced)
+  };
+}
+
 const SCHEMAS: Record<string, Record<string, ListStrategy>> = {
   Service: {
     ...METADATA,
@@ -313,16 +329,7 @@ const SCHEMAS: Record<string, Record<string, ListStrategy>> = {
   },
   Pod: {
     ...METADATA,
-    ...containerFields('spec.containers'),
-    ...containerFields('spec.initContainers'),
-    ...containerFields('spec.ephemeralContainers'),
-    'spec.volumes': byKey('name'), // patchStrategy:"merge,retainKeys"
-    'spec.imagePullSecrets': byKey('name'),
-    'spec.hostAliases': byKey('ip'),
-    'spec.topologySpreadConstraints': byKey('topologyKey'),
-    'spec.schedulingGates': byKey('name'),
-    'spec.resourceClaims': byKey('name'), // patchStrategy:"merge,retainKeys"
-    // spec.tolerations, spec.readinessGates: no strategy (replaced)
+    ...podTemplateFields('spec'),
     'status.conditions': byKey('type'),
     'status.podIPs': byKey('ip'),
     'status.hostIPs': byKey('ip'),
@@ -347,6 +354,17 @@ const SCHEMAS: Record<string, Record<string, ListStrategy>> = {
   EndpointSlice: { ...METADATA },
   Event: { ...METADATA },
   Lease: { ...METADATA },
+  ServiceAccount: {
+    ...METADATA,
+    secrets: byKey('name'), // ServiceAccount.Secrets: merge, key name
+  },
+  // rules, subjects and roleRef of the RBAC kinds: no strategy (replaced).
+  ClusterRole: { ...METADATA },
+  ClusterRoleBinding: { ...METADATA },
+  Role: { ...METADATA },
+  RoleBinding: { ...METADATA },
+  DaemonSet: { ...METADATA, ...podTemplateFields('spec.template.spec') },
+  Deployment: { ...METADATA, ...podTemplateFields('spec.template.spec') },
 };
 
 const DIRECTIVE = '$patch';
@@ -745,8 +763,8 @@ function arrange(
 }
 
 /**
- * Kubernetes strategic merge patch for the given kind ('Service', 'Pod', 'Node', 'ConfigMap',
- * 'Secret', 'Namespace', 'Endpoints', 'EndpointSlice', 'Event', 'Lease'; anything else gets
+ * Kubernetes strategic merge patch for the given kind (those in SCHEMAS above:
+ * Service, Pod, Node, the workloads and RBAC kinds of an install, ...; anything else gets
  * plain merge semantics: objects merge, lists are replaced). Directives ($patch,
  * $setElementOrder/, $retainKeys, $deleteFromPrimitiveList/) are honoured and never appear in
  * the result. Never throws.

@@ -33,7 +33,7 @@ const core = (
   hasStatus,
 });
 
-export const RESOURCES: readonly ResourceType[] = [
+const CLUSTER_RESOURCES: readonly ResourceType[] = [
   core('Namespace', 'namespaces', false, ['ns'], true),
   core('Service', 'services', true, ['svc'], true),
   core('Endpoints', 'endpoints', true, ['ep'], false),
@@ -42,6 +42,7 @@ export const RESOURCES: readonly ResourceType[] = [
   core('ConfigMap', 'configmaps', true, ['cm'], false),
   core('Secret', 'secrets', true, [], false),
   core('Event', 'events', true, ['ev'], false),
+  core('ServiceAccount', 'serviceaccounts', true, ['sa'], false),
   {
     group: 'discovery.k8s.io',
     version: 'v1',
@@ -73,6 +74,46 @@ export const RESOURCES: readonly ResourceType[] = [
     hasStatus: false,
   },
 ];
+
+/**
+ * What a MetalLB install holds besides the kinds above: the RBAC objects and
+ * the workloads of its manifests. The lab stores them with the real verbs and
+ * the fields the API server guards (`workloads.ts`) but runs nothing: no
+ * DaemonSet or Deployment controller makes Pods, no authorizer reads RBAC.
+ * policy/v1beta1 PodSecurityPolicy is deliberately absent, as on every
+ * server since 1.25 (the lab is a 1.32 server): kubectl reports
+ * `no matches for kind "PodSecurityPolicy"` for it, as a current cluster does.
+ */
+const stored = (
+  group: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  shortNames: string[],
+  hasStatus: boolean,
+): ResourceType => ({
+  group,
+  version: 'v1',
+  kind,
+  plural,
+  singular: kind.toLowerCase(),
+  namespaced,
+  shortNames,
+  hasStatus,
+});
+
+const RBAC = 'rbac.authorization.k8s.io';
+
+const INSTALL_RESOURCES: readonly ResourceType[] = [
+  stored(RBAC, 'ClusterRole', 'clusterroles', false, [], false),
+  stored(RBAC, 'ClusterRoleBinding', 'clusterrolebindings', false, [], false),
+  stored(RBAC, 'Role', 'roles', true, [], false),
+  stored(RBAC, 'RoleBinding', 'rolebindings', true, [], false),
+  stored('apps', 'DaemonSet', 'daemonsets', true, ['ds'], true),
+  stored('apps', 'Deployment', 'deployments', true, ['deploy'], true),
+];
+
+export const RESOURCES: readonly ResourceType[] = [...CLUSTER_RESOURCES, ...INSTALL_RESOURCES];
 
 /** `v1` or `discovery.k8s.io/v1`. */
 export function apiVersionOf(type: ResourceType): string {

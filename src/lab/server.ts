@@ -86,6 +86,15 @@ async function handle(
     return;
   }
 
+  if (segments.join('/') === 'openapi/v2' && method === 'GET') {
+    // kubectl asks the OpenAPI v2 document for a kind the v3 stub does not
+    // name (a removed one, such as PodSecurityPolicy). An empty document
+    // holds no schema for it, so kubectl skips validation and then reports
+    // the missing kind as a current server makes it do: "no matches for kind".
+    response.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF }).end();
+    return;
+  }
+
   const discovery = discoveryAnswer(segments, request);
   if (discovery !== undefined) {
     sendJson(response, 200, discovery);
@@ -113,6 +122,9 @@ function discoveryAnswer(segments: string[], request: IncomingMessage): JsonObje
     return openapiGroupVersion(segments.slice(2).join('/'));
   return undefined;
 }
+
+/** The content type a real server answers the OpenAPI v2 document with. */
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 interface Route {
   readonly type: ResourceType;

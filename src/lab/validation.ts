@@ -67,6 +67,13 @@ const TOP_LEVEL: Record<string, string[]> = {
   ],
   EndpointSlice: ['addressType', 'endpoints', 'ports'],
   Lease: ['spec'],
+  ServiceAccount: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'],
+  ClusterRole: ['rules', 'aggregationRule'],
+  Role: ['rules'],
+  ClusterRoleBinding: ['roleRef', 'subjects'],
+  RoleBinding: ['roleRef', 'subjects'],
+  DaemonSet: ['spec', 'status'],
+  Deployment: ['spec', 'status'],
 };
 
 const SERVICE_SPEC = [

@@ -1,0 +1,34 @@
+# One image for both programs: `metallb-ts controller ...` and
+# `metallb-ts speaker ...` (the manifests pass the command as the first
+# argument). Built in two stages: the toolchain stage compiles TypeScript
+# and the native addon; the runtime stage holds Node, the production
+# dependencies, the compiled JavaScript and the addon, nothing else.
+#
+#   docker build -t metallb-ts/metallb-ts:v0.1.0 .
+#
+# Node's major version is the one the project runs and tests on (README,
+# "Runtime"); both stages use the same Debian release, so the addon built
+# in the first links against the glibc of the second.
+
+FROM node:20-bookworm AS build
+WORKDIR /src
+# The full node image has python3, make and g++ for node-gyp.
+COPY package.json package-lock.json .npmrc binding.gyp tsconfig.json ./
+COPY native/ native/
+COPY src/ src/
+# npm ci builds the addon (install script) and the JavaScript (prepare).
+RUN npm ci && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules/ ./node_modules/
+COPY --from=build /src/dist/src/ ./dist/src/
+COPY --from=build /src/build/Release/metallb_native.node ./build/Release/metallb_native.node
+# Not root by default: the controller runs as is; the speaker's pod asks for
+# root with only NET_RAW (manifests/metallb.yaml).
+USER 65534:65534
+EXPOSE 7472 7946
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+CMD ["--help"]

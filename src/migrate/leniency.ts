@@ -1,0 +1,44 @@
+/**
+ * Where metallb-ts is stricter than v0.9 (README, "How the config is
+ * read"): config errors for text that v0.9 accepted. Such a config runs on
+ * v0.9 today, but metallb-ts refuses it, so after an upgrade the new pods
+ * would have no config at all. Recognised from the path and wording of our
+ * own messages (the tests hold one config per case).
+ */
+import type { ConfigError } from '../config/index.js';
+
+interface Leniency {
+  readonly matches: (error: ConfigError) => boolean;
+  /** What v0.9 made of it. */
+  readonly v09: string;
+}
+
+const lastKey = (error: ConfigError): string => error.path.split('.').pop() ?? '';
+
+const LENIENCIES: readonly Leniency[] = [
+  {
+    matches: (e) =>
+      lastKey(e) === 'router-id' && e.message.startsWith('router-id must be an IPv4 address'),
+    v09: 'v0.9 accepted an IPv6 router-id, although a BGP identifier is 32 bits and its sessions could not use it',
+  },
+  {
+    matches: (e) => {
+      const seconds = /is (\d+)s after truncation/.exec(e.message)?.[1];
+      return lastKey(e) === 'hold-time' && seconds !== undefined && Number(seconds) > 65535;
+    },
+    v09: 'v0.9 accepted a hold-time above 65535 s, which the BGP OPEN message cannot carry',
+  },
+  {
+    matches: (e) => e.message.includes('has leading zeros'),
+    v09: 'v0.9 read numbers with leading zeros in addresses as decimal (Go before 1.17)',
+  },
+  {
+    matches: (e) => /^must be a whole number, not -?\d+(\.\d+)?(e[+-]?\d+)?$/.test(e.message),
+    v09: 'v0.9 (yaml.v2) cut a number with a fraction down to a whole number',
+  },
+];
+
+/** What v0.9 did with the text behind this error, or null when v0.9 refused it too. */
+export function acceptedByV09(error: ConfigError): string | null {
+  return LENIENCIES.find((l) => l.matches(error))?.v09 ?? null;
+}

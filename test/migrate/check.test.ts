@@ -1,0 +1,154 @@
+/**
+ * The pre-upgrade check: config differences from v0.9, Services that would
+ * move or lose their address, and the notes.
+ */
+import { expect } from 'chai';
+import { parseConfig } from '../../src/config/index.js';
+import { serviceRequest, type ServiceObject } from '../../src/controller/index.js';
+import { acceptedByV09, checkUpgrade } from '../../src/migrate/index.js';
+
+function service(
+  name: string,
+  ip: string | null,
+  extra: { annotations?: Record<string, string> } = {},
+): ServiceObject {
+  return {
+    metadata: { name, namespace: 'shop', ...extra },
+    spec: { type: 'LoadBalancer', clusterIP: '10.96.0.1', ports: [{ port: 80, protocol: 'TCP' }] },
+    ...(ip === null ? {} : { status: { loadBalancer: { ingress: [{ ip }] } } }),
+  };
+}
+
+const POOLS = `address-pools:
+- name: first
+  protocol: layer2
+  addresses: [192.0.2.0/28]
+- name: second
+  protocol: layer2
+  addresses: [198.51.100.0/28]
+`;
+
+function errorsOf(text: string) {
+  const result = parseConfig(text);
+  if (result.ok) throw new Error('expected an invalid config');
+  return result.errors;
+}
+
+const peer = (extra: string) => `peers:
+- peer-address: 203.0.113.1
+  peer-asn: 64501
+  my-asn: 64500
+${extra}`;
+
+describe('migrate: what v0.9 accepted and metallb-ts refuses', () => {
+  const accepted: [string, string][] = [
+    ['an IPv6 router-id', peer('  router-id: 2001:db8::1\n')],
+    ['a hold-time above 65535 s', peer('  hold-time: 20h\n')],
+    ['leading zeros in an address', peer('').replace('203.0.113.1', '203.0.113.001')],
+    ['an AS number with a fraction', peer('').replace('64501', '64501.5')],
+  ];
+  for (const [what, text] of accepted) {
+    it(`marks ${what} as accepted by v0.9`, () => {
+      const errors = errorsOf(text);
+      expect(errors).to.have.length(1);
+      expect(acceptedByV09(errors[0] ?? { path: '', line: null, message: '' })).to.be.a('string');
+    });
+  }
+
+  const refused: [string, string][] = [
+    ['a router-id that is no address', peer('  router-id: nonsense\n')],
+    ['a hold-time below 3 s', peer('  hold-time: 2s\n')],
+    ['an AS number given as text', peer('').replace('64501', '"AS64501"')],
+    ['an unknown key', peer('  passwd: x\n')],
+  ];
+  for (const [what, text] of refused) {
+    it(`does not excuse ${what}, which v0.9 refused too`, () => {
+      for (const error of errorsOf(text))
+        expect(acceptedByV09(error), error.message).to.equal(null);
+    });
+  }
+});
+
+describe('migrate: checkUpgrade', () => {
+  it('is safe when every held address stays, and lists what pending Services would get', () => {
+    const config = parseConfig(POOLS);
+    const services = [
+      service('a', '192.0.2.5'),
+      service('b', '198.51.100.1'),
+      service('c', null),
+      { ...service('d', null), spec: { type: 'ClusterIP', clusterIP: '10.96.0.2' } },
+    ].map(serviceRequest);
+    const result = checkUpgrade(config, services);
+    expect(result.safe).to.equal(true);
+    expect(result.services?.kept.map((s) => [s.service, s.previousIp])).to.deep.equal([
+      ['shop/a', '192.0.2.5'],
+      ['shop/b', '198.51.100.1'],
+    ]);
+    expect(result.services?.moved).to.deep.equal([]);
+    // The lowest free address of the first pool in config order: .0 (no avoid-buggy-ips).
+    expect(result.services?.pending.map((s) => [s.service, s.ip])).to.deep.equal([
+      ['shop/c', '192.0.2.0'],
+    ]);
+  });
+
+  it('notes the pools v0.9 chose between at random, per family', () => {
+    const result = checkUpgrade(parseConfig(POOLS), []);
+    expect(result.notes).to.have.length(1);
+    expect(result.notes[0]).to.contain('IPv4: pools "first", "second"');
+    expect(result.notes[0]).to.contain('random');
+    const one = checkUpgrade(
+      parseConfig(POOLS.replace('  addresses: [198.51.100.0/28]', '  addresses: [2001:db8::/120]')),
+      [],
+    );
+    expect(one.notes).to.deep.equal([]);
+  });
+
+  it('is unsafe when a held address lies outside every pool, or its pool is gone', () => {
+    const config = parseConfig(POOLS);
+    const services = [
+      service('outside', '203.0.113.9'),
+      service('named', '192.0.2.3', {
+        annotations: { 'metallb.universe.tf/address-pool': 'gone' },
+      }),
+    ].map(serviceRequest);
+    const result = checkUpgrade(config, services);
+    expect(result.safe).to.equal(false);
+    // 203.0.113.9 is in no pool: the restarted controller gives the lowest free address instead.
+    expect(result.services?.moved.map((s) => [s.service, s.previousIp, s.ip])).to.deep.equal([
+      ['shop/outside', '203.0.113.9', '192.0.2.0'],
+    ]);
+    expect(result.services?.lost.map((s) => [s.service, s.previousIp])).to.deep.equal([
+      ['shop/named', '192.0.2.3'],
+    ]);
+    expect(result.notes.some((n) => n.includes('outside every pool'))).to.equal(true);
+  });
+
+  it('is unsafe with a config metallb-ts refuses, saying which errors v0.9 accepted', () => {
+    const text = `${peer('  router-id: 2001:db8::1\n')}address-pools:
+- name: p
+  protocol: layer3
+  addresses: [192.0.2.0/24]
+`;
+    const result = checkUpgrade(parseConfig(text), [serviceRequest(service('a', '192.0.2.1'))]);
+    expect(result.safe).to.equal(false);
+    expect(result.services).to.equal(null);
+    const byPath = Object.fromEntries(result.config.errors.map((e) => [e.path, e.v09 !== null]));
+    expect(byPath).to.deep.equal({
+      'peers[0].router-id': true,
+      'address-pools[0].protocol': false,
+    });
+    expect(result.notes[0]).to.contain('v0.9 refuses this ConfigMap too');
+  });
+
+  it('notes BGP sessions restarting node by node', () => {
+    const text = `${peer('')}address-pools:
+- name: p
+  protocol: bgp
+  addresses: [192.0.2.0/24]
+`;
+    const result = checkUpgrade(parseConfig(text), []);
+    expect(result.safe).to.equal(true);
+    expect(result.notes).to.have.length(1);
+    expect(result.notes[0]).to.match(/^BGP \(1 peer, pools "p"\)/);
+  });
+});

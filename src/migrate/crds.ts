@@ -111,6 +111,10 @@ export function toCrds(config: Config, namespace: string): CrdConversion {
         spec: {
           ipAddressPools: [poolName],
           aggregationLength: ad.aggregationLength,
+          // The metallb-ts IPv6 opt-in maps onto the CRD's own field (whose default, 128, current MetalLB applies).
+          ...(ad.aggregationLengthV6 === null
+            ? {}
+            : { aggregationLengthV6: ad.aggregationLengthV6 }),
           ...(ad.localPref === 0 ? {} : { localPref: ad.localPref }),
           ...(communities.length === 0 ? {} : { communities }),
         },

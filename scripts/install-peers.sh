@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages of the real peers and tools the interop and
 # end-to-end tests run against (code we did not write: see
-# test/support/go-peer.ts and src/lab/netns.ts), only those that are
-# missing. Idempotent; prints one line. As root a failed install fails (the
+# test/support/go-peer.ts, src/lab/netns.ts and test/support/routers/), only
+# those that are missing. Idempotent; prints one line. As root a failed install fails (the
 # test command needs the peers then); without root it only says what is
 # missing, and the tests skip those tiers, so it exits 0.
 set -euo pipefail
@@ -11,10 +11,16 @@ set -euo pipefail
 TIERS=(
   "memberlist interop tier"
   "layer-2 tier" # network namespaces: ip, sysctl, ping, arping, ndisc6, curl
+  # Routers as BGP peers: gobgpd (gobgpd and the gobgp CLI), bird2 (bird,
+  # birdc), frr (bgpd, zebra, vtysh). The tests start them as plain
+  # processes with their own configs; the services these packages bring are
+  # not used.
+  "BGP tier"
 )
 TIER_PACKAGES=(
   "golang-go golang-github-hashicorp-memberlist-dev"
   "iproute2 procps iputils-ping iputils-arping ndisc6 curl"
+  "gobgpd bird2 frr"
 )
 read -r -a PACKAGES <<<"${TIER_PACKAGES[*]}"
 

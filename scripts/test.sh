@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: compile, lint, then every test tier mocha finds.
 # Assumes `npm ci` has run (the README's test command does it first).
-# The interop tier needs real peers from Debian's packages (Go and HashiCorp
-# memberlist today; routers later): install-peers.sh installs what is missing
-# when it runs as root, and says which tier is skipped when it cannot.
+# The interop tiers need real peers from Debian's packages (Go and HashiCorp
+# memberlist, the layer-2 tools, GoBGP, BIRD and FRR): install-peers.sh
+# installs what is missing when it runs as root, and says which tier is
+# skipped when it cannot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -5,15 +5,19 @@
  *   host namespace: bridge <prefix>br, 198.51.100.254/24 and 2001:db8:100::fe/64
  *     ├─ <prefix>n1h ── <prefix>n1: eth0 198.51.100.1,   2001:db8:100::1,  kube-lb0, backend "n1"
  *     ├─ ...            <prefix>nN: eth0 198.51.100.N,   2001:db8:100::N (hex)
- *     └─ <prefix>ch  ── <prefix>c:  eth0 198.51.100.200, 2001:db8:100::c8,
- *                                   203.0.113.0/24 and 2001:db8:203::/64 on-link
+ *     ├─ <prefix>ch  ── <prefix>c:  eth0 198.51.100.200, 2001:db8:100::c8,
+ *     │                             203.0.113.0/24 and 2001:db8:203::/64 on-link
+ *     └─ <prefix>rh  ── <prefix>r:  eth0 198.51.100.250, 2001:db8:100::fa
+ *                                   (only with the `router` option)
  *
  * The bridge address is where processes in the namespaces reach servers of
  * the host namespace (the lab API). Service IPs sit on each node's kube-lb0
  * the way kube-proxy puts them there, with ARP replies for them switched off
  * in the kernel, so only a speaker can make them reachable. The client
  * reaches Service IPs directly on the LAN: it must resolve them with
- * ARP/NDP, which is what a speaker answers.
+ * ARP/NDP, which is what a speaker answers. The optional router namespace is
+ * where a BGP router runs for the speakers of the node namespaces to peer
+ * with (test/support/routers); it is a plain host on the LAN, nothing more.
  *
  * Only documentation ranges are used, nothing outside the bridge and its
  * namespaces is touched, and forwarding stays off. Everything is removed by
@@ -53,6 +57,9 @@ const API_V4 = '198.51.100.254';
 const API_V6 = '2001:db8:100::fe';
 const CLIENT_V4 = '198.51.100.200';
 const CLIENT_V6 = '2001:db8:100::c8';
+/** Like every address here: the IPv6 host part is the IPv4 one in hex (250 = 0xfa). */
+const ROUTER_V4 = '198.51.100.250';
+const ROUTER_V6 = '2001:db8:100::fa';
 /** Where Service IPs come from; the client has these on-link. */
 export const SERVICE_RANGES = { ipv4: '203.0.113.0/24', ipv6: '2001:db8:203::/64' } as const;
 
@@ -383,8 +390,8 @@ function releaseLanLock(prefix: string): void {
 function prefixPattern(prefix: string): { namespaces: RegExp; links: RegExp } {
   const escaped = prefix.replace(/[^a-z0-9]/gi, (c) => `\\${c}`);
   return {
-    namespaces: new RegExp(`^${escaped}(?:n\\d+|c)$`),
-    links: new RegExp(`^${escaped}(?:br|n\\d+h|ch)$`),
+    namespaces: new RegExp(`^${escaped}(?:n\\d+|c|r)$`),
+    links: new RegExp(`^${escaped}(?:br|n\\d+h|ch|rh)$`),
   };
 }
 
@@ -567,6 +574,8 @@ export interface NetnsTopologyOptions {
   backendPort?: number;
   /** How long to wait for another process's topology to go away (default 30 s). */
   lockWaitMs?: number;
+  /** Also a router namespace <prefix>r at 198.51.100.250 / 2001:db8:100::fa (default false). */
+  router?: boolean;
 }
 
 interface NamespacePlan {
@@ -574,7 +583,7 @@ interface NamespacePlan {
   hostLink: string;
   ipv4: string;
   ipv6: string;
-  role: 'node' | 'client';
+  role: 'node' | 'client' | 'router';
 }
 
 const scriptPath = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
@@ -586,6 +595,7 @@ export class NetnsTopology {
   readonly backendPort: number;
   readonly bridge: string;
   readonly clientNamespace: string;
+  readonly hasRouter: boolean;
   readonly apiAddress = API_V4;
   private readonly children = new Set<ChildProcess>();
   private readonly backends = new Map<number, ChildProcess>();
@@ -595,6 +605,7 @@ export class NetnsTopology {
 
   private constructor(options: Required<Omit<NetnsTopologyOptions, 'lockWaitMs'>>) {
     this.prefix = options.prefix;
+    this.hasRouter = options.router;
     this.nodes = options.nodes;
     this.ipv6 = options.ipv6;
     this.backendPort = options.backendPort;
@@ -624,7 +635,13 @@ export class NetnsTopology {
     if (!Number.isInteger(backendPort) || backendPort < 1 || backendPort > 65535) {
       throw new Error(`backendPort must be a port number, not ${backendPort}`);
     }
-    const topology = new NetnsTopology({ prefix, nodes, ipv6: options.ipv6, backendPort });
+    const topology = new NetnsTopology({
+      prefix,
+      nodes,
+      ipv6: options.ipv6,
+      backendPort,
+      router: options.router ?? false,
+    });
     await acquireLanLock(prefix, options.lockWaitMs ?? 30_000);
     track(topology);
     try {
@@ -658,6 +675,20 @@ export class NetnsTopology {
   get clientAddress6(): string {
     this.checkIPv6();
     return CLIENT_V6;
+  }
+
+  /** The router namespace (created with `router: true`). */
+  get routerNamespace(): string {
+    this.checkRouter();
+    return `${this.prefix}r`;
+  }
+
+  /** The router namespace's eth0 address: 198.51.100.250 or 2001:db8:100::fa. */
+  routerAddress(family: Family): string {
+    this.checkRouter();
+    if (family === 4) return ROUTER_V4;
+    this.checkIPv6();
+    return ROUTER_V6;
   }
 
   /** The host namespace's IPv6 address on the bridge. */
@@ -877,7 +908,18 @@ export class NetnsTopology {
       ipv6: CLIENT_V6,
       role: 'client',
     };
-    return [...nodes, client];
+    const router: NamespacePlan[] = this.hasRouter
+      ? [
+          {
+            ns: `${this.prefix}r`,
+            hostLink: `${this.prefix}rh`,
+            ipv4: ROUTER_V4,
+            ipv6: ROUTER_V6,
+            role: 'router',
+          },
+        ]
+      : [];
+    return [...nodes, client, ...router];
   }
 
   private async build(): Promise<void> {
@@ -950,9 +992,10 @@ export class NetnsTopology {
       // Service IPs are on the LAN: the client resolves them with ARP/NDP itself.
       await ip('route', 'add', SERVICE_RANGES.ipv4, 'dev', 'eth0');
       if (this.ipv6) await ip('-6', 'route', 'add', SERVICE_RANGES.ipv6, 'dev', 'eth0');
-    } else {
+    } else if (plan.role === 'node') {
       await this.addServiceInterface(ns);
     }
+    // The router learns its routes to Service IPs from BGP: nothing more to add.
   }
 
   /**
@@ -1008,6 +1051,14 @@ export class NetnsTopology {
   private checkNode(k: number): void {
     if (!Number.isInteger(k) || k < 1 || k > this.nodes) {
       throw new RangeError(`node ${k}: this topology has nodes 1..${this.nodes}`);
+    }
+  }
+
+  private checkRouter(): void {
+    if (!this.hasRouter) {
+      throw new Error(
+        `topology ${this.prefix} has no router namespace (created without router: true)`,
+      );
     }
   }
 

@@ -400,6 +400,35 @@ describe('lab: network-namespace topology (netns.ts)', function () {
       for (const pid of pids) expect(gone(pid), `backend pid ${pid}`).to.equal(true);
     });
 
+    it('adds a router namespace on the same LAN when asked, and removes it with the rest', async () => {
+      const plain = await NetnsTopology.create({ nodes: 1, ipv6: true });
+      try {
+        expect(() => plain.routerNamespace).to.throw(/no router namespace/);
+      } finally {
+        await plain.destroy();
+      }
+      const topology = await NetnsTopology.create({ nodes: 2, ipv6: true, router: true });
+      try {
+        const router = `${topology.prefix}r`;
+        expect(topology.routerNamespace).to.equal(router);
+        expect(topology.routerAddress(4)).to.equal('198.51.100.250');
+        expect(topology.routerAddress(6)).to.equal('2001:db8:100::fa');
+        expect(await leftovers(topology.prefix)).to.include.members([router, `${router}h`]);
+        for (const target of ['198.51.100.2', '2001:db8:100::2']) {
+          const ping = await topology.exec(router, ['ping', '-c', '1', '-W', '2', target]);
+          expect(ping.code, `router -> ${target}: ${ping.stderr}`).to.equal(0);
+        }
+        // A plain host: no Service interface, no Service routes.
+        const links = await topology.exec(router, ['ip', '-o', 'link', 'show']);
+        expect(links.stdout).to.not.include('kube-lb0');
+        const routes = await topology.exec(router, ['ip', 'route', 'show']);
+        expect(routes.stdout).to.not.include('203.0.113.');
+      } finally {
+        await topology.destroy();
+      }
+      expect(await leftovers(topology.prefix)).to.deep.equal([]);
+    });
+
     it('leaves nothing behind when its process gets SIGTERM, and still dies by it', async () => {
       const { child, built, exited } = topologyInChild();
       const { prefix, pids } = await built;

@@ -1,7 +1,8 @@
 /**
  * The native addon (native/, built by `npm ci` through binding.gyp): what
- * Node cannot do by itself on Linux. It is loaded on first use, so code that
- * never opens a packet socket (the controller, the lab) runs without it.
+ * Node cannot do by itself on Linux. This file is the one place that loads
+ * it and says its types. It is loaded on first use, so code that never
+ * needs it (the controller, the lab) runs without it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,7 +52,7 @@ export interface NativeAddon {
   setTcpMd5(fd: number, peerAddress: string, key: Uint8Array): void;
 }
 
-/** This file runs from dist/src/layer2/; node-gyp writes to build/Release/ at the package root. */
+/** This file runs from dist/src/native/; node-gyp writes to build/Release/ at the package root. */
 export const ADDON_PATH = fileURLToPath(
   new URL('../../../build/Release/metallb_native.node', import.meta.url),
 );
@@ -79,15 +80,4 @@ export function loadAddon(path: string): NativeAddon {
       cause,
     });
   }
-}
-
-/**
- * RFC 2385 TCP MD5 signatures on a TCP socket descriptor, for BGP peers
- * with a password. Set it before connect() (or on the listening socket):
- * the SYN is signed too. An empty key removes it. Throws an Error with
- * `code` (EBADF, ENOTSOCK, EINVAL ...).
- */
-export function setTcpMd5(fd: number, peerAddress: string, key: string | Uint8Array): void {
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  nativeAddon().setTcpMd5(fd, peerAddress, bytes);
 }

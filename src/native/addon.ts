@@ -2,7 +2,8 @@
  * The native addon (native/, built by `npm ci` through binding.gyp): what
  * Node cannot do by itself on Linux. This file is the one place that loads
  * it and says its types. It is loaded on first use, so code that never
- * needs it (the controller, the lab) runs without it.
+ * needs it (the controller, the lab, BGP sessions without a password) runs
+ * without it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -50,6 +51,31 @@ export interface NativeAddon {
    * for segments to and from `peerAddress`. An empty key removes it.
    */
   setTcpMd5(fd: number, peerAddress: string, key: Uint8Array): void;
+  /**
+   * Starts a non-blocking connect() from a new TCP socket of `host`'s family,
+   * keyed for `host` first when `key` has bytes (so the SYN is signed), bound
+   * to `localAddress` (port 0) when given. Throws at once when the socket
+   * cannot be set up (bind: EADDRNOTAVAIL, ...); otherwise calls `onDone`
+   * exactly once: `(null, fd)` when connected, the descriptor then being the
+   * caller's to adopt or close, or `(error, -1)` with `code` such as
+   * 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', or 'ABORT_ERR' after cancel().
+   */
+  TcpDial: new (
+    host: string,
+    port: number,
+    localAddress: string | null,
+    key: Uint8Array | null,
+    onDone: (error: Error | null, fd: number) => void,
+  ) => NativeTcpDial;
+}
+
+/** A pending dial of the addon's. */
+export interface NativeTcpDial {
+  /**
+   * Closes the descriptor and calls onDone with an AbortError (code
+   * 'ABORT_ERR') synchronously, if still pending; does nothing after onDone.
+   */
+  cancel(): void;
 }
 
 /** This file runs from dist/src/native/; node-gyp writes to build/Release/ at the package root. */

@@ -1,5 +1,5 @@
 /**
- * The addon's loader and its TCP MD5 function at the edge of JavaScript:
+ * The addon's loader and its TCP functions at the edge of JavaScript:
  * loading errors, argument checks, and setTcpMd5 on a loopback listener
  * (the kernel drops SYNs that lack the signature it expects).
  */
@@ -7,8 +7,13 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { expect } from 'chai';
-import { ADDON_PATH, loadAddon, setTcpMd5 } from '../../src/native/index.js';
-import { listenKeyed } from './fixtures.js';
+import { ADDON_PATH, loadAddon, nativeAddon, setTcpMd5 } from '../../src/native/index.js';
+import { closedPort, listenKeyed, openFdCount } from './fixtures.js';
+
+/** The `code` of an error the addon called back with. */
+function codeOf(error: Error | null): unknown {
+  return error === null ? undefined : Reflect.get(error, 'code');
+}
 
 describe('native addon loading and argument checks', function () {
   it('says how to build the addon when it is missing', function () {
@@ -26,6 +31,69 @@ describe('native addon loading and argument checks', function () {
   it('refuses a TCP MD5 key longer than 80 bytes and a descriptor that is not a socket', function () {
     expect(() => setTcpMd5(0, '192.0.2.1', 'k'.repeat(81))).to.throw(RangeError, /80 bytes/);
     expect(() => setTcpMd5(0x7ffffff0, '192.0.2.1', 'secret')).to.throw(/EBADF|Bad file/);
+  });
+
+  it('TcpDial refuses bad arguments and unusable addresses at once, opening nothing', async function () {
+    const { TcpDial } = nativeAddon();
+    const port = await closedPort('127.0.0.1');
+    const noop = (): void => undefined;
+    const before = openFdCount();
+    expect(() => new TcpDial('localhost', port, null, null, noop)).to.throw(TypeError, /host/);
+    expect(() => new TcpDial('127.0.0.1', 0, null, null, noop)).to.throw(RangeError, /port/);
+    expect(() => new TcpDial('127.0.0.1', 1.5, null, null, noop)).to.throw(RangeError, /port/);
+    expect(() => new TcpDial('127.0.0.1', port, '::1', null, noop)).to.throw(
+      TypeError,
+      /localAddress/,
+    );
+    expect(() => new TcpDial('127.0.0.1', port, null, new Uint8Array(81), noop)).to.throw(
+      RangeError,
+      /80 bytes/,
+    );
+    // bind() fails before any packet: 192.0.2.1 (RFC 5737) is on no interface here.
+    expect(() => new TcpDial('127.0.0.1', port, '192.0.2.1', null, noop))
+      .to.throw(/bind/)
+      .with.property('code', 'EADDRNOTAVAIL');
+    expect(openFdCount()).to.equal(before);
+  });
+
+  it('TcpDial calls back exactly once, and cancel() after that does nothing', async function () {
+    const { TcpDial } = nativeAddon();
+    const port = await closedPort('127.0.0.1');
+    const calls: [unknown, number][] = [];
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const dial = new TcpDial('127.0.0.1', port, null, null, (error, fd) => {
+      calls.push([codeOf(error), fd]);
+      resolveDone();
+    });
+    await done;
+    dial.cancel();
+    dial.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).to.deep.equal([['ECONNREFUSED', -1]]);
+  });
+
+  it('TcpDial cancel() calls back with ABORT_ERR once, synchronously', async function () {
+    const { TcpDial } = nativeAddon();
+    // The listener wants a key we do not sign with: the dial stays pending.
+    const server = await listenKeyed('127.0.0.1', [{ peer: '127.0.0.1', key: 'secret' }], '');
+    try {
+      const before = openFdCount();
+      const calls: unknown[] = [];
+      const dial = new TcpDial('127.0.0.1', server.port, null, null, (error) => {
+        calls.push(codeOf(error));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(calls, 'pending').to.deep.equal([]);
+      expect(openFdCount()).to.equal(before + 1);
+      dial.cancel();
+      expect(calls).to.deep.equal(['ABORT_ERR']);
+      expect(openFdCount()).to.equal(before);
+      dial.cancel();
+      expect(calls).to.have.length(1);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -6,7 +6,9 @@
         "native/addon.cc",
         "native/ipv6_membership.cc",
         "native/packet_socket.cc",
+        "native/socket_address.cc",
         "native/system_error.cc",
+        "native/tcp_dial.cc",
         "native/tcp_md5.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,49 +1,28 @@
 #include "tcp_md5.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <cstring>
 #include <string>
 
+#include "socket_address.h"
 #include "system_error.h"
 
 namespace metallb {
 
-namespace {
-
-// Fills `address` for `text`, in the family of the socket: an IPv4 peer of
-// an IPv6 socket is written as ::ffff:a.b.c.d, as the kernel sees it there.
-bool PeerAddress(const std::string& text, int socket_family, sockaddr_storage* address) {
-  in_addr ipv4{};
-  in6_addr ipv6{};
-  if (inet_pton(AF_INET, text.c_str(), &ipv4) == 1) {
-    if (socket_family == AF_INET6) {
-      auto* mapped = reinterpret_cast<sockaddr_in6*>(address);
-      mapped->sin6_family = AF_INET6;
-      mapped->sin6_addr.s6_addr[10] = 0xff;
-      mapped->sin6_addr.s6_addr[11] = 0xff;
-      std::memcpy(&mapped->sin6_addr.s6_addr[12], &ipv4, 4);
-    } else {
-      auto* plain = reinterpret_cast<sockaddr_in*>(address);
-      plain->sin_family = AF_INET;
-      plain->sin_addr = ipv4;
-    }
-    return true;
-  }
-  if (inet_pton(AF_INET6, text.c_str(), &ipv6) == 1) {
-    auto* plain = reinterpret_cast<sockaddr_in6*>(address);
-    plain->sin6_family = AF_INET6;
-    plain->sin6_addr = ipv6;
-    return true;
-  }
-  return false;
+int SetTcpMd5Key(int fd, const sockaddr_storage& peer, const uint8_t* key, size_t key_length) {
+  if (key_length > TCP_MD5SIG_MAXKEYLEN) return EINVAL;
+  // tcp(7): TCP_MD5SIG takes a struct tcp_md5sig; a key of length 0 deletes
+  // the peer's key. The kernel matches segments on tcpm_addr alone.
+  tcp_md5sig signature{};
+  signature.tcpm_addr = peer;
+  signature.tcpm_keylen = static_cast<uint16_t>(key_length);
+  if (key_length > 0) std::memcpy(signature.tcpm_key, key, key_length);
+  if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &signature, sizeof signature) < 0) return errno;
+  return 0;
 }
-
-}  // namespace
 
 Napi::Value SetTcpMd5(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -64,16 +43,14 @@ Napi::Value SetTcpMd5(const Napi::CallbackInfo& info) {
     ThrowSystemError(env, "getsockopt(SO_DOMAIN)", errno);
     return env.Undefined();
   }
-  tcp_md5sig signature{};
-  if (!PeerAddress(info[1].As<Napi::String>().Utf8Value(), family, &signature.tcpm_addr)) {
-    ThrowTypeError(env, "peerAddress is not an IPv4 or IPv6 address");
+  sockaddr_storage peer{};
+  socklen_t peer_length = 0;
+  if (!SocketAddress(info[1].As<Napi::String>().Utf8Value(), 0, family, &peer, &peer_length)) {
+    ThrowTypeError(env, "peerAddress is not an IPv4 or IPv6 address of the socket's family");
     return env.Undefined();
   }
-  signature.tcpm_keylen = static_cast<uint16_t>(key.ByteLength());
-  std::memcpy(signature.tcpm_key, key.Data(), key.ByteLength());
-  if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &signature, sizeof signature) < 0) {
-    ThrowSystemError(env, "setsockopt(TCP_MD5SIG)", errno);
-  }
+  int err = SetTcpMd5Key(fd, peer, key.Data(), key.ByteLength());
+  if (err != 0) ThrowSystemError(env, "setsockopt(TCP_MD5SIG)", err);
   return env.Undefined();
 }
 

@@ -112,7 +112,6 @@ export type { NetInterface, ListInterfacesOptions } from './interfaces.js';
 export { answersArp, answersNdp, listInterfaces, usableForLayer2 } from './interfaces.js';
 export type { PacketSocketKind, InterfaceRef } from './packet-socket.js';
 export { Ipv6GroupMembership, PacketSocket } from './packet-socket.js';
-export { setTcpMd5 } from './native.js';
 export {
   Layer2Announcer,
   type Layer2AnnouncerOptions,

@@ -9,9 +9,9 @@ import {
   type NativeIpv6Membership,
   type NativePacketSocket,
   type PacketSocketKind,
-} from './native.js';
+} from '../native/index.js';
 
-export type { PacketSocketKind } from './native.js';
+export type { PacketSocketKind } from '../native/index.js';
 
 /** The interface a socket is bound to (a NetInterface from interfaces.ts fits). */
 export interface InterfaceRef {

@@ -6,13 +6,12 @@
  * codec of ours is involved on either side.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer, connect, type Server } from 'node:net';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { ADDON_PATH, loadAddon, nativeAddon, setTcpMd5 } from '../../src/layer2/native.js';
+import { ADDON_PATH, nativeAddon } from '../../src/native/index.js';
 import { PacketSocket } from '../../src/layer2/packet-socket.js';
 import type { ChildCommand, ChildLine } from './packet-socket-child.js';
 import {
@@ -486,72 +485,11 @@ describe('PacketSocket in network namespaces (arping, ndisc6)', function () {
   });
 });
 
-describe('native addon loading and argument checks', function () {
-  it('says how to build the addon when it is missing', function () {
-    expect(() => loadAddon('/nonexistent/metallb_native.node')).to.throw(
-      'the native addon is not built (/nonexistent/metallb_native.node is missing): run npm ci',
-    );
-  });
-
-  it('is built where the loader looks for it (npm ci builds it)', function () {
-    expect(existsSync(ADDON_PATH), ADDON_PATH).to.equal(true);
-  });
-
+describe('native packet socket argument checks', function () {
   it('refuses a kind other than arp or ndp before opening anything', function () {
     const addon = nativeAddon();
     const noop = (): void => undefined;
     const construct = (): unknown => new addon.PacketSocket(1, 'ip' as 'arp', noop, noop);
     expect(construct).to.throw(TypeError, /kind must be 'arp' or 'ndp'/);
-  });
-
-  it('refuses a TCP MD5 key longer than 80 bytes and a descriptor that is not a socket', function () {
-    expect(() => setTcpMd5(0, '192.0.2.1', 'k'.repeat(81))).to.throw(RangeError, /80 bytes/);
-    expect(() => setTcpMd5(0x7ffffff0, '192.0.2.1', 'secret')).to.throw(/EBADF|Bad file/);
-  });
-});
-
-/** The descriptor of a listening server (Node keeps it on its internal handle). */
-function serverFd(server: Server): number {
-  const handle: unknown = Reflect.get(server, '_handle');
-  const fd: unknown =
-    typeof handle === 'object' && handle !== null ? Reflect.get(handle, 'fd') : -1;
-  if (typeof fd !== 'number' || fd < 0) throw new Error('no descriptor on the server handle');
-  return fd;
-}
-
-/** Whether a plain (unsigned) TCP connection to the port is accepted within `ms`. */
-async function plainConnectWorks(port: number, ms: number): Promise<boolean> {
-  const socket = connect({ host: '127.0.0.1', port });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      once(socket, 'connect').then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    socket.destroy();
-  }
-}
-
-describe('setTcpMd5 (RFC 2385) on loopback', function () {
-  it('makes a listener ignore unsigned SYNs from that peer, and removing the key undoes it', async function () {
-    const server = createServer((socket) => socket.destroy());
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    try {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('no port');
-      expect(await plainConnectWorks(address.port, 1_000), 'before the key').to.equal(true);
-      setTcpMd5(serverFd(server), '127.0.0.1', 'secret');
-      // The kernel drops a SYN without the signature the listener expects.
-      expect(await plainConnectWorks(address.port, 1_000), 'with the key').to.equal(false);
-      setTcpMd5(serverFd(server), '127.0.0.1', '');
-      expect(await plainConnectWorks(address.port, 1_000), 'after removal').to.equal(true);
-    } finally {
-      server.close();
-    }
   });
 });

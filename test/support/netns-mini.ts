@@ -1,8 +1,9 @@
 /**
- * Two network namespaces joined by a veth pair, for the packet socket tests:
- * A (192.0.2.1, 2001:db8::1) and B (192.0.2.2, 2001:db8::2), documentation
- * ranges only. Names carry a random prefix per run, so parallel runs and
- * leftovers of a crashed run never collide; destroy() removes everything.
+ * Two network namespaces joined by a veth pair, for the packet socket and
+ * TCP tests: A (192.0.2.1, 2001:db8::1) and B (192.0.2.2, 2001:db8::2) unless
+ * told other IPv4 addresses, documentation ranges only. Names carry a random
+ * prefix per run, so parallel runs and leftovers of a crashed run never
+ * collide; destroy() removes everything.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -59,14 +60,20 @@ export interface VethPair {
   readonly b: Side;
 }
 
+export interface VethPairOptions {
+  /** The IPv4 addresses of A and B, in one /24 of the documentation ranges; 192.0.2.1 and .2 by default. */
+  readonly ipv4?: readonly [string, string];
+}
+
 /** Creates the namespaces and the veth pair, addressed and up, with DAD off. */
-export async function createVethPair(): Promise<VethPair> {
+export async function createVethPair(options: VethPairOptions = {}): Promise<VethPair> {
   const prefix = `mt${randomBytes(2).toString('hex')}`;
   const names = { a: `${prefix}-a`, b: `${prefix}-b` };
+  const [ipv4a, ipv4b] = options.ipv4 ?? ['192.0.2.1', '192.0.2.2'];
   const created: VethPair = {
     prefix,
-    a: { ns: names.a, iface: names.a, ipv4: '192.0.2.1', ipv6: '2001:db8::1', mac: '', ifindex: 0 },
-    b: { ns: names.b, iface: names.b, ipv4: '192.0.2.2', ipv6: '2001:db8::2', mac: '', ifindex: 0 },
+    a: { ns: names.a, iface: names.a, ipv4: ipv4a, ipv6: '2001:db8::1', mac: '', ifindex: 0 },
+    b: { ns: names.b, iface: names.b, ipv4: ipv4b, ipv6: '2001:db8::2', mac: '', ifindex: 0 },
   };
   try {
     for (const side of [created.a, created.b]) {

@@ -1,7 +1,9 @@
 /**
  * The native addon (native/, built by `npm ci` through binding.gyp): what
- * Node cannot do by itself on Linux. It is loaded on first use, so code that
- * never opens a packet socket (the controller, the lab) runs without it.
+ * Node cannot do by itself on Linux. This file is the one place that loads
+ * it and says its types. It is loaded on first use, so code that never
+ * needs it (the controller, the lab, BGP sessions without a password) runs
+ * without it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,9 +51,34 @@ export interface NativeAddon {
    * for segments to and from `peerAddress`. An empty key removes it.
    */
   setTcpMd5(fd: number, peerAddress: string, key: Uint8Array): void;
+  /**
+   * Starts a non-blocking connect() from a new TCP socket of `host`'s family,
+   * keyed for `host` first when `key` has bytes (so the SYN is signed), bound
+   * to `localAddress` (port 0) when given. Throws at once when the socket
+   * cannot be set up (bind: EADDRNOTAVAIL, ...); otherwise calls `onDone`
+   * exactly once: `(null, fd)` when connected, the descriptor then being the
+   * caller's to adopt or close, or `(error, -1)` with `code` such as
+   * 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', or 'ABORT_ERR' after cancel().
+   */
+  TcpDial: new (
+    host: string,
+    port: number,
+    localAddress: string | null,
+    key: Uint8Array | null,
+    onDone: (error: Error | null, fd: number) => void,
+  ) => NativeTcpDial;
 }
 
-/** This file runs from dist/src/layer2/; node-gyp writes to build/Release/ at the package root. */
+/** A pending dial of the addon's. */
+export interface NativeTcpDial {
+  /**
+   * Closes the descriptor and calls onDone with an AbortError (code
+   * 'ABORT_ERR') synchronously, if still pending; does nothing after onDone.
+   */
+  cancel(): void;
+}
+
+/** This file runs from dist/src/native/; node-gyp writes to build/Release/ at the package root. */
 export const ADDON_PATH = fileURLToPath(
   new URL('../../../build/Release/metallb_native.node', import.meta.url),
 );
@@ -79,15 +106,4 @@ export function loadAddon(path: string): NativeAddon {
       cause,
     });
   }
-}
-
-/**
- * RFC 2385 TCP MD5 signatures on a TCP socket descriptor, for BGP peers
- * with a password. Set it before connect() (or on the listening socket):
- * the SYN is signed too. An empty key removes it. Throws an Error with
- * `code` (EBADF, ENOTSOCK, EINVAL ...).
- */
-export function setTcpMd5(fd: number, peerAddress: string, key: string | Uint8Array): void {
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  nativeAddon().setTcpMd5(fd, peerAddress, bytes);
 }

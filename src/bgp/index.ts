@@ -36,3 +36,4 @@ export {
   type RouteChanges,
   type RouteGroup,
 } from './adj-rib-out.js';
+export { BgpSession, type BgpSessionOptions, type SessionEvents } from './session.js';

@@ -40,6 +40,10 @@ export interface NetnsClusterOptions {
   /** Memberlist secret shared by the speakers. */
   readonly secret?: string;
   readonly prefix?: string;
+  /** The `config` ConfigMap's text (default NETNS_CONFIG, layer 2 pools). */
+  readonly config?: string;
+  /** Also a router namespace on the LAN, for a BGP router the speakers peer with. */
+  readonly router?: boolean;
 }
 
 /** One JSON log line of a speaker. */
@@ -71,6 +75,7 @@ export class NetnsCluster {
     const topology = await NetnsTopology.create({
       nodes: options.nodes,
       ipv6: options.ipv6,
+      router: options.router ?? false,
       ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     });
     let lab: Lab | undefined;
@@ -83,7 +88,7 @@ export class NetnsCluster {
       await core.createNamespace({ body: { metadata: { name: NETNS_NAMESPACE } } });
       await core.createNamespacedConfigMap({
         namespace: NETNS_NAMESPACE,
-        body: { metadata: { name: 'config' }, data: { config: NETNS_CONFIG } },
+        body: { metadata: { name: 'config' }, data: { config: options.config ?? NETNS_CONFIG } },
       });
       const controllerLog = createWriteStream(join(lab.workDir, 'controller.log'), { flags: 'a' });
       controller = await startController(
@@ -229,8 +234,16 @@ export class NetnsCluster {
    */
   async createService(
     name: string,
-    options: { family?: 4 | 6; nodes?: readonly number[] } = {},
+    options: {
+      family?: 4 | 6;
+      nodes?: readonly number[];
+      /** `externalTrafficPolicy` (default Cluster). */
+      policy?: 'Cluster' | 'Local';
+      /** The pool annotation (default: `lan6` for IPv6, none for IPv4). */
+      pool?: string;
+    } = {},
   ): Promise<string> {
+    const pool = options.pool ?? (options.family === 6 ? 'lan6' : undefined);
     const nodes = options.nodes ?? Array.from({ length: this.options.nodes }, (_, i) => i + 1);
     for (const k of nodes)
       await this.runningPod(
@@ -245,15 +258,16 @@ export class NetnsCluster {
       body: {
         metadata: {
           name,
-          ...(options.family === 6
-            ? { annotations: { 'metallb.universe.tf/address-pool': 'lan6' } }
-            : {}),
+          ...(pool === undefined
+            ? {}
+            : { annotations: { 'metallb.universe.tf/address-pool': pool } }),
         },
         spec: {
           type: 'LoadBalancer',
           selector: { app: name },
           // v0.9 gives a Service an address of its clusterIP's family.
           ipFamilies: [options.family === 6 ? 'IPv6' : 'IPv4'],
+          ...(options.policy === undefined ? {} : { externalTrafficPolicy: options.policy }),
           ports: [{ port: this.topology.backendPort, protocol: 'TCP' }],
         },
       },

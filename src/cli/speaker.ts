@@ -11,12 +11,21 @@ import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { clusterAccess, podIPLister, type BackoffOptions } from '../k8s/index.js';
 import { FAST_TIMINGS, LAN_TIMINGS, type Timings } from '../memberlist/index.js';
-import { k8sClientMetrics, layer2Metrics, newRegistry, speakerMetrics } from '../metrics/index.js';
 import {
+  bgpMetrics,
+  k8sClientMetrics,
+  layer2Metrics,
+  newRegistry,
+  speakerMetrics,
+} from '../metrics/index.js';
+import {
+  BgpAnnouncer,
+  bgpSessionFactory,
   membershipConfig,
   SpeakerDaemon,
   SpeakerMembership,
   type AnnouncementSink,
+  type BgpSink,
   type Log,
 } from '../speaker/index.js';
 import { jsonLog } from './controller.js';
@@ -75,6 +84,11 @@ export interface RunningSpeaker {
   stop(): Promise<void>;
 }
 
+/** The BGP sink closes its sessions asynchronously (a Cease NOTIFICATION to each peer). */
+interface BgpSinkClosing extends BgpSink {
+  close(): Promise<void>;
+}
+
 interface ClosableSink extends AnnouncementSink {
   setConfig(config: Config): void;
   setNodeLabels(labels: Readonly<Record<string, string>>): void;
@@ -98,7 +112,13 @@ export async function startSpeaker(
         metrics: layer2Metrics(registry),
         log: (level, msg, fields) => log({ level, op: 'layer2', msg, ...fields }),
       });
-  const bgp = notYetSink(log);
+  const bgp: BgpSinkClosing = options.dryRun
+    ? { ...dryRunSink('bgp', log), close: () => Promise.resolve() }
+    : new BgpAnnouncer({
+        log,
+        metrics: bgpMetrics(registry),
+        openSession: bgpSessionFactory(log),
+      });
   let membership: SpeakerMembership | null = null;
   const ml = membershipConfig(options.env, {
     nodeName: options.nodeName,
@@ -150,6 +170,7 @@ export async function startSpeaker(
     stop: async () => {
       await daemon.stop();
       layer2.close();
+      await bgp.close();
       await endpoints.close();
     },
   };
@@ -162,27 +183,6 @@ function dryRunSink(protocol: string, log: Log): ClosableSink {
       log({ op: protocol, event: 'wouldAnnounce', ip, msg: 'dry run: would announce' }),
     withdraw: (ip) =>
       log({ op: protocol, event: 'wouldWithdraw', ip, msg: 'dry run: would withdraw' }),
-    setConfig: () => undefined,
-    setNodeLabels: () => undefined,
-    close: () => undefined,
-  };
-}
-
-/** BGP sessions come with their own issue; until then say so once per address. */
-function notYetSink(log: Log): ClosableSink {
-  const said = new Set<string>();
-  return {
-    announce: (ip) => {
-      if (said.has(ip)) return;
-      said.add(ip);
-      log({
-        op: 'bgp',
-        event: 'notImplemented',
-        ip,
-        msg: 'BGP announcing is not implemented yet: this address is not advertised',
-      });
-    },
-    withdraw: () => undefined,
     setConfig: () => undefined,
     setNodeLabels: () => undefined,
     close: () => undefined,

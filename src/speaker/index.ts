@@ -37,3 +37,4 @@ export {
   type PeerSessionEvents,
   type PeerSessionFactory,
 } from './bgp.js';
+export { bgpSessionFactory } from './bgp-sessions.js';

@@ -28,6 +28,24 @@ export function communityFromNumber(value: number): string {
   return `${Math.floor(value / 0x10000)}:${value % 0x10000}`;
 }
 
+/**
+ * The well-known communities (RFC 1997, RFC 3765, RFC 7999, RFC 8326) by
+ * the names routers print for them (FRR writes `noExport` in its JSON).
+ */
+const WELL_KNOWN: Readonly<Record<string, string>> = {
+  gracefulShutdown: '65535:0',
+  blackhole: '65535:666',
+  noExport: '65535:65281',
+  noAdvertise: '65535:65282',
+  localAs: '65535:65283',
+  noPeer: '65535:65284',
+};
+
+/** A community as 'A:B', whether the router printed numbers or a well-known name. */
+export function communityText(community: string): string {
+  return WELL_KNOWN[community] ?? community;
+}
+
 function communityParts(community: string): [number, number] {
   const match = /^(\d+):(\d+)$/.exec(community);
   if (match === null) throw new Error(`not a community A:B: ${JSON.stringify(community)}`);
@@ -36,7 +54,7 @@ function communityParts(community: string): [number, number] {
 
 /** Sorted numerically, A then B (what a MetalLB config's order does not fix). */
 export function sortCommunities(communities: readonly string[]): string[] {
-  return [...communities].sort((x, y) => {
+  return communities.map(communityText).sort((x, y) => {
     const [xa, xb] = communityParts(x);
     const [ya, yb] = communityParts(y);
     return xa - ya || xb - yb;

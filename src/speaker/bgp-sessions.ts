@@ -1,0 +1,39 @@
+/**
+ * Real BGP sessions for the speaker's BGP announcer: one `BgpSession` per
+ * selected peer, with the peer's v0.9 settings.
+ */
+import { BgpSession } from '../bgp/index.js';
+import type { Peer } from '../config/index.js';
+import type { PeerSessionFactory } from './bgp.js';
+import type { Log } from './daemon.js';
+
+export function bgpSessionFactory(log: Log): PeerSessionFactory {
+  return (peer: Peer, events) => {
+    const session = new BgpSession({
+      peerAddress: peer.address,
+      port: peer.port,
+      password: peer.password,
+      settings: {
+        localAsn: peer.myAsn,
+        peerAsn: peer.peerAsn,
+        holdTimeSeconds: peer.holdTimeSeconds,
+        routerId: peer.routerId,
+      },
+      events: {
+        up: () => events.up(),
+        down: (reason, wasEstablished, retryInMs) => events.down(reason, wasEstablished, retryInMs),
+        updatesSent: (count) => events.updatesSent(count),
+        prefixes: (announced, pending) => events.prefixes(announced, pending),
+        malformedUpdate: (reason) =>
+          log({
+            op: 'bgp',
+            event: 'malformedUpdate',
+            error: reason,
+            msg: 'peer sent a malformed UPDATE; treated as withdraw (RFC 7606), session kept',
+          }),
+      },
+    });
+    session.start();
+    return session;
+  };
+}

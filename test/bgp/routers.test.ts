@@ -236,8 +236,11 @@ describe('BGP routers as test peers (router to router)', function () {
       });
     }
 
-    before(async function () {
+    before(function () {
       skipUnless(this, routerUnavailable(ROUTER_KINDS) ?? netnsUnavailable());
+    });
+
+    before(async () => {
       // All at once: each gobgpd waits 5-10 s before its first dial, in parallel.
       await Promise.all(ROUTER_KINDS.map(startKind));
     });
@@ -369,9 +372,12 @@ describe('BGP routers as test peers (router to router)', function () {
       return topology;
     };
 
+    before(function () {
+      skipUnless(this, routerUnavailable(['gobgp', 'bird', 'frr']) ?? netnsUnavailable());
+    });
+
     before(async function () {
       this.timeout(180_000);
-      skipUnless(this, routerUnavailable(['gobgp', 'bird', 'frr']) ?? netnsUnavailable());
       // Other test runs on this machine may hold the one LAN for a while.
       topology = await NetnsTopology.create({
         nodes: 3,

@@ -111,13 +111,17 @@ describe('bgp session against real routers', function () {
   this.timeout(120_000);
   let topology: NetnsTopology | undefined;
 
-  before(async function () {
-    this.timeout(180_000);
+  // The skip is decided in a synchronous hook: mocha spins when an async hook logs and then skips.
+  before(function () {
     const skip = routerUnavailable(ROUTER_KINDS) ?? netnsUnavailable();
     if (skip !== undefined) {
       console.log(`      skipped: ${skip}`);
       this.skip();
     }
+  });
+
+  before(async function () {
+    this.timeout(180_000);
     topology = await NetnsTopology.create({
       nodes: 1,
       ipv6: true,

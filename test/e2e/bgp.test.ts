@@ -52,12 +52,16 @@ for (const kind of ['frr', 'bird'] as const) {
     let router: Router | undefined;
     const nodeAddresses = ['198.51.100.1', '198.51.100.2', '198.51.100.3'];
 
-    before(async function () {
+    // The skip is decided in a synchronous hook: mocha spins when an async hook logs and then skips.
+    before(function () {
       const skip = routerUnavailable([kind]) ?? netnsUnavailable();
       if (skip !== undefined) {
         console.log(`      skipped: ${skip}`);
         this.skip();
       }
+    });
+
+    before(async function () {
       cluster = await NetnsCluster.start({
         nodes: 3,
         ipv6: false,

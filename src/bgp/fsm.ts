@@ -10,6 +10,7 @@
  */
 import type { IPAddress } from '../ip/index.js';
 import { ReconnectBackoff, type ReconnectBackoffOptions } from './backoff.js';
+import { familyOf } from './mp.js';
 import { negotiate } from './negotiate.js';
 import {
   AFI_IPV4,
@@ -382,13 +383,6 @@ function notification(
   data: Uint8Array = new Uint8Array(0),
 ): SessionAction {
   return { kind: 'send', message: { type: 'notification', code, subcode, data } };
-}
-
-function familyOf(afi: number, safi: number): Family | null {
-  if (safi !== SAFI_UNICAST) return null;
-  if (afi === AFI_IPV4) return 4;
-  if (afi === AFI_IPV6) return 6;
-  return null;
 }
 
 function formatId(id: number): string {

@@ -24,7 +24,8 @@ export type MpDecoded<T> =
   | { readonly kind: 'unsupported' }
   | { readonly kind: 'malformed'; readonly reason: string };
 
-function familyOf(afi: number, safi: number): Family | null {
+/** The unicast family of an AFI/SAFI pair, or null for any other (RFC 4760 section 5). */
+export function familyOf(afi: number, safi: number): Family | null {
   if (safi !== SAFI_UNICAST) return null;
   if (afi === AFI_IPV4) return 4;
   if (afi === AFI_IPV6) return 6;

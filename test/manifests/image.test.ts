@@ -194,7 +194,7 @@ describe('container image (Dockerfile)', function () {
 
     it('loads the native addon and the Kubernetes client from its own files', () => {
       const script = `
-        const native = await import(${JSON.stringify(join(app, 'dist/src/layer2/native.js'))});
+        const native = await import(${JSON.stringify(join(app, 'dist/src/native/index.js'))});
         const addon = native.nativeAddon();
         const k8s = await import(${JSON.stringify(join(app, 'dist/src/k8s/index.js'))});
         console.log(typeof addon.PacketSocket, typeof k8s.clusterAccess, native.ADDON_PATH);`;

@@ -23,8 +23,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseBirdProtocolState, parseBirdRoutes, birdProtocolName } from './parse-bird.js';
-import { Daemon, makeFolder, readTail, removeFolder, runTool, waitAnswering } from './process.js';
+import { Daemon, makeFolder, readTail, runTool, waitAnswering } from './process.js';
 import { checkSpec, familiesOf, isLoopback, localAddressFor } from './spec.js';
+import { RouterProcess } from './router-process.js';
 import type { RibRoute, Router, RouterPeerSpec, RouterSpec, SessionState } from './types.js';
 
 export const BIRD_BINARIES = ['bird', 'birdc'] as const;
@@ -80,16 +81,24 @@ export function birdConfig(spec: RouterSpec, port: number, folder: string): stri
   return `${lines.join('\n')}\n`;
 }
 
-export class BirdRouter implements Router {
+export class BirdRouter extends RouterProcess implements Router {
   readonly kind = 'bird' as const;
-  private folder: string | undefined;
   private daemon: Daemon | undefined;
 
   constructor(
     readonly spec: Readonly<RouterSpec>,
     readonly port: number,
   ) {
+    super();
     checkSpec(spec);
+  }
+
+  protected get bgpDaemon(): Daemon | undefined {
+    return this.daemon;
+  }
+
+  protected get daemons(): readonly (Daemon | undefined)[] {
+    return [this.daemon];
   }
 
   private get socket(): string {
@@ -136,33 +145,6 @@ export class BirdRouter implements Router {
     return unbound.length > 0
       ? `could not listen on port ${this.port}: ${unbound.join('; ')}`
       : undefined;
-  }
-
-  async stop(): Promise<void> {
-    await this.daemon?.stop();
-    if (this.folder !== undefined) removeFolder(this.folder);
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
-
-  pid(): number {
-    if (this.daemon === undefined) throw new Error('bird was never started');
-    return this.daemon.pid();
-  }
-
-  running(): boolean {
-    return this.daemon?.running() ?? false;
-  }
-
-  pause(): void {
-    process.kill(this.pid(), 'SIGSTOP');
-  }
-
-  resume(): void {
-    process.kill(this.pid(), 'SIGCONT');
   }
 
   async routes(family: 4 | 6): Promise<RibRoute[]> {

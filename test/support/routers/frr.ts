@@ -27,17 +27,10 @@
  */
 import { chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  Daemon,
-  makeFolder,
-  readTail,
-  removeFolder,
-  runTool,
-  runToolOutput,
-  waitAnswering,
-} from './process.js';
+import { Daemon, makeFolder, readTail, runTool, runToolOutput, waitAnswering } from './process.js';
 import { parseFrrNeighborState, parseFrrRoutes } from './parse-frr.js';
 import { checkSpec, familiesOf } from './spec.js';
+import { RouterProcess } from './router-process.js';
 import type { RibRoute, Router, RouterPeerSpec, RouterSpec, SessionState } from './types.js';
 
 /** Debian puts the daemons outside PATH. */
@@ -100,9 +93,8 @@ export function frrConfig(spec: RouterSpec, folder: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-export class FrrRouter implements Router {
+export class FrrRouter extends RouterProcess implements Router {
   readonly kind = 'frr' as const;
-  private folder: string | undefined;
   private bgpd: Daemon | undefined;
   private zebra: Daemon | undefined;
 
@@ -110,7 +102,18 @@ export class FrrRouter implements Router {
     readonly spec: Readonly<RouterSpec>,
     readonly port: number,
   ) {
+    super();
     checkSpec(spec);
+  }
+
+  /** pause() stops bgpd only: zebra has no BGP timers, and keeps the kernel routes as they are. */
+  protected get bgpDaemon(): Daemon | undefined {
+    return this.bgpd;
+  }
+
+  /** bgpd first, so it does not log zebra going away; zebra then removes its kernel routes. */
+  protected get daemons(): readonly (Daemon | undefined)[] {
+    return [this.bgpd, this.zebra];
   }
 
   private get dir(): string {
@@ -175,36 +178,6 @@ export class FrrRouter implements Router {
       await this.stop();
       throw new Error(`frr ${name} ${failure}:\n${logs}`);
     }
-  }
-
-  async stop(): Promise<void> {
-    // bgpd first, so it does not log zebra going away; zebra then removes its kernel routes.
-    await this.bgpd?.stop();
-    await this.zebra?.stop();
-    if (this.folder !== undefined) removeFolder(this.folder);
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
-
-  pid(): number {
-    if (this.bgpd === undefined) throw new Error('frr was never started');
-    return this.bgpd.pid();
-  }
-
-  running(): boolean {
-    return this.bgpd?.running() ?? false;
-  }
-
-  /** Stops bgpd only: zebra has no BGP timers, and keeps the kernel routes as they are. */
-  pause(): void {
-    process.kill(this.pid(), 'SIGSTOP');
-  }
-
-  resume(): void {
-    process.kill(this.pid(), 'SIGCONT');
   }
 
   async routes(family: 4 | 6): Promise<RibRoute[]> {

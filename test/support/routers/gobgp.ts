@@ -23,7 +23,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Daemon, makeFolder, removeFolder, runTool, waitAnswering } from './process.js';
+import { Daemon, makeFolder, runTool, waitAnswering } from './process.js';
 import {
   parseGobgpNegotiatedHoldTime,
   parseGobgpNeighborState,
@@ -31,6 +31,7 @@ import {
 } from './parse-gobgp.js';
 import { canonicalPrefix } from './rib.js';
 import { checkSpec, familiesOf, familyOf } from './spec.js';
+import { RouterProcess } from './router-process.js';
 import type { RibRoute, Router, RouterPeerSpec, RouterSpec, SessionState } from './types.js';
 
 export const GOBGP_BINARIES = ['gobgpd', 'gobgp'] as const;
@@ -108,17 +109,25 @@ export function gobgpConfig(spec: RouterSpec, port: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-export class GobgpRouter implements Router {
+export class GobgpRouter extends RouterProcess implements Router {
   readonly kind = 'gobgp' as const;
-  private folder: string | undefined;
   private daemon: Daemon | undefined;
 
   constructor(
     readonly spec: Readonly<RouterSpec>,
     readonly port: number,
   ) {
+    super();
     checkSpec(spec);
     if (spec.ecmp === true) throw new Error('gobgp: ecmp needs a kernel table; use bird or frr');
+  }
+
+  protected get bgpDaemon(): Daemon | undefined {
+    return this.daemon;
+  }
+
+  protected get daemons(): readonly (Daemon | undefined)[] {
+    return [this.daemon];
   }
 
   private get socket(): string {
@@ -157,33 +166,6 @@ export class GobgpRouter implements Router {
       await this.stop();
       throw new Error(`gobgpd ${failure}:\n${logs}`);
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.daemon?.stop();
-    if (this.folder !== undefined) removeFolder(this.folder);
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
-
-  pid(): number {
-    if (this.daemon === undefined) throw new Error('gobgp was never started');
-    return this.daemon.pid();
-  }
-
-  running(): boolean {
-    return this.daemon?.running() ?? false;
-  }
-
-  pause(): void {
-    process.kill(this.pid(), 'SIGSTOP');
-  }
-
-  resume(): void {
-    process.kill(this.pid(), 'SIGCONT');
   }
 
   async routes(family: 4 | 6): Promise<RibRoute[]> {

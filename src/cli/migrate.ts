@@ -148,7 +148,12 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 
 function report(result: UpgradeCheck, config: ConfigInput, label: string): string {
   const out: string[] = [];
-  if (config.ok) {
+  if (config.ok && result.config.extensions.length > 0) {
+    out.push(
+      'config: it uses metallb-ts extensions, which v0.9 refuses (its pods run on an older config); add them after the upgrade:',
+      ...result.config.extensions.map((path) => `  ${path}`),
+    );
+  } else if (config.ok) {
     out.push(
       `config: metallb-ts reads it exactly as v0.9 does (${plural(config.config.pools.length, 'address pool')}, ${plural(config.config.peers.length, 'BGP peer')})`,
     );

@@ -28,7 +28,12 @@ export interface ServiceFinding {
 export interface UpgradeCheck {
   readonly safe: boolean;
   /** Every config error, each marked with whether v0.9 accepted the text. */
-  readonly config: { readonly valid: boolean; readonly errors: readonly ConfigFinding[] };
+  readonly config: {
+    readonly valid: boolean;
+    readonly errors: readonly ConfigFinding[];
+    /** Keys only metallb-ts reads (v0.9 refuses the whole config for them), by key path. */
+    readonly extensions: readonly string[];
+  };
   /** null when the config is invalid (nothing to plan with). */
   readonly services: {
     readonly kept: readonly ServiceFinding[];
@@ -55,7 +60,12 @@ export function checkUpgrade(
           'v0.9 refuses this ConfigMap too: the v0.9 pods run on an older config that is no longer in the ConfigMap, and new pods (of either kind) would start with none. Fix the ConfigMap first (metallb-ts config validate).',
         ]
       : [];
-    return { safe: false, config: { valid: false, errors }, services: null, notes };
+    return {
+      safe: false,
+      config: { valid: false, errors, extensions: [] },
+      services: null,
+      notes,
+    };
   }
   const plan = planServices(reading.config, services);
   const finding = (s: PlannedService): ServiceFinding => ({
@@ -69,12 +79,29 @@ export function checkUpgrade(
   const moved = held.filter((s) => s.ip !== null && s.changed).map(finding);
   const lost = held.filter((s) => s.ip === null).map(finding);
   const pending = plan.services.filter((s) => s.previousIp === null).map(finding);
+  const extensions = extensionsIn(reading.config);
   return {
-    safe: moved.length === 0 && lost.length === 0,
-    config: { valid: true, errors: [] },
+    safe: moved.length === 0 && lost.length === 0 && extensions.length === 0,
+    config: { valid: true, errors: [], extensions },
     services: { kept, moved, lost, pending },
     notes: notesFor(reading.config, plan.orphaned.length > 0),
   };
+}
+
+/**
+ * The metallb-ts keys in a config: v0.9's strict parsing refuses a config
+ * with any of them, so the v0.9 pods still run on an older one.
+ */
+function extensionsIn(config: Config): string[] {
+  const found: string[] = [];
+  config.pools.forEach((pool, p) => {
+    pool.bgpAdvertisements.forEach((ad, a) => {
+      if (ad.aggregationLengthV6 !== null) {
+        found.push(`address-pools[${p}].bgp-advertisements[${a}].aggregation-length-v6`);
+      }
+    });
+  });
+  return found;
 }
 
 function notesFor(config: Config, orphaned: boolean): string[] {

@@ -151,4 +151,24 @@ describe('migrate: checkUpgrade', () => {
     expect(result.notes).to.have.length(1);
     expect(result.notes[0]).to.match(/^BGP \(1 peer, pools "p"\)/);
   });
+
+  it('is unsafe with the IPv6 BGP opt-in, which v0.9 refuses, naming where it is', () => {
+    const text = `${peer('')}address-pools:
+- name: p
+  protocol: bgp
+  addresses: [192.0.2.0/24, 2001:db8:203::/120]
+  bgp-advertisements:
+  - localpref: 100
+    aggregation-length-v6: 128
+  - aggregation-length: 24
+    aggregation-length-v6: 120
+`;
+    const result = checkUpgrade(parseConfig(text), []);
+    expect(result.config.valid).to.equal(true);
+    expect(result.safe).to.equal(false);
+    expect(result.config.extensions).to.deep.equal([
+      'address-pools[0].bgp-advertisements[0].aggregation-length-v6',
+      'address-pools[0].bgp-advertisements[1].aggregation-length-v6',
+    ]);
+  });
 });

@@ -4,6 +4,7 @@
       "target_name": "metallb_native",
       "sources": [
         "native/addon.cc",
+        "native/fd_poll.cc",
         "native/ipv6_membership.cc",
         "native/packet_socket.cc",
         "native/socket_address.cc",

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "fd_poll.h"
 #include "system_error.h"
 
 namespace metallb {
@@ -137,28 +138,9 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pa
     return;
   }
 
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+  poll_ = StartFdPoll(env, fd, UV_READABLE, this, &PacketSocket::OnPollEvent);
+  if (poll_ == nullptr) {
     close(fd);
-    Napi::Error::New(env, "cannot get the event loop").ThrowAsJavaScriptException();
-    return;
-  }
-  poll_ = new uv_poll_t;
-  int status = uv_poll_init(loop, poll_, fd);
-  if (status == 0) {
-    poll_->data = this;
-    status = uv_poll_start(poll_, UV_READABLE, &PacketSocket::OnPollEvent);
-    if (status != 0) {
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-               [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    }
-  } else {
-    delete poll_;
-  }
-  if (status != 0) {
-    poll_ = nullptr;
-    close(fd);
-    ThrowSystemError(env, "uv_poll_start", -status);
     return;
   }
 
@@ -176,10 +158,7 @@ PacketSocket::~PacketSocket() { CloseSocket(); }
 
 void PacketSocket::StopPolling() {
   if (poll_ == nullptr) return;
-  uv_poll_stop(poll_);
-  // The handle's memory must outlive libuv's close; it owns nothing else.
-  uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-           [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+  StopFdPoll(poll_);
   poll_ = nullptr;
 }
 

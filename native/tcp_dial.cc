@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "fd_poll.h"
 #include "socket_address.h"
 #include "system_error.h"
 #include "tcp_md5.h"
@@ -81,8 +82,6 @@ Napi::Error AbortError(Napi::Env env) {
   return error;
 }
 
-void CloseHandle(uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); }
-
 }  // namespace
 
 Napi::Function TcpDial::Define(Napi::Env env) {
@@ -146,26 +145,10 @@ TcpDial::TcpDial(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TcpDial>(inf
     return;
   }
 
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+  // connect(2): the end of a non-blocking connect shows as writability.
+  poll_ = StartFdPoll(env, fd, UV_WRITABLE, this, &TcpDial::OnPollEvent);
+  if (poll_ == nullptr) {
     close(fd);
-    Napi::Error::New(env, "cannot get the event loop").ThrowAsJavaScriptException();
-    return;
-  }
-  poll_ = new uv_poll_t;
-  int status = uv_poll_init(loop, poll_, fd);
-  if (status == 0) {
-    poll_->data = this;
-    // connect(2): the end of a non-blocking connect shows as writability.
-    status = uv_poll_start(poll_, UV_WRITABLE, &TcpDial::OnPollEvent);
-    if (status != 0) uv_close(reinterpret_cast<uv_handle_t*>(poll_), CloseHandle);
-  } else {
-    delete poll_;
-  }
-  if (status != 0) {
-    poll_ = nullptr;
-    close(fd);
-    ThrowSystemError(env, "uv_poll_start", -status);
     return;
   }
 
@@ -184,8 +167,7 @@ void TcpDial::StopPolling() {
   // Before the descriptor is closed or handed over (uv_poll_init: the fd
   // must not be closed while a poll handle watches it). The handle's memory
   // must outlive libuv's close.
-  uv_poll_stop(poll_);
-  uv_close(reinterpret_cast<uv_handle_t*>(poll_), CloseHandle);
+  StopFdPoll(poll_);
   poll_ = nullptr;
 }
 

@@ -20,10 +20,7 @@ export function bgpSessionFactory(log: Log): PeerSessionFactory {
         routerId: peer.routerId,
       },
       events: {
-        up: () => events.up(),
-        down: (reason, wasEstablished, retryInMs) => events.down(reason, wasEstablished, retryInMs),
-        updatesSent: (count) => events.updatesSent(count),
-        prefixes: (announced, pending) => events.prefixes(announced, pending),
+        ...events,
         malformedUpdate: (reason) =>
           log({
             op: 'bgp',

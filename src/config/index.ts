@@ -3,6 +3,7 @@
  */
 export type {
   AddressEntry,
+  BalancerClass,
   BgpAdvertisement,
   Config,
   ConfigError,

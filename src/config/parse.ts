@@ -40,7 +40,11 @@ function parseText(text: string): ConfigResult {
   const loaded = loadYaml(text, configSchema);
   if (!loaded.ok) return { ok: false, errors: loaded.errors };
   const { value, lines } = loaded;
-  if (value === null) return { ok: true, config: { pools: [], peers: [], communities: new Map() } };
+  if (value === null)
+    return {
+      ok: true,
+      config: { pools: [], peers: [], communities: new Map(), balancerClasses: [] },
+    };
 
   const errors: ConfigError[] = [];
   const report: Report = (path, message) =>
@@ -106,6 +110,7 @@ function parseText(text: string): ConfigResult {
     pools: pools.map((p) => p.pool),
     peers,
     communities: aliasesOnly(aliases),
+    balancerClasses: [],
   };
   return { ok: true, config };
 }

@@ -78,6 +78,27 @@ export interface Peer {
   readonly nodeSelectors: readonly NodeSelector[];
 }
 
+/**
+ * A metallb-ts balancer class (docs/SCALEOUT.md): a group of nodes that
+ * spreads each of its Services over several addresses, one node each. It
+ * lives in the ConfigMap's `balancer-classes` data key, which v0.9 never
+ * reads.
+ */
+export interface BalancerClass {
+  /** Unique among classes, and distinct from every address pool's name. */
+  readonly name: string;
+  /**
+   * The class's addresses as a layer 2 pool of the class's name, with
+   * `autoAssign` false: only the class's own Services draw from it, and its
+   * addresses overlap no address pool.
+   */
+  readonly pool: Pool;
+  /** The balancer nodes: those matching ANY selector; an empty list means every node. */
+  readonly nodeSelectors: readonly NodeSelector[];
+  /** Addresses per Service unless the Service asks for another number (default 2). */
+  readonly ipsPerService: number;
+}
+
 export interface Config {
   /** In config order. */
   readonly pools: readonly Pool[];
@@ -85,6 +106,8 @@ export interface Config {
   readonly peers: readonly Peer[];
   /** `bgp-communities` aliases and their values. */
   readonly communities: ReadonlyMap<string, number>;
+  /** From the `balancer-classes` data key, in its order; empty without one. */
+  readonly balancerClasses: readonly BalancerClass[];
 }
 
 /** One problem in a config: where (key path and 1-based line) and what. */

@@ -3,10 +3,12 @@
  * the client namespace: one GET every `--interval-ms` on a new TCP
  * connection, so every request resolves the Service IP's owner afresh
  * (through ARP/NDP) instead of riding an old connection to the node that
- * answered before. Prints one JSON line per request:
+ * answered before. With `--host` given several times the requests go to
+ * the hosts in turn (round robin), the way clients spread over a name's
+ * DNS records. Prints one JSON line per request:
  *
- *   {"t":1700000000000,"ok":true,"node":"n2","ms":1.4}
- *   {"t":1700000000100,"ok":false,"node":null,"ms":300,"error":"no answer in 300 ms"}
+ *   {"t":1700000000000,"host":"203.0.113.10","ok":true,"node":"n2","ms":1.4}
+ *   {"t":1700000000100,"host":"203.0.113.10","ok":false,"node":null,"ms":300,"error":"no answer in 300 ms"}
  *
  * `t` is when the request started (Unix ms), `ms` how long it took. Stops by
  * itself after `--max-requests` requests or `--duration-ms`, whichever
@@ -20,6 +22,7 @@ import { parseArgs } from 'node:util';
 
 interface ProbeResult {
   t: number;
+  host: string;
   ok: boolean;
   node: string | null;
   ms: number;
@@ -41,7 +44,7 @@ function numberArg(text: string | undefined, flag: string, min: number, max: num
 
 const { values } = parseArgs({
   options: {
-    host: { type: 'string' },
+    host: { type: 'string', multiple: true },
     port: { type: 'string' },
     'interval-ms': { type: 'string' },
     'duration-ms': { type: 'string' },
@@ -50,9 +53,9 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-const host = values.host;
-if (host === undefined || host === '') {
-  process.stderr.write('http-probe: --host is required\n');
+const hosts = values.host ?? [];
+if (hosts.length === 0 || hosts.includes('')) {
+  process.stderr.write('http-probe: --host is required (one or more)\n');
   process.exit(2);
 }
 const port = numberArg(values.port, 'port', 1, 65535);
@@ -61,18 +64,18 @@ const durationMs = numberArg(values['duration-ms'], 'duration-ms', 1, MAX_DURATI
 const maxRequests = numberArg(values['max-requests'], 'max-requests', 1, MAX_REQUESTS);
 const timeoutMs = numberArg(values['timeout-ms'], 'timeout-ms', 1, MAX_DURATION_MS);
 
-function probe(): Promise<ProbeResult> {
+function probe(host: string): Promise<ProbeResult> {
   const t = Date.now();
   const started = performance.now();
   const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (result: Omit<ProbeResult, 't' | 'ms'>): void => {
+    const finish = (result: Omit<ProbeResult, 't' | 'host' | 'ms'>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       req.destroy();
-      resolve({ t, ...result, ms: elapsed() });
+      resolve({ t, host, ...result, ms: elapsed() });
     };
     // One deadline for the whole exchange: connecting (which waits for
     // ARP/NDP when nobody answers for the address) included.
@@ -105,7 +108,8 @@ async function main(): Promise<void> {
     if (due - start >= durationMs) break;
     await sleep(due - Date.now());
     if (Date.now() - start >= durationMs) break;
-    process.stdout.write(`${JSON.stringify(await probe())}\n`);
+    const host = hosts[sent % hosts.length] ?? '';
+    process.stdout.write(`${JSON.stringify(await probe(host))}\n`);
   }
 }
 

@@ -479,6 +479,8 @@ function untrack(topology: NetnsTopology): void {
 export interface HttpProbeResult {
   /** When the request started, Unix ms. */
   t: number;
+  /** The address it went to (one of the loop's `ip`). */
+  host: string;
   ok: boolean;
   /** The node that answered (its backend's body), null when it failed. */
   node: string | null;
@@ -488,7 +490,8 @@ export interface HttpProbeResult {
 }
 
 export interface HttpLoopOptions {
-  ip: string;
+  /** Where requests go; several addresses are taken in turn, round robin. */
+  ip: string | readonly string[];
   port: number;
   /** Time between request starts. */
   intervalMs: number;
@@ -508,10 +511,11 @@ function parseProbeResult(line: string): HttpProbeResult | undefined {
     return undefined;
   }
   if (!isRecord(value)) return undefined;
-  const { t, ok, node, ms, error } = value;
+  const { t, host, ok, node, ms, error } = value;
   if (typeof t !== 'number' || typeof ok !== 'boolean' || typeof ms !== 'number') return undefined;
+  if (typeof host !== 'string') return undefined;
   if (node !== null && typeof node !== 'string') return undefined;
-  const result: HttpProbeResult = { t, ok, node, ms };
+  const result: HttpProbeResult = { t, host, ok, node, ms };
   if (typeof error === 'string') result.error = error;
   return result;
 }
@@ -588,9 +592,16 @@ interface NamespacePlan {
 
 const scriptPath = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 
+/** Node k's host-side veth is the longest name a topology makes. */
+function checkLinkName(prefix: string, k: number): void {
+  const longest = `${prefix}n${k}h`;
+  if (longest.length > IFNAMSIZ) {
+    throw new Error(`prefix ${prefix} too long: ${longest} exceeds ${IFNAMSIZ} characters`);
+  }
+}
+
 export class NetnsTopology {
   readonly prefix: string;
-  readonly nodes: number;
   readonly ipv6: boolean;
   readonly backendPort: number;
   readonly bridge: string;
@@ -599,6 +610,10 @@ export class NetnsTopology {
   readonly apiAddress = API_V4;
   private readonly children = new Set<ChildProcess>();
   private readonly backends = new Map<number, ChildProcess>();
+  /** Grows with addNode(). */
+  private nodeCount: number;
+  /** The Service IPs on every node's kube-lb0, for a node added later to get them too. */
+  private readonly serviceIPs = new Set<string>();
   /** Set once removal has started: nothing new is spawned after it. */
   private removed = false;
   private destroying: Promise<void> | undefined;
@@ -606,7 +621,7 @@ export class NetnsTopology {
   private constructor(options: Required<Omit<NetnsTopologyOptions, 'lockWaitMs'>>) {
     this.prefix = options.prefix;
     this.hasRouter = options.router;
-    this.nodes = options.nodes;
+    this.nodeCount = options.nodes;
     this.ipv6 = options.ipv6;
     this.backendPort = options.backendPort;
     this.bridge = `${this.prefix}br`;
@@ -627,10 +642,7 @@ export class NetnsTopology {
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) {
       throw new Error(`nodes must be an integer in 1..${MAX_NODES}, not ${nodes}`);
     }
-    const longest = `${prefix}n${nodes}h`;
-    if (longest.length > IFNAMSIZ) {
-      throw new Error(`prefix ${prefix} too long: ${longest} exceeds ${IFNAMSIZ} characters`);
-    }
+    checkLinkName(prefix, nodes);
     const backendPort = options.backendPort ?? DEFAULT_BACKEND_PORT;
     if (!Number.isInteger(backendPort) || backendPort < 1 || backendPort > 65535) {
       throw new Error(`backendPort must be a port number, not ${backendPort}`);
@@ -651,6 +663,30 @@ export class NetnsTopology {
       throw error;
     }
     return topology;
+  }
+
+  /** Node namespaces, 1..nodes; grows with addNode(). */
+  get nodes(): number {
+    return this.nodeCount;
+  }
+
+  /**
+   * One more node namespace on the bridge, at run time, as a machine joining
+   * the LAN: eth0, kube-lb0 with every Service IP the other nodes have, and
+   * its backend. Resolves with its number.
+   */
+  async addNode(): Promise<number> {
+    if (this.removed) throw new Error(`topology ${this.prefix} is destroyed`);
+    const k = this.nodeCount + 1;
+    if (k > MAX_NODES) throw new Error(`a topology has at most ${MAX_NODES} nodes`);
+    checkLinkName(this.prefix, k);
+    // Counted before it exists: its names come from the count, and destroy() removes by prefix.
+    this.nodeCount = k;
+    const plan = this.nodePlan(k);
+    await this.buildNamespace(plan);
+    for (const ip of this.serviceIPs) await this.putServiceIP(plan.ns, ip);
+    await this.startBackend(k);
+    return k;
   }
 
   // -- names and addresses ---------------------------------------------------
@@ -698,7 +734,7 @@ export class NetnsTopology {
   }
 
   get nodeNamespaces(): string[] {
-    return Array.from({ length: this.nodes }, (_, i) => this.nodeNamespace(i + 1));
+    return Array.from({ length: this.nodeCount }, (_, i) => this.nodeNamespace(i + 1));
   }
 
   /** The pid of node k's backend HTTP server. */
@@ -738,27 +774,22 @@ export class NetnsTopology {
 
   // -- Service IPs -----------------------------------------------------------
 
-  /** Puts ip on kube-lb0 in every node namespace, as kube-proxy would. */
+  /** Puts ip on kube-lb0 in every node namespace (and any added later), as kube-proxy would. */
   async addServiceIP(ip: string): Promise<void> {
+    this.serviceAddress(ip);
+    this.serviceIPs.add(ip);
+    await Promise.all(this.nodeNamespaces.map((ns) => this.putServiceIP(ns, ip)));
+  }
+
+  private async putServiceIP(ns: string, ip: string): Promise<void> {
     const { address, length } = this.serviceAddress(ip);
-    await Promise.all(
-      this.nodeNamespaces.map((ns) => {
-        const nodad = length === 128 ? ['nodad'] : [];
-        return ipIn(
-          ns,
-          'addr',
-          'replace',
-          `${address}/${length}`,
-          'dev',
-          SERVICE_INTERFACE,
-          ...nodad,
-        );
-      }),
-    );
+    const nodad = length === 128 ? ['nodad'] : [];
+    await ipIn(ns, 'addr', 'replace', `${address}/${length}`, 'dev', SERVICE_INTERFACE, ...nodad);
   }
 
   async removeServiceIP(ip: string): Promise<void> {
     const { address, length } = this.serviceAddress(ip);
+    this.serviceIPs.delete(ip);
     await Promise.all(
       this.nodeNamespaces.map((ns) =>
         runAccepting(
@@ -850,7 +881,8 @@ export class NetnsTopology {
         String(value),
       ],
     );
-    const probe = [process.execPath, scriptPath('./http-probe.js'), '--host', ip, ...args];
+    const hosts = (typeof ip === 'string' ? [ip] : ip).flatMap((host) => ['--host', host]);
+    const probe = [process.execPath, scriptPath('./http-probe.js'), ...hosts, ...args];
     const child = this.spawn(this.clientNamespace, probe, { stdio: ['ignore', 'pipe', 'pipe'] });
     const loop = new HttpLoop(child);
     // The probe stops by itself; this is the bound should it ever hang.
@@ -894,13 +926,7 @@ export class NetnsTopology {
   // -- building --------------------------------------------------------------
 
   private plans(): NamespacePlan[] {
-    const nodes = this.nodeNamespaces.map((ns, i): NamespacePlan => ({
-      ns,
-      hostLink: `${ns}h`,
-      ipv4: `198.51.100.${i + 1}`,
-      ipv6: `2001:db8:100::${(i + 1).toString(16)}`,
-      role: 'node',
-    }));
+    const nodes = this.nodeNamespaces.map((_, i) => this.nodePlan(i + 1));
     const client: NamespacePlan = {
       ns: this.clientNamespace,
       hostLink: `${this.clientNamespace}h`,
@@ -920,6 +946,17 @@ export class NetnsTopology {
         ]
       : [];
     return [...nodes, client, ...router];
+  }
+
+  private nodePlan(k: number): NamespacePlan {
+    const ns = this.nodeNamespace(k);
+    return {
+      ns,
+      hostLink: `${ns}h`,
+      ipv4: `198.51.100.${k}`,
+      ipv6: `2001:db8:100::${k.toString(16)}`,
+      role: 'node',
+    };
   }
 
   private async build(): Promise<void> {
@@ -1049,8 +1086,8 @@ export class NetnsTopology {
   }
 
   private checkNode(k: number): void {
-    if (!Number.isInteger(k) || k < 1 || k > this.nodes) {
-      throw new RangeError(`node ${k}: this topology has nodes 1..${this.nodes}`);
+    if (!Number.isInteger(k) || k < 1 || k > this.nodeCount) {
+      throw new RangeError(`node ${k}: this topology has nodes 1..${this.nodeCount}`);
     }
   }
 

@@ -330,6 +330,34 @@ describe('lab: network-namespace topology (netns.ts)', function () {
       for (const gap of gaps) expect(gap).to.be.within(40, 400);
     });
 
+    it('spreads a loop over several addresses in turn, and names the address of each request', async () => {
+      const second = '203.0.113.11';
+      await topology.addServiceIP(second);
+      await topology.setNeighbour(
+        SERVICE_V4,
+        await topology.macOf(topology.nodeNamespace(2), 'eth0'),
+      );
+      await topology.setNeighbour(second, await topology.macOf(topology.nodeNamespace(3), 'eth0'));
+      const loop = topology.httpLoop({
+        ip: [SERVICE_V4, second],
+        port,
+        intervalMs: 20,
+        durationMs: 5_000,
+        maxRequests: 5,
+        timeoutMs: 500,
+      });
+      const results = await loop.done;
+      expect(results.map((r) => [r.host, r.node])).to.deep.equal([
+        [SERVICE_V4, 'n2'],
+        [second, 'n3'],
+        [SERVICE_V4, 'n2'],
+        [second, 'n3'],
+        [SERVICE_V4, 'n2'],
+      ]);
+      await topology.forgetNeighbour(second);
+      await topology.removeServiceIP(second);
+    });
+
     it('stops the loop at its duration, and reports requests nobody answers', async () => {
       await topology.forgetNeighbour('203.0.113.99');
       const timed = topology.httpLoop({
@@ -369,6 +397,24 @@ describe('lab: network-namespace topology (netns.ts)', function () {
       for (const k of [1, 2, 3]) {
         expect(await topology.serviceIPsOn(k), `n${k}`).to.deep.equal([SERVICE_V6]);
       }
+    });
+
+    it('adds a node at run time, with the Service IPs the others have and its own backend', async () => {
+      const k = await topology.addNode();
+      expect(k).to.equal(4);
+      expect(topology.nodes).to.equal(4);
+      expect(topology.nodeNamespaces).to.have.length(4);
+      expect(topology.nodeAddress(4, 4)).to.equal('198.51.100.4');
+      const ping = await inClient(['ping', '-c', '1', '-W', '2', '198.51.100.4']);
+      expect(ping.code, ping.stderr).to.equal(0);
+      expect(await topology.serviceIPsOn(4)).to.deep.equal([SERVICE_V6]);
+      const mac = await topology.macOf(topology.nodeNamespace(4), 'eth0');
+      const others = await Promise.all(
+        [1, 2, 3].map((n) => topology.macOf(topology.nodeNamespace(n), 'eth0')),
+      );
+      expect(others).to.not.include(mac);
+      await topology.setNeighbour(SERVICE_V6, mac);
+      expect(await topology.httpGet(SERVICE_V6, port)).to.equal('n4');
     });
   });
 

@@ -4,7 +4,8 @@
  * speaker process per node namespace with memberlist on the node's address,
  * answering ARP and NDP on the node's `eth0`. Each node also runs a backend
  * that serves the Service IPs the way kube-proxy would. Used by
- * `metallb-ts lab --netns`, the layer 2 end-to-end test and bench/failover.
+ * `metallb-ts lab --netns`, the layer 2 and scale-out end-to-end tests,
+ * bench/failover and bench/scaleout.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { ChildProcess } from 'node:child_process';
@@ -44,7 +45,41 @@ export interface NetnsClusterOptions {
   readonly config?: string;
   /** Also a router namespace on the LAN, for a BGP router the speakers peer with. */
   readonly router?: boolean;
+  /** The `config` ConfigMap's `balancer-classes` key (docs/SCALEOUT.md); absent by default. */
+  readonly balancerClasses?: string;
+  /** Labels of node k's Node object besides `kubernetes.io/hostname` (a class's node selector). */
+  readonly nodeLabels?: (k: number) => Readonly<Record<string, string>>;
 }
+
+/** How a Service of a balancer class says so (docs/SCALEOUT.md, "Opting in"). */
+export type BalancerClassVia = 'loadBalancerClass' | 'annotation';
+
+export interface NetnsServiceOptions {
+  readonly family?: 4 | 6;
+  /** Nodes with a Ready backend pod (default all). */
+  readonly nodes?: readonly number[];
+  /** `externalTrafficPolicy` (default Cluster). */
+  readonly policy?: 'Cluster' | 'Local';
+  /** The pool annotation (default: `lan6` for IPv6, none for IPv4). */
+  readonly pool?: string;
+  /** A balancer class the Service belongs to. */
+  readonly balancerClass?: string;
+  /** How it names the class (default `spec.loadBalancerClass: metallb-ts.io/<class>`). */
+  readonly classVia?: BalancerClassVia;
+  /** The `metallb-ts.io/ip-count` annotation. */
+  readonly ipCount?: number;
+}
+
+/** An Event on a Service, as the lab API holds it. */
+export interface ServiceEvent {
+  readonly reason: string;
+  readonly message: string;
+  readonly type: string;
+  readonly count: number;
+}
+
+/** Where a speaker serves /metrics (its default port, on the node's address). */
+const SPEAKER_METRICS_PORT = 7472;
 
 /** One JSON log line of a speaker. */
 export type LogLine = Record<string, unknown>;
@@ -88,7 +123,15 @@ export class NetnsCluster {
       await core.createNamespace({ body: { metadata: { name: NETNS_NAMESPACE } } });
       await core.createNamespacedConfigMap({
         namespace: NETNS_NAMESPACE,
-        body: { metadata: { name: 'config' }, data: { config: options.config ?? NETNS_CONFIG } },
+        body: {
+          metadata: { name: 'config' },
+          data: {
+            config: options.config ?? NETNS_CONFIG,
+            ...(options.balancerClasses === undefined
+              ? {}
+              : { 'balancer-classes': options.balancerClasses }),
+          },
+        },
       });
       const controllerLog = createWriteStream(join(lab.workDir, 'controller.log'), { flags: 'a' });
       controller = await startController(
@@ -103,7 +146,8 @@ export class NetnsCluster {
       );
       const cluster = new NetnsCluster(topology, lab, core, controller, options);
       cluster.logFiles.push(controllerLog);
-      for (let k = 1; k <= options.nodes; k++) await cluster.registerNode(k);
+      for (let k = 1; k <= options.nodes; k++)
+        await cluster.registerNode(k, options.nodeLabels?.(k) ?? {});
       for (let k = 1; k <= options.nodes; k++) cluster.startSpeaker(k);
       return cluster;
     } catch (error) {
@@ -123,13 +167,26 @@ export class NetnsCluster {
     return Number(name.slice(1));
   }
 
+  /**
+   * A machine joining the cluster at run time: a node namespace on the
+   * bridge, then its Node object (so its creationTimestamp is the newest, as
+   * for a real new node), its speaker Pod, and its speaker, which joins
+   * memberlist. Resolves with its number.
+   */
+  async addNode(labels: Readonly<Record<string, string>> = {}): Promise<number> {
+    const k = await this.topology.addNode();
+    await this.registerNode(k, labels);
+    this.startSpeaker(k);
+    return k;
+  }
+
   /** The Node object and the speaker Pod (hostNetwork: its IP is the node's) that memberlist discovery lists. */
-  private async registerNode(k: number): Promise<void> {
+  private async registerNode(k: number, labels: Readonly<Record<string, string>>): Promise<void> {
     const name = this.nodeName(k);
     const ip = this.topology.nodeAddress(k, 4);
     await this.core.createNode({
       body: {
-        metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+        metadata: { name, labels: { ...labels, 'kubernetes.io/hostname': name } },
         status: { addresses: [{ type: 'InternalIP', address: ip }] },
       },
     });
@@ -232,19 +289,20 @@ export class NetnsCluster {
    * by default); resolves with its IP once the controller assigned one, and
    * puts that IP on every node's kube-lb0 as kube-proxy would.
    */
-  async createService(
-    name: string,
-    options: {
-      family?: 4 | 6;
-      nodes?: readonly number[];
-      /** `externalTrafficPolicy` (default Cluster). */
-      policy?: 'Cluster' | 'Local';
-      /** The pool annotation (default: `lan6` for IPv6, none for IPv4). */
-      pool?: string;
-    } = {},
-  ): Promise<string> {
+  async createService(name: string, options: NetnsServiceOptions = {}): Promise<string> {
+    const [ip = ''] = await this.createServiceIPs(name, options);
+    return ip;
+  }
+
+  /**
+   * createService() for a Service with several addresses (a balancer
+   * class's): resolves with all of them, in status order, once the
+   * controller assigned `ipCount` (default 1), each put on every node's
+   * kube-lb0 as kube-proxy would.
+   */
+  async createServiceIPs(name: string, options: NetnsServiceOptions = {}): Promise<string[]> {
     const pool = options.pool ?? (options.family === 6 ? 'lan6' : undefined);
-    const nodes = options.nodes ?? Array.from({ length: this.options.nodes }, (_, i) => i + 1);
+    const nodes = options.nodes ?? Array.from({ length: this.topology.nodes }, (_, i) => i + 1);
     for (const k of nodes)
       await this.runningPod(
         'default',
@@ -253,36 +311,74 @@ export class NetnsCluster {
         this.nodeName(k),
         this.topology.nodeAddress(k, 4),
       );
+    const viaField = options.balancerClass !== undefined && options.classVia !== 'annotation';
+    const annotations: Record<string, string> = {
+      ...(pool === undefined ? {} : { 'metallb.universe.tf/address-pool': pool }),
+      ...(options.balancerClass !== undefined && !viaField
+        ? { 'metallb-ts.io/balancer-class': options.balancerClass }
+        : {}),
+      ...(options.ipCount === undefined
+        ? {}
+        : { 'metallb-ts.io/ip-count': String(options.ipCount) }),
+    };
     await this.core.createNamespacedService({
       namespace: 'default',
       body: {
-        metadata: {
-          name,
-          ...(pool === undefined
-            ? {}
-            : { annotations: { 'metallb.universe.tf/address-pool': pool } }),
-        },
+        metadata: { name, ...(Object.keys(annotations).length === 0 ? {} : { annotations }) },
         spec: {
           type: 'LoadBalancer',
           selector: { app: name },
           // v0.9 gives a Service an address of its clusterIP's family.
           ipFamilies: [options.family === 6 ? 'IPv6' : 'IPv4'],
           ...(options.policy === undefined ? {} : { externalTrafficPolicy: options.policy }),
+          ...(viaField ? { loadBalancerClass: `metallb-ts.io/${options.balancerClass}` } : {}),
           ports: [{ port: this.topology.backendPort, protocol: 'TCP' }],
         },
       },
     });
+    const wanted = options.ipCount ?? 1;
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const service = await this.core.readNamespacedService({ name, namespace: 'default' });
-      const ip = service.status?.loadBalancer?.ingress?.[0]?.ip;
-      if (ip !== undefined) {
-        await this.topology.addServiceIP(ip);
-        return ip;
+      const ips = await this.serviceIPs(name);
+      if (ips.length >= wanted) {
+        for (const ip of ips) await this.topology.addServiceIP(ip);
+        return ips;
       }
-      if (Date.now() > deadline) throw new Error(`Service ${name} got no address in 15 s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Service ${name} got ${ips.length} of ${wanted} addresses in 15 s: ${ips.join(', ')}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** The addresses in Service `name`'s status.loadBalancer.ingress, in order. */
+  async serviceIPs(name: string): Promise<string[]> {
+    const service = await this.core.readNamespacedService({ name, namespace: 'default' });
+    return (service.status?.loadBalancer?.ingress ?? []).flatMap((entry) => entry.ip ?? []);
+  }
+
+  /** The Events recorded on Service `name` (the speakers' `nodeAssigned` among them). */
+  async serviceEvents(name: string): Promise<ServiceEvent[]> {
+    const list = await this.core.listNamespacedEvent({ namespace: 'default' });
+    return list.items
+      .filter(
+        (event) => event.involvedObject.kind === 'Service' && event.involvedObject.name === name,
+      )
+      .map((event) => ({
+        reason: event.reason ?? '',
+        message: event.message ?? '',
+        type: event.type ?? '',
+        count: event.count ?? 1,
+      }));
+  }
+
+  /** Node k's speaker's /metrics text (Prometheus exposition), from the host over the bridge. */
+  async speakerMetrics(k: number): Promise<string> {
+    const url = `http://${this.topology.nodeAddress(k, 4)}:${SPEAKER_METRICS_PORT}/metrics`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    return response.text();
   }
 
   /** Marks the backend pod of Service `name` on node k ready or not. */

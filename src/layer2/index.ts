@@ -106,6 +106,14 @@ export {
 } from './schedule.js';
 
 export { announcerOrder, electAnnouncer, electionKey } from './election.js';
+export {
+  byAge,
+  homeAssignment,
+  liveAssignment,
+  pairWeight,
+  type AddressAssignment,
+  type BalancerNode,
+} from './scaleout.js';
 
 // The I/O shell: the native packet sockets, the interface list, and the announcer built on them.
 export type { NetInterface, ListInterfacesOptions } from './interfaces.js';

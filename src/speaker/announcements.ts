@@ -2,7 +2,8 @@
  * What this speaker announces, per Service, and the protocol handlers it
  * drives. Several Services may share one IP (the `allow-shared-ip`
  * annotation); the IP stays announced while any of them wants it here, as
- * v0.9's announcer keeps it while any Service name holds it.
+ * v0.9's announcer keeps it while any Service name holds it. A Service of
+ * a balancer class may have several of its addresses announced here.
  */
 import type { Protocol } from '../config/index.js';
 import type { Decision, WithdrawReason } from './decide.js';
@@ -13,61 +14,76 @@ export interface AnnouncementSink {
   withdraw(ip: string): void;
 }
 
+/** One address announced for a Service. */
 export interface Announced {
   readonly protocol: Protocol;
   readonly ip: string;
   readonly pool: string;
 }
 
+export type ChangeReason = WithdrawReason | 'protocolChanged' | 'loadBalancerIPChanged';
+
 /** What applying a decision changed, for logs, Events and metrics. */
 export interface AppliedChange {
-  readonly withdrawn?: Announced & {
-    readonly reason: WithdrawReason | 'protocolChanged' | 'loadBalancerIPChanged';
-  };
-  readonly announced?: Announced;
+  readonly withdrawn: readonly (Announced & { readonly reason: ChangeReason })[];
+  readonly announced: readonly Announced[];
 }
 
+const NOTHING: AppliedChange = { withdrawn: [], announced: [] };
+
 export class Announcements {
-  private readonly byService = new Map<string, Announced>();
+  /** Per Service, its addresses announced here, in the order decided. */
+  private readonly byService = new Map<string, readonly Announced[]>();
   /** Per protocol and IP, the Services that want it announced from here. */
   private readonly holders = new Map<string, Set<string>>();
 
   constructor(private readonly sinks: Readonly<Record<Protocol, AnnouncementSink>>) {}
 
-  get(service: string): Announced | undefined {
+  get(service: string): readonly Announced[] | undefined {
     return this.byService.get(service);
   }
 
-  services(): IterableIterator<[string, Announced]> {
+  services(): IterableIterator<[string, readonly Announced[]]> {
     return this.byService.entries();
   }
 
   apply(service: string, decision: Decision): AppliedChange {
-    const previous = this.byService.get(service);
+    const previous = this.byService.get(service) ?? [];
     if (decision.kind === 'withdraw') {
-      if (previous === undefined) return {};
-      this.release(service, previous);
-      return { withdrawn: { ...previous, reason: decision.reason } };
+      if (previous.length === 0) return NOTHING;
+      this.byService.delete(service);
+      for (const a of previous) this.release(service, a);
+      return { withdrawn: previous.map((a) => ({ ...a, reason: decision.reason })), announced: [] };
     }
-    const next: Announced = { protocol: decision.protocol, ip: decision.ip, pool: decision.pool };
-    if (previous !== undefined) {
-      if (previous.protocol === next.protocol && previous.ip === next.ip) {
-        this.byService.set(service, next); // the pool's name may have changed; nothing to send
-        return {};
-      }
-      // v0.9 withdraws first when the protocol or the IP changes.
-      this.release(service, previous);
-      const reason =
-        previous.protocol !== next.protocol ? 'protocolChanged' : 'loadBalancerIPChanged';
-      this.hold(service, next);
-      return { withdrawn: { ...previous, reason }, announced: next };
+    const next: Announced[] = [...new Set(decision.ips)].map((ip) => ({
+      protocol: decision.protocol,
+      ip,
+      pool: decision.pool,
+    }));
+    const withdrawn: (Announced & { reason: ChangeReason })[] = [];
+    for (const a of previous) {
+      if (next.some((n) => n.protocol === a.protocol && n.ip === a.ip)) continue;
+      // v0.9 withdraws first when the protocol or the IP changes; an address of
+      // a class Service that is still the Service's went to another node.
+      const reason: ChangeReason =
+        a.protocol !== decision.protocol
+          ? 'protocolChanged'
+          : decision.assignment?.has(a.ip) === true
+            ? 'notOwner'
+            : 'loadBalancerIPChanged';
+      this.release(service, a);
+      withdrawn.push({ ...a, reason });
     }
-    this.hold(service, next);
-    return { announced: next };
+    const announced = next.filter(
+      (n) => !previous.some((a) => a.protocol === n.protocol && a.ip === n.ip),
+    );
+    // The pool's name may have changed for an address kept; nothing to send for it.
+    this.byService.set(service, next);
+    for (const a of announced) this.hold(service, a);
+    return { withdrawn, announced };
   }
 
   private hold(service: string, announced: Announced): void {
-    this.byService.set(service, announced);
     const key = `${announced.protocol} ${announced.ip}`;
     let holders = this.holders.get(key);
     if (holders === undefined) {
@@ -79,7 +95,6 @@ export class Announcements {
   }
 
   private release(service: string, announced: Announced): void {
-    this.byService.delete(service);
     const key = `${announced.protocol} ${announced.ip}`;
     const holders = this.holders.get(key);
     if (holders === undefined) return;

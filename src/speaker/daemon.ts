@@ -21,7 +21,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { parseConfig, summarizeErrors, type Config } from '../config/index.js';
-import { parseIP } from '../ip/index.js';
+import { cidrContains, parseIP, type IPAddress } from '../ip/index.js';
 import {
   EventRecorder,
   referenceTo,
@@ -30,10 +30,11 @@ import {
 } from '../k8s/index.js';
 import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
 import { Announcements, type AnnouncementSink, type AppliedChange } from './announcements.js';
-import { decide, poolOf, type Decision, type ServiceFacts } from './decide.js';
+import { decide, poolOf, type Decision, type NodeFacts, type ServiceFacts } from './decide.js';
 import { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
 import type { BgpSink } from './bgp.js';
 import type { SpeakerMembership } from './membership.js';
+import { serviceClass } from './service-class.js';
 
 /** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
 export type Log = (fields: Record<string, string | number | boolean>) => void;
@@ -72,6 +73,9 @@ export class SpeakerDaemon {
   private readonly announcements: Announcements;
   private config: Config | null = null;
   private live: ReadonlySet<string> | null;
+  /** Every Node's name, labels and age, for the balancer classes (docs/SCALEOUT.md). */
+  private readonly nodeFacts = new Map<string, NodeFacts>();
+  private nodeFactsList: readonly NodeFacts[] = [];
   private readonly queue = new Set<string>();
   private scheduled = false;
   private stopped = false;
@@ -151,21 +155,30 @@ export class SpeakerDaemon {
       },
       { fieldSelector: `metadata.name=${options.configName}`, ...backoff },
     );
-    // v0.9 watches its own Node: a change there is a hint that a speaker came or went.
+    // v0.9 watches its own Node only: a change there is a hint that a speaker
+    // came or went. The balancer classes need every Node's labels and age.
     this.nodes = new ResilientInformer<V1Node>(
       options.kubeConfig,
       '/api/v1/nodes',
-      () => this.core.listNode({ fieldSelector: `metadata.name=${options.nodeName}` }),
+      () => this.core.listNode(),
       {
         changed: (node) => {
-          // v0.9 re-selects BGP peers by this node's labels whenever they change.
-          options.bgp.setNodeLabels(node.metadata?.labels ?? {});
-          options.membership?.nodeChanged();
+          const name = node.metadata?.name ?? '';
+          if (name === options.nodeName) {
+            // v0.9 re-selects BGP peers by this node's labels whenever they change.
+            options.bgp.setNodeLabels(node.metadata?.labels ?? {});
+            options.membership?.nodeChanged();
+          } else if (!this.nodeFacts.has(name)) options.membership?.nodeChanged();
+          this.setNodeFacts(name, nodeFactsOf(node));
         },
-        deleted: () => options.membership?.nodeChanged(),
+        deleted: (node) => {
+          options.membership?.nodeChanged();
+          this.setNodeFacts(node.metadata?.name ?? '', undefined);
+        },
+        synced: () => this.enqueueAll(),
         failed: failed('Node'),
       },
-      { fieldSelector: `metadata.name=${options.nodeName}`, ...backoff },
+      backoff,
     );
     options.membership?.on('change', this.onMembership);
   }
@@ -208,9 +221,11 @@ export class SpeakerDaemon {
     return this.config !== null && this.listed();
   }
 
-  /** The Services this node announces, with their IPs (for the lab and debugging). */
+  /** The Services this node announces, one row per IP (for the lab and debugging). */
   announced(): { service: string; ip: string; protocol: string; pool: string }[] {
-    return [...this.announcements.services()].map(([service, a]) => ({ service, ...a }));
+    return [...this.announcements.services()].flatMap(([service, list]) =>
+      list.map((a) => ({ service, ...a })),
+    );
   }
 
   /** Resolves when no key is waiting (for tests and the lab). */
@@ -220,7 +235,20 @@ export class SpeakerDaemon {
   }
 
   private listed(): boolean {
-    return this.services.synced && this.endpoints.synced && this.slices.synced;
+    return this.services.synced && this.endpoints.synced && this.slices.synced && this.nodes.synced;
+  }
+
+  /**
+   * Records a Node's facts; when what the balancer classes read of it
+   * changed (not its heartbeat), the Services are decided again.
+   */
+  private setNodeFacts(name: string, facts: NodeFacts | undefined): void {
+    const before = this.nodeFacts.get(name);
+    if (facts === undefined) this.nodeFacts.delete(name);
+    else this.nodeFacts.set(name, facts);
+    if (before !== undefined && facts !== undefined && sameNodeFacts(before, facts)) return;
+    this.nodeFactsList = [...this.nodeFacts.values()];
+    if ((this.config?.balancerClasses.length ?? 0) > 0) this.enqueueAll();
   }
 
   private indexSlice(slice: V1EndpointSlice, present: boolean): void {
@@ -292,12 +320,12 @@ export class SpeakerDaemon {
     const decision = decide(
       service === undefined ? undefined : factsOf(service),
       this.readyEndpoints(key),
-      { config, myNode: this.options.nodeName, live: this.live },
+      { config, myNode: this.options.nodeName, live: this.live, nodes: this.nodeFactsList },
     );
     this.report(key, this.announcements.apply(key, decision), decision, service);
   }
 
-  /** Logs, metrics and the `nodeAssigned` Event for one applied decision. */
+  /** Logs, metrics and the `nodeAssigned` Events for one applied decision. */
   private report(
     key: string,
     change: AppliedChange,
@@ -305,14 +333,17 @@ export class SpeakerDaemon {
     service?: V1Service,
   ): void {
     const { log, metrics, nodeName } = this.options;
-    if (change.withdrawn !== undefined) {
-      const w = change.withdrawn;
+    for (const w of change.withdrawn) {
       metrics.speaker.announced.remove({
         protocol: w.protocol,
         service: key,
         node: nodeName,
         ip: w.ip,
       });
+      const announcer =
+        decision?.kind === 'withdraw' && typeof decision.announcer === 'string'
+          ? decision.announcer
+          : decision?.assignment?.get(w.ip);
       log({
         op: 'setBalancer',
         event: 'serviceWithdrawn',
@@ -320,14 +351,12 @@ export class SpeakerDaemon {
         service: key,
         ip: w.ip,
         reason: w.reason,
-        ...(decision?.kind === 'withdraw' && typeof decision.announcer === 'string'
-          ? { announcer: decision.announcer }
-          : {}),
+        ...(typeof announcer === 'string' ? { announcer } : {}),
         msg: 'withdrawn service announcement',
       });
     }
-    if (change.announced !== undefined) {
-      const a = change.announced;
+    const scaledOut = decision?.kind === 'announce' && decision.assignment !== undefined;
+    for (const a of change.announced) {
       metrics.speaker.announced.set(
         { protocol: a.protocol, service: key, node: nodeName, ip: a.ip },
         1,
@@ -341,13 +370,16 @@ export class SpeakerDaemon {
         pool: a.pool,
         msg: 'service has IP, announcing',
       });
-      // v0.9 sends this on every sync; once per change of announcing node is enough.
+      // v0.9 sends this on every sync; once per change of announcing node is
+      // enough. A class Service has one announcer per address: say which.
       if (a.protocol === 'layer2' && service !== undefined)
         void this.events.record(
           referenceTo('Service', service),
           'Normal',
           'nodeAssigned',
-          `announcing from node "${nodeName}"`,
+          scaledOut
+            ? `announcing ${a.ip} from node "${nodeName}"`
+            : `announcing from node "${nodeName}"`,
         );
     }
   }
@@ -375,10 +407,12 @@ export class SpeakerDaemon {
     }
     // v0.9 refuses a config under which an announced IP belongs to no pool.
     const stranded: string[] = [];
-    for (const [service, announced] of this.announcements.services()) {
-      const ip = parseIP(announced.ip);
-      if (ip.ok && poolOf(parsed.config, ip.value) === undefined)
-        stranded.push(`${service} (${announced.ip})`);
+    for (const [service, list] of this.announcements.services()) {
+      for (const announced of list) {
+        const ip = parseIP(announced.ip);
+        if (ip.ok && addressOwner(parsed.config, ip.value) === undefined)
+          stranded.push(`${service} (${announced.ip})`);
+      }
     }
     if (stranded.length > 0) {
       this.refuseConfig(`announced addresses would belong to no pool: ${stranded.join(', ')}`);
@@ -413,5 +447,30 @@ function factsOf(service: V1Service): ServiceFacts {
     isLoadBalancer: service.spec?.type === 'LoadBalancer',
     ingress: (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? ''),
     externalTrafficPolicy: service.spec?.externalTrafficPolicy ?? 'Cluster',
+    class: serviceClass(service.spec?.loadBalancerClass, service.metadata?.annotations),
   };
+}
+
+function nodeFactsOf(node: V1Node): NodeFacts {
+  const created = node.metadata?.creationTimestamp;
+  const ms = created === undefined ? NaN : new Date(created).getTime();
+  return {
+    name: node.metadata?.name ?? '',
+    labels: new Map(Object.entries(node.metadata?.labels ?? {})),
+    createdAt: Number.isFinite(ms) ? ms : Infinity,
+  };
+}
+
+function sameNodeFacts(a: NodeFacts, b: NodeFacts): boolean {
+  if (a.createdAt !== b.createdAt || a.labels.size !== b.labels.size) return false;
+  for (const [key, value] of a.labels) if (b.labels.get(key) !== value) return false;
+  return true;
+}
+
+/** The pool, or the balancer class's pool, an address belongs to. */
+function addressOwner(config: Config, ip: IPAddress): string | undefined {
+  return (
+    poolOf(config, ip)?.name ??
+    config.balancerClasses.find((c) => c.pool.cidrs.some((cidr) => cidrContains(cidr, ip)))?.name
+  );
 }

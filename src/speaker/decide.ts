@@ -4,10 +4,17 @@
  * v0.9's (`speaker/main.go` handleService and the protocols'
  * ShouldAnnounce; COMPAT.md section 3), so logs read the same.
  */
-import type { Config, Pool, Protocol } from '../config/index.js';
+import {
+  nodeSelectorsMatch,
+  type BalancerClass,
+  type Config,
+  type Pool,
+  type Protocol,
+} from '../config/index.js';
 import { cidrContains, formatIP, parseIP, type IPAddress } from '../ip/index.js';
-import { electAnnouncer } from '../layer2/index.js';
+import { electAnnouncer, liveAssignment, type AddressAssignment } from '../layer2/index.js';
 import type { ReadyEndpoints } from './endpoints.js';
+import type { ServiceClass } from './service-class.js';
 
 /** The parts of a Service the decision depends on. */
 export interface ServiceFacts {
@@ -18,6 +25,16 @@ export interface ServiceFacts {
   readonly ingress: readonly string[];
   /** `Cluster` (the API server's default) or `Local`. */
   readonly externalTrafficPolicy: string;
+  /** Its balancer class (docs/SCALEOUT.md); `none` for a v0.9 Service. */
+  readonly class: ServiceClass;
+}
+
+/** What the scale-out assignment needs of a Node. */
+export interface NodeFacts {
+  readonly name: string;
+  readonly labels: ReadonlyMap<string, string>;
+  /** `metadata.creationTimestamp` in ms; `Infinity` when missing. */
+  readonly createdAt: number;
 }
 
 export interface SpeakerView {
@@ -26,6 +43,8 @@ export interface SpeakerView {
   readonly myNode: string;
   /** Live memberlist members, or null when memberlist is off (every node counts). */
   readonly live: ReadonlySet<string> | null;
+  /** Every Node of the cluster, for the balancer classes' node selectors. */
+  readonly nodes: readonly NodeFacts[];
 }
 
 export type WithdrawReason =
@@ -36,14 +55,22 @@ export type WithdrawReason =
   | 'ipNotAllowed'
   | 'notOwner'
   | 'noLocalEndpoints'
-  | 'noEndpoints';
+  | 'noEndpoints'
+  /** A `spec.loadBalancerClass` of another implementation. */
+  | 'otherLoadBalancerClass'
+  /** A balancer class the config does not have, or two different ones named. */
+  | 'noBalancerClass';
 
 export type Decision =
   | {
       readonly kind: 'announce';
       readonly protocol: Protocol;
-      readonly ip: string;
+      /** The addresses this node announces: the Service's one, or its share of a class's. */
+      readonly ips: readonly string[];
+      /** The pool, or the balancer class, the addresses come from. */
       readonly pool: string;
+      /** For a Service of a balancer class: who announces each of its addresses. */
+      readonly assignment?: AddressAssignment;
     }
   | {
       readonly kind: 'withdraw';
@@ -52,6 +79,8 @@ export type Decision =
       readonly announcer?: string | null;
       /** The Service's IP when it has a usable one, for logs. */
       readonly ip?: string;
+      /** For a Service of a balancer class: who announces each of its addresses. */
+      readonly assignment?: AddressAssignment;
     };
 
 export function decide(
@@ -61,6 +90,20 @@ export function decide(
 ): Decision {
   if (service === undefined) return { kind: 'withdraw', reason: 'serviceDeleted' };
   if (!service.isLoadBalancer) return { kind: 'withdraw', reason: 'notLoadBalancer' };
+  switch (service.class.kind) {
+    case 'foreign':
+      return { kind: 'withdraw', reason: 'otherLoadBalancerClass' };
+    case 'conflict':
+      return { kind: 'withdraw', reason: 'noBalancerClass' };
+    case 'ours': {
+      const name = service.class.name;
+      const balancerClass = view.config.balancerClasses.find((c) => c.name === name);
+      if (balancerClass === undefined) return { kind: 'withdraw', reason: 'noBalancerClass' };
+      return decideScaledOut(service, balancerClass, endpoints, view);
+    }
+    case 'none':
+      break;
+  }
   // v0.9 announces only a Service with exactly one address.
   const [only, ...more] = service.ingress;
   if (only === undefined || more.length > 0) return { kind: 'withdraw', reason: 'noIPAllocated' };
@@ -78,7 +121,55 @@ export function decide(
       return { kind: 'withdraw', reason: 'noLocalEndpoints', ip };
     if (!endpoints.anyReady) return { kind: 'withdraw', reason: 'noEndpoints', ip };
   }
-  return { kind: 'announce', protocol: pool.protocol, ip, pool: pool.name };
+  return { kind: 'announce', protocol: pool.protocol, ips: [ip], pool: pool.name };
+}
+
+/**
+ * A Service of a balancer class (docs/SCALEOUT.md): its addresses that are
+ * the class's, spread over the class's nodes by the scale-out assignment.
+ * `Cluster` needs a ready endpoint anywhere, as kube-proxy forwards from a
+ * balancer node without one; `Local` needs one on the node itself.
+ */
+function decideScaledOut(
+  service: ServiceFacts,
+  balancerClass: BalancerClass,
+  endpoints: ReadyEndpoints,
+  view: SpeakerView,
+): Decision {
+  const ips: string[] = [];
+  for (const text of service.ingress) {
+    const parsed = parseIP(text);
+    if (!parsed.ok) continue;
+    // An address outside the class (a config change the controller has not caught up with yet) is not announced.
+    if (!balancerClass.pool.cidrs.some((cidr) => cidrContains(cidr, parsed.value))) continue;
+    const ip = formatIP(parsed.value);
+    if (!ips.includes(ip)) ips.push(ip);
+  }
+  if (ips.length === 0)
+    return {
+      kind: 'withdraw',
+      reason: service.ingress.length === 0 ? 'noIPAllocated' : 'ipNotAllowed',
+    };
+  const local = service.externalTrafficPolicy === 'Local';
+  if (!local && !endpoints.anyReady) return { kind: 'withdraw', reason: 'noEndpoints' };
+  const members = view.nodes.filter((node) =>
+    nodeSelectorsMatch(balancerClass.nodeSelectors, node.labels),
+  );
+  const usable = new Set(
+    members
+      .map((node) => node.name)
+      .filter((name) => view.live === null || view.live.has(name))
+      .filter((name) => !local || endpoints.nodes.includes(name)),
+  );
+  const assignment = liveAssignment(service.key, ips, members, usable);
+  const mine = ips.filter((ip) => assignment.get(ip) === view.myNode);
+  if (mine.length === 0)
+    return {
+      kind: 'withdraw',
+      reason: local && !endpoints.nodes.includes(view.myNode) ? 'noLocalEndpoints' : 'notOwner',
+      assignment,
+    };
+  return { kind: 'announce', protocol: 'layer2', ips: mine, pool: balancerClass.name, assignment };
 }
 
 /**

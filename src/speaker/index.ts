@@ -7,13 +7,21 @@ export {
   type AnnouncementSink,
   type Announced,
   type AppliedChange,
+  type ChangeReason,
 } from './announcements.js';
+export {
+  CLASS_ANNOTATION,
+  CLASS_PREFIX,
+  serviceClass,
+  type ServiceClass,
+} from './service-class.js';
 export { SpeakerDaemon, type Log, type SpeakerOptions } from './daemon.js';
 export {
   decide,
   layer2Announcer,
   poolOf,
   type Decision,
+  type NodeFacts,
   type ServiceFacts,
   type SpeakerView,
   type WithdrawReason,

@@ -213,7 +213,7 @@ export class Allocator {
       if (problem !== null && others.length > 0) {
         return {
           ok: false,
-          error: `${formatIP(ip)} is in use by ${others.join(', ')}: ${problem}`,
+          error: `${formatIP(ip)} is in use by ${[...new Set(others.map(serviceOfKey))].join(', ')}: ${problem}`,
         };
       }
       for (const port of claim.ports) {
@@ -221,7 +221,7 @@ export class Allocator {
         if (holder !== undefined && holder !== service) {
           return {
             ok: false,
-            error: `port ${portKey(port)} is already in use on ${formatIP(ip)} by ${holder}`,
+            error: `port ${portKey(port)} is already in use on ${formatIP(ip)} by ${serviceOfKey(holder)}`,
           };
         }
       }

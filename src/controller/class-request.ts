@@ -34,31 +34,29 @@ export type BalancerChoice =
   /** It means a class of ours but not clearly which one. */
   | { readonly kind: 'invalid'; readonly error: string };
 
-/** Which class, if any, the Service opts into. */
+/**
+ * Which class, if any, the Service opts into. Read exactly as the speaker
+ * reads it (src/speaker/service-class.ts): the annotation as written, an
+ * empty one meaning none, so both daemons agree on every Service.
+ */
 export function balancerChoice(fields: BalancerFields): BalancerChoice {
   const { loadBalancerClass, classAnnotation } = fields;
-  if (loadBalancerClass !== '' && !loadBalancerClass.startsWith(BALANCER_CLASS_PREFIX)) {
-    return { kind: 'foreign', loadBalancerClass };
+  if (loadBalancerClass !== '') {
+    if (!loadBalancerClass.startsWith(BALANCER_CLASS_PREFIX)) {
+      return { kind: 'foreign', loadBalancerClass };
+    }
+    const name = loadBalancerClass.slice(BALANCER_CLASS_PREFIX.length);
+    if (classAnnotation !== null && classAnnotation !== name) {
+      return {
+        kind: 'invalid',
+        error: `spec.loadBalancerClass names class ${JSON.stringify(name)} but annotation ${BALANCER_CLASS_ANNOTATION} names ${JSON.stringify(classAnnotation)}: they must name the same class`,
+      };
+    }
+    return { kind: 'class', className: name };
   }
-  const fromSpec = loadBalancerClass.slice(BALANCER_CLASS_PREFIX.length);
-  if (loadBalancerClass !== '' && fromSpec === '') {
-    return {
-      kind: 'invalid',
-      error: `spec.loadBalancerClass ${JSON.stringify(loadBalancerClass)} names no class (${BALANCER_CLASS_PREFIX}<class>)`,
-    };
+  if (classAnnotation !== null && classAnnotation !== '') {
+    return { kind: 'class', className: classAnnotation };
   }
-  if (classAnnotation !== null && classAnnotation.trim() === '') {
-    return { kind: 'invalid', error: `annotation ${BALANCER_CLASS_ANNOTATION} is empty` };
-  }
-  const fromAnnotation = classAnnotation?.trim() ?? null;
-  if (loadBalancerClass !== '' && fromAnnotation !== null && fromAnnotation !== fromSpec) {
-    return {
-      kind: 'invalid',
-      error: `spec.loadBalancerClass names class ${JSON.stringify(fromSpec)} but annotation ${BALANCER_CLASS_ANNOTATION} names ${JSON.stringify(fromAnnotation)}: they must name the same class`,
-    };
-  }
-  if (loadBalancerClass !== '') return { kind: 'class', className: fromSpec };
-  if (fromAnnotation !== null) return { kind: 'class', className: fromAnnotation };
   return { kind: 'none' };
 }
 

@@ -10,12 +10,19 @@
  * sharing key holds are indexed, so "the lowest address that is free or
  * shareable" is the smaller of two direct answers. Pools are tried in
  * config order.
+ *
+ * Balancer classes (docs/SCALEOUT.md): each class's pool is kept beside the
+ * address pools, owned by its class. An address of a class goes only to a
+ * claim of that class, and a claim of a class takes addresses of its class
+ * only. A Service of a class holds one key per address (slots.ts); no two
+ * slots of one Service ever hold the same address.
  */
 import type { Config, Pool } from '../config/index.js';
 import { cidrFirst, cidrLast, formatIP, type Family, type IPAddress } from '../ip/index.js';
 import { AddressSpace } from './address-space.js';
 import { IndexedSpace } from './free-set.js';
 import { portKey, sharingProblem } from './sharing.js';
+import { isExtraSlotKey, serviceOfKey } from './slots.js';
 import type { Claim, Orphan, PoolStats, Port, Result } from './types.js';
 
 /** One family of one pool. */
@@ -29,8 +36,17 @@ interface Space {
 
 interface PoolState {
   readonly pool: Pool;
+  /** The balancer class whose pool this is, or null for an address pool of the `config` key. */
+  readonly owner: string | null;
   readonly spaces: ReadonlyMap<Family, Space>;
+  /**
+   * Services (not allocator keys) holding at least one address of the pool:
+   * a Service of a class counts once however many of its slots are here,
+   * so `metallb_allocator_services_allocated_total` keeps v0.9's meaning.
+   */
   services: number;
+  /** Each Service holding slots k >= 1 here, and how many. */
+  readonly extraSlots: Map<string, number>;
 }
 
 /** One address in use, and by whom. */
@@ -109,23 +125,35 @@ class Directory {
 export class Allocator {
   private pools = new Map<string, PoolState>();
   private directory = new Directory([]);
-  /** Each Service and the address it holds. */
+  /** Each allocator key (a Service, or one slot of a Service of a class) and the address it holds. */
   private readonly services = new Map<string, IPUse>();
+  /** The slot keys k >= 1 of each Service that has any. */
+  private readonly extraSlotKeys = new Map<string, Set<string>>();
 
   /**
    * Takes the pools of a new config. Refused, changing nothing, when an
    * assigned IP would belong to no pool (v0.9 SetPools); otherwise every
    * assignment stays and follows its address into the pool that now holds
-   * it (a renamed pool keeps its Services).
+   * it (a renamed pool keeps its Services). The balancer classes' pools
+   * count as pools here: removing a class, or shrinking its addresses, under
+   * a Service that holds one is refused the same way. An assignment whose
+   * address now lies in a pool its claim may not use (an address pool's
+   * range turned into a class, or the reverse) is released: its Service's
+   * next convergence replaces it.
    */
   setPools(config: Config): Result<void> & { readonly orphans?: readonly Orphan[] } {
     const pools = new Map<string, PoolState>();
-    for (const pool of config.pools) pools.set(pool.name, makePoolState(pool));
+    for (const pool of config.pools) pools.set(pool.name, makePoolState(pool, null));
+    for (const balancerClass of config.balancerClasses) {
+      pools.set(balancerClass.name, makePoolState(balancerClass.pool, balancerClass.name));
+    }
     const directory = new Directory(pools.values());
 
     const orphans: Orphan[] = [];
-    for (const [service, use] of this.services) {
-      if (directory.locate(use.ip) === undefined) orphans.push({ service, ip: formatIP(use.ip) });
+    for (const [key, use] of this.services) {
+      if (directory.locate(use.ip) === undefined) {
+        orphans.push({ service: serviceOfKey(key), ip: formatIP(use.ip) });
+      }
     }
     if (orphans.length > 0) {
       const listed = orphans.map((o) => `${o.service} (${o.ip})`).join(', ');
@@ -140,10 +168,13 @@ export class Allocator {
     this.pools = pools;
     this.directory = directory;
     this.services.clear();
+    this.extraSlotKeys.clear();
     for (const [service, use] of allocations) {
       const claim = use.claims[use.services.indexOf(service)] as Claim;
       const where = directory.locate(use.ip);
-      if (where !== undefined) this.record(service, use.ip, where, claim);
+      if (where !== undefined && where.pool.owner === classOf(claim)) {
+        this.record(service, use.ip, where, claim);
+      }
     }
     return { ok: true, value: undefined };
   }
@@ -167,14 +198,22 @@ export class Allocator {
     where: Location,
     claim: Claim,
   ): Result<IPAddress> {
+    if (where.pool.owner !== classOf(claim)) {
+      return { ok: false, error: ownershipProblem(formatIP(ip), where.pool.owner, classOf(claim)) };
+    }
     const use = where.space.holders.get(where.index);
+    const owner = serviceOfKey(service);
+    const sibling = use?.services.find((s) => s !== service && serviceOfKey(s) === owner);
+    if (sibling !== undefined) {
+      return { ok: false, error: `${formatIP(ip)} is already one of ${owner}'s addresses` };
+    }
     if (use !== undefined) {
       const problem = sharingProblem(use, claim);
       const others = use.services.filter((s) => s !== service);
       if (problem !== null && others.length > 0) {
         return {
           ok: false,
-          error: `${formatIP(ip)} is in use by ${others.join(', ')}: ${problem}`,
+          error: `${formatIP(ip)} is in use by ${[...new Set(others.map(serviceOfKey))].join(', ')}: ${problem}`,
         };
       }
       for (const port of claim.ports) {
@@ -182,7 +221,7 @@ export class Allocator {
         if (holder !== undefined && holder !== service) {
           return {
             ok: false,
-            error: `port ${portKey(port)} is already in use on ${formatIP(ip)} by ${holder}`,
+            error: `port ${portKey(port)} is already in use on ${formatIP(ip)} by ${serviceOfKey(holder)}`,
           };
         }
       }
@@ -208,11 +247,15 @@ export class Allocator {
     const state = this.pools.get(poolName);
     if (state === undefined)
       return { ok: false, error: `unknown pool ${JSON.stringify(poolName)}` };
+    if (state.owner !== classOf(claim)) {
+      const what = `pool ${JSON.stringify(poolName)}`;
+      return { ok: false, error: ownershipProblem(what, state.owner, classOf(claim)) };
+    }
     const space = state.spaces.get(family);
     if (space === undefined) {
       return { ok: false, error: `pool ${JSON.stringify(poolName)} has no IPv${family} addresses` };
     }
-    const index = lowestCandidate(space, claim);
+    const index = lowestCandidate(space, serviceOfKey(service), claim);
     if (index === null) {
       return {
         ok: false,
@@ -229,7 +272,8 @@ export class Allocator {
     if (held !== undefined) return held;
     let candidates = 0;
     for (const [name, state] of this.pools) {
-      if (!state.pool.autoAssign || !state.spaces.has(family)) continue;
+      // A class's pool never auto-assigns: only its own Services draw from it, by name.
+      if (!state.pool.autoAssign || state.owner !== null || !state.spaces.has(family)) continue;
       candidates++;
       const result = this.allocateFromPool(service, family, name, claim);
       if (result.ok) return result;
@@ -243,12 +287,12 @@ export class Allocator {
     };
   }
 
-  /** Frees the Service's address, if it has one. */
+  /** Frees the address held under one key (a v0.9 Service, or one slot of a class's Service). */
   unassign(service: string): boolean {
     const use = this.services.get(service);
     if (use === undefined) return false;
     this.services.delete(service);
-    use.pool.services--;
+    this.uncount(service, use.pool);
     const at = use.services.indexOf(service);
     const [claim] = use.claims.splice(at, 1);
     use.services.splice(at, 1);
@@ -261,6 +305,27 @@ export class Allocator {
       unindexSharing(use.space, use);
     }
     return true;
+  }
+
+  /** Frees every address of a Service: its own key and all its slots (docs/SCALEOUT.md). */
+  unassignService(service: string): boolean {
+    let any = this.unassignExtraSlots(service);
+    if (this.unassign(service)) any = true;
+    return any;
+  }
+
+  /** Frees the addresses of a Service's slots k >= 1, keeping its own key's. */
+  unassignExtraSlots(service: string): boolean {
+    const keys = this.extraSlotKeys.get(service);
+    if (keys === undefined) return false;
+    for (const key of [...keys]) this.unassign(key);
+    return true;
+  }
+
+  /** The allocator keys a Service holds addresses under: its own, then its slots k >= 1. */
+  keysOf(service: string): string[] {
+    const keys = this.services.has(service) ? [service] : [];
+    return [...keys, ...(this.extraSlotKeys.get(service) ?? [])];
   }
 
   ipOf(service: string): IPAddress | undefined {
@@ -338,8 +403,41 @@ export class Allocator {
     use.services.push(service);
     use.claims.push(claim);
     if (use.ports !== null) addPorts(use, service, claim);
-    where.pool.services++;
+    this.count(service, where.pool);
     this.services.set(service, use);
+  }
+
+  /** A key takes an address of the pool: counts its Service if it is new to the pool. */
+  private count(key: string, pool: PoolState): void {
+    const owner = serviceOfKey(key);
+    if (!isExtraSlotKey(key)) {
+      if (!pool.extraSlots.has(owner)) pool.services++;
+      return;
+    }
+    const before = pool.extraSlots.get(owner) ?? 0;
+    pool.extraSlots.set(owner, before + 1);
+    if (before === 0 && this.services.get(owner)?.pool !== pool) pool.services++;
+    const keys = this.extraSlotKeys.get(owner) ?? new Set<string>();
+    keys.add(key);
+    this.extraSlotKeys.set(owner, keys);
+  }
+
+  /** A key gave up an address of the pool (already removed from `services`). */
+  private uncount(key: string, pool: PoolState): void {
+    const owner = serviceOfKey(key);
+    if (!isExtraSlotKey(key)) {
+      if (!pool.extraSlots.has(owner)) pool.services--;
+      return;
+    }
+    const after = (pool.extraSlots.get(owner) ?? 1) - 1;
+    if (after > 0) pool.extraSlots.set(owner, after);
+    else {
+      pool.extraSlots.delete(owner);
+      if (this.services.get(owner)?.pool !== pool) pool.services--;
+    }
+    const keys = this.extraSlotKeys.get(owner);
+    keys?.delete(key);
+    if (keys?.size === 0) this.extraSlotKeys.delete(owner);
   }
 
   private outsidePools(ip: IPAddress): string {
@@ -349,7 +447,21 @@ export class Allocator {
   }
 }
 
-function makePoolState(pool: Pool): PoolState {
+/** The balancer class a claim belongs to, or null for a v0.9 Service. */
+const classOf = (claim: Claim): string | null => claim.balancerClass ?? null;
+
+/** Why an address (or a pool) cannot go to a claim of `wanted` class, the pool being `owner`'s. */
+function ownershipProblem(what: string, owner: string | null, wanted: string | null): string {
+  if (wanted === null) {
+    return `${what} belongs to balancer class ${JSON.stringify(owner)}: only Services of the class get its addresses`;
+  }
+  if (owner === null) {
+    return `${what} is not an address of balancer class ${JSON.stringify(wanted)}: a Service of a class gets addresses of its class only`;
+  }
+  return `${what} belongs to balancer class ${JSON.stringify(owner)}, not to the Service's class ${JSON.stringify(wanted)}`;
+}
+
+function makePoolState(pool: Pool, owner: string | null): PoolState {
   const spaces = new Map<Family, Space>();
   for (const family of [4, 6] as const) {
     const cidrs = pool.cidrs.filter((c) => c.family === family);
@@ -361,16 +473,20 @@ function makePoolState(pool: Pool): PoolState {
       bySharingKey: new Map(),
     });
   }
-  return { pool, spaces, services: 0 };
+  return { pool, owner, spaces, services: 0, extraSlots: new Map() };
 }
 
-/** The lowest index that is free, or held under the claim's sharing key and open to it. */
-function lowestCandidate(space: Space, claim: Claim): bigint | null {
+/**
+ * The lowest index that is free, or held under the claim's sharing key and
+ * open to it; never one the Service itself already holds (under another slot).
+ */
+function lowestCandidate(space: Space, service: string, claim: Claim): bigint | null {
   const free = space.holders.lowest();
   if (claim.sharingKey === '') return free;
   const shareable = (space.bySharingKey.get(claim.sharingKey) ?? []).find(
     (use) =>
       sharingProblem(use, claim) === null &&
+      use.services.every((holder) => serviceOfKey(holder) !== service) &&
       claim.ports.every((p) => portHolder(use, p) === undefined),
   );
   if (shareable === undefined) return free;

@@ -3,4 +3,5 @@
  */
 export { Allocator } from './allocator.js';
 export { sharingProblem } from './sharing.js';
+export { serviceOfKey, slotKey } from './slots.js';
 export type { Claim, Orphan, PoolStats, Port, Result } from './types.js';

@@ -20,6 +20,12 @@ export interface Claim {
   readonly ports: readonly Port[];
   readonly sharingKey: string;
   readonly backendKey: string;
+  /**
+   * The balancer class of a Service of a class (docs/SCALEOUT.md); absent
+   * for a v0.9 Service. A class's addresses go only to claims of the class,
+   * and such a claim takes addresses of its class only.
+   */
+  readonly balancerClass?: string;
 }
 
 export type Result<T> =
@@ -31,12 +37,13 @@ export interface PoolStats {
   readonly capacity: bigint;
   /** Distinct addresses held by at least one Service. */
   readonly addressesInUse: number;
-  /** Services holding an address of the pool. */
+  /** Services holding an address of the pool; a Service of a class counts once, however many it holds. */
   readonly servicesAllocated: number;
 }
 
-/** A Service's IP that a new config would leave outside every pool. */
+/** A Service's IP that a new config would leave outside every pool (and every class). */
 export interface Orphan {
+  /** `namespace/name` (for a Service of a class, whichever of its addresses it is). */
   readonly service: string;
   readonly ip: string;
 }

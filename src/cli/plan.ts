@@ -3,9 +3,10 @@
  *
  * A dry run before applying a ConfigMap: which address each LoadBalancer
  * Service would get from this config after a controller restart, which
- * would change and which would get none (and why). Exit 0 when every
- * LoadBalancer Service gets an address, 1 when one does not or the config
- * or Services are invalid, 2 for a usage error or an unreadable file.
+ * would change and which would get none (and why); a Service of a balancer
+ * class address by address (kept, moved, lost, new). Exit 0 when every
+ * LoadBalancer Service gets its addresses, 1 when one does not or the
+ * config or Services are invalid, 2 for a usage error or an unreadable file.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -28,14 +29,17 @@ Shows what the controller would do with a config, before you apply it: each
 LoadBalancer Service's address, whether it changes, and why not when none is
 found. Existing addresses are restored first, in file order, as a restarted
 controller does; then Services without one are allocated, in file order.
+A Service of a balancer class is shown with all its addresses, each kept,
+moved, lost or new.
 
   --config CONFIG      the config: raw, a ConfigMap manifest, or kubectl output (- for stdin)
   --services SERVICES  kubectl get services -A -o yaml (or -o json), or Service manifests
   --name NAME          the ConfigMap to read when CONFIG holds several (default: config)
-  --json               print {"services": [{"service", "ip", "pool", "changed", "error"}]}
+  --json               print {"services": [{"service", "ip", "pool", "changed", "error",
+                       "balancerClass", "ips", "addresses": [{"change", "previousIp", "ip"}]}]}
   -h, --help           show this help
 
-Exit status: 0 every LoadBalancer Service gets an address, 1 one does not (or the
+Exit status: 0 every LoadBalancer Service gets its addresses, 1 one does not (or the
 config or Services are invalid), 2 usage error or unreadable input.
 `;
 
@@ -102,24 +106,28 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
 
   const plan = planServices(config.config, services.services.map(serviceRequest));
   if (values.json) {
-    const view = plan.services.map(({ service, ip, pool, changed, error, previousIp }) => ({
-      service,
-      ip,
-      pool,
-      changed,
-      error,
-      previousIp,
+    const view = plan.services.map((s) => ({
+      service: s.service,
+      ip: s.ip,
+      pool: s.pool,
+      changed: s.changed,
+      error: s.error,
+      previousIp: s.previousIp,
+      ...(s.balancerClass === null
+        ? {}
+        : { balancerClass: s.balancerClass, ips: s.ips, addresses: s.addresses }),
     }));
     io.stdout(
       `${JSON.stringify({ services: view, skipped: plan.skipped, orphaned: plan.orphaned })}\n`,
     );
   } else {
-    io.stdout(report(plan));
+    io.stdout(planReport(plan));
   }
-  return plan.services.every((s) => s.ip !== null) ? 0 : 1;
+  return plan.services.every((s) => s.ip !== null && s.error === null) ? 0 : 1;
 }
 
 function line(s: PlannedService): string {
+  if (s.balancerClass !== null) return classLine(s);
   if (s.ip === null) {
     const had = s.previousIp === null ? '' : ` (loses ${s.previousIp})`;
     return `${s.service}: no address${had}: ${s.error ?? 'unknown reason'}`;
@@ -130,15 +138,43 @@ function line(s: PlannedService): string {
   return `${where}, CHANGED from ${s.previousIp}${s.dropped === null ? '' : ` (${s.dropped})`}`;
 }
 
-function report(plan: Plan): string {
+/**
+ * `ns/web: class edge: 203.0.113.16 kept, 203.0.113.17 MOVED to 203.0.113.20, 203.0.113.18 LOST`
+ * (and why, when it has fewer than it asks for or gave addresses up).
+ */
+function classLine(s: PlannedService): string {
+  const head = `${s.service}: class ${s.balancerClass ?? '?'}`;
+  if (s.ips.length === 0) {
+    const had = s.previousIps.length === 0 ? '' : ` (loses ${s.previousIps.join(', ')})`;
+    return `${head}: no address${had}: ${s.error ?? 'unknown reason'}`;
+  }
+  const each = s.addresses.map((a) => {
+    switch (a.change) {
+      case 'kept':
+        return `${a.ip ?? ''} kept`;
+      case 'new':
+        return `${a.ip ?? ''} new`;
+      case 'moved':
+        return `${a.previousIp ?? ''} MOVED to ${a.ip ?? ''}`;
+      case 'lost':
+        return `${a.previousIp ?? ''} LOST`;
+    }
+  });
+  const why = [s.dropped, s.error].filter((w): w is string => w !== null);
+  return `${head}: ${each.join(', ')}${why.length === 0 ? '' : ` (${why.join('; ')})`}`;
+}
+
+/** The text `metallb-ts plan` prints: a line per Service, a summary, a warning about orphans. */
+export function planReport(plan: Plan): string {
   const out = plan.services.map(line);
   const count = (test: (s: PlannedService) => boolean): number => plan.services.filter(test).length;
   const failed = count((s) => s.ip === null);
+  const short = count((s) => s.ip !== null && s.error !== null);
   const moved = count((s) => s.ip !== null && s.changed && s.previousIp !== null);
   const fresh = count((s) => s.ip !== null && s.previousIp === null);
   const kept = count((s) => s.ip !== null && !s.changed);
   out.push(
-    `${plan.services.length} LoadBalancer Services: ${kept} unchanged, ${fresh} new, ${moved} changed, ${failed} without an address; ${plan.skipped} other Services left alone`,
+    `${plan.services.length} LoadBalancer Services: ${kept} unchanged, ${fresh} new, ${moved} changed, ${failed} without an address${short === 0 ? '' : `, ${short} with fewer than they ask for`}; ${plan.skipped} other Services left alone`,
   );
   if (plan.orphaned.length > 0) {
     const listed = plan.orphaned

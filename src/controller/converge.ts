@@ -6,6 +6,7 @@
  */
 import type { Allocator, Claim } from '../allocator/index.js';
 import { formatIP, ipEquals, parseIP, type IPAddress } from '../ip/index.js';
+import type { BalancerFields } from './class-request.js';
 
 /** What converging one Service needs to know about it. */
 export interface ServiceRequest {
@@ -21,6 +22,8 @@ export interface ServiceRequest {
   readonly claim: Claim;
   /** `status.loadBalancer.ingress[].ip`: what the Service holds now. */
   readonly ingress: readonly string[];
+  /** What it says about balancer classes; a Service of none follows the rules here. */
+  readonly balancer: BalancerFields;
 }
 
 export type Convergence =

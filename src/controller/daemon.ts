@@ -17,7 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import { Allocator } from '../allocator/index.js';
 import { parseConfig, summarizeErrors, type Config } from '../config/index.js';
-import { formatIP, ipEquals } from '../ip/index.js';
+import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
 import {
   EventRecorder,
   referenceTo,
@@ -26,7 +26,10 @@ import {
   type BackoffOptions,
 } from '../k8s/index.js';
 import type { AllocatorMetrics, K8sClientMetrics } from '../metrics/index.js';
-import { convergeService } from './converge.js';
+import { allocatedMessage } from './class-events.js';
+import { convergeAnyService } from './converge-any.js';
+import type { ClassConvergence } from './converge-class.js';
+import type { Convergence, ServiceRequest } from './converge.js';
 import { serviceKey, serviceRequest } from './service-object.js';
 
 /** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
@@ -63,6 +66,8 @@ export class ControllerDaemon {
   private reportedPools = new Set<string>();
   /** Services whose last allocation failed: an address that frees up may be theirs. */
   private readonly waitingForAddress = new Set<string>();
+  /** Services of another implementation's loadBalancerClass, logged once each. */
+  private readonly foreignLogged = new Set<string>();
 
   constructor(private readonly options: ControllerOptions) {
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
@@ -263,7 +268,8 @@ export class ControllerDaemon {
     metrics.k8s.updates.inc();
     if (service === undefined) {
       this.waitingForAddress.delete(key);
-      if (this.allocator.unassign(key)) {
+      this.foreignLogged.delete(key);
+      if (this.allocator.unassignService(key)) {
         log({
           op: 'deleteService',
           event: 'serviceDeleted',
@@ -277,13 +283,54 @@ export class ControllerDaemon {
     }
     if (this.config === null) return; // nothing to allocate from; the config's arrival requeues everything
     const request = serviceRequest(service);
-    const held = this.allocator.ipOf(key);
-    const result = convergeService(this.allocator, request, { synced: this.services.synced });
-    const now = this.allocator.ipOf(key);
+    const held = this.addressesOf(key);
+    const outcome = convergeAnyService(this.allocator, request, this.config.balancerClasses, {
+      synced: this.services.synced,
+    });
+    const now = this.addressesOf(key);
     // v0.9 reprocesses all Services when one goes away; here, whenever an address is released.
-    if (held !== undefined && (now === undefined || !ipEquals(held, now))) this.retryWaiting();
-    if (result.kind === 'failed') this.waitingForAddress.add(key);
+    if (held.some((ip) => !now.some((n) => ipEquals(ip, n)))) this.retryWaiting();
+    const short =
+      (outcome.rules === 'v0.9' && outcome.result.kind === 'failed') ||
+      (outcome.rules === 'class' &&
+        (outcome.result.kind === 'failed' ||
+          (outcome.result.kind === 'assigned' && outcome.result.shortfall !== null)));
+    if (short) this.waitingForAddress.add(key);
     else this.waitingForAddress.delete(key);
+    if (outcome.rules !== 'foreign') this.foreignLogged.delete(key);
+    if (outcome.rules === 'foreign') this.leaveAlone(key, outcome.loadBalancerClass);
+    else if (outcome.rules === 'class') await this.reportClass(service, request, outcome.result);
+    else await this.reportSingle(service, request, outcome.result);
+    this.updatePoolMetrics();
+  }
+
+  /** Every address the allocator holds for a Service, whatever its slot. */
+  private addressesOf(service: string): IPAddress[] {
+    return this.allocator.keysOf(service).flatMap((key) => this.allocator.ipOf(key) ?? []);
+  }
+
+  /** Kubernetes leaves a Service of another loadBalancerClass to that implementation: no write, no event. */
+  private leaveAlone(key: string, loadBalancerClass: string): void {
+    if (this.foreignLogged.has(key)) return;
+    this.foreignLogged.add(key);
+    this.options.log({
+      op: 'allocateIP',
+      event: 'otherLoadBalancerClass',
+      service: key,
+      loadBalancerClass,
+      msg: 'spec.loadBalancerClass belongs to another implementation: leaving the Service alone',
+    });
+  }
+
+  /** Status, log and Events of a v0.9 Service (COMPAT.md section 2). */
+  private async reportSingle(
+    service: V1Service,
+    request: ServiceRequest,
+    result: Convergence,
+  ): Promise<void> {
+    const { log } = this.options;
+    const key = request.key;
+    const [namespace = '', name = ''] = key.split('/');
     const reference = referenceTo('Service', service);
     switch (result.kind) {
       case 'not-load-balancer':
@@ -334,7 +381,73 @@ export class ControllerDaemon {
         break;
       }
     }
-    this.updatePoolMetrics();
+  }
+
+  /** Status, log and Events of a Service of a balancer class (docs/SCALEOUT.md). */
+  private async reportClass(
+    service: V1Service,
+    request: ServiceRequest,
+    result: ClassConvergence,
+  ): Promise<void> {
+    const { log } = this.options;
+    const key = request.key;
+    const [namespace = '', name = ''] = key.split('/');
+    const reference = referenceTo('Service', service);
+    const failed = (error: string): void => {
+      log({ op: 'allocateIP', service: key, error, msg: 'IP allocation failed' });
+      void this.events.record(
+        reference,
+        'Warning',
+        'AllocationFailed',
+        `Failed to allocate IPs for "${key}": ${error}`,
+      );
+    };
+    if (result.kind === 'no-cluster-ip') return;
+    for (const reason of result.dropped) {
+      log({
+        op: 'allocateIP',
+        event: 'clearAssignment',
+        service: key,
+        reason,
+        msg: 'previous address dropped',
+      });
+    }
+    if (result.kind === 'waiting') return;
+    if (result.kind === 'failed') {
+      // As v0.9 clears a Service that cannot have its address.
+      if (request.ingress.length > 0)
+        await writeServiceIngress(this.core, namespace, name, [], service);
+      failed(result.error);
+      return;
+    }
+    const ips = result.ips.map(formatIP);
+    await writeServiceIngress(this.core, namespace, name, ips, service);
+    if (result.released.length > 0) {
+      log({
+        op: 'allocateIP',
+        event: 'ipsReleased',
+        service: key,
+        ip: result.released.map(formatIP).join(','),
+        msg: 'addresses released: the Service asks for fewer',
+      });
+    }
+    if (result.allocated.length > 0) {
+      log({
+        op: 'allocateIP',
+        event: 'ipAllocated',
+        service: key,
+        ip: ips.join(','),
+        pool: result.className,
+        msg: 'IP addresses assigned by controller',
+      });
+      void this.events.record(
+        reference,
+        'Normal',
+        'IPAllocated',
+        allocatedMessage(ips, result.className),
+      );
+    }
+    if (result.shortfall !== null) failed(result.shortfall);
   }
 
   /** Queues the Services that found no address, now that one was released. */

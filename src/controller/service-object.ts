@@ -4,12 +4,16 @@
  * v0.9's (its allocation helpers for ports and keys, and the controller).
  */
 import type { Claim, Port } from '../allocator/index.js';
+import {
+  BALANCER_CLASS_ANNOTATION,
+  IP_COUNT_ANNOTATION,
+  LOAD_BALANCER_IPS_ANNOTATION,
+  POOL_ANNOTATION,
+  SHARING_ANNOTATION,
+} from './annotations.js';
 import type { ServiceRequest } from './converge.js';
 
-/** The annotation naming the pool a Service wants. */
-export const POOL_ANNOTATION = 'metallb.universe.tf/address-pool';
-/** The annotation whose value lets Services share an address. */
-export const SHARING_ANNOTATION = 'metallb.universe.tf/allow-shared-ip';
+export { POOL_ANNOTATION, SHARING_ANNOTATION };
 
 /** The parts of a core/v1 Service that address assignment depends on. */
 export interface ServiceObject {
@@ -22,6 +26,7 @@ export interface ServiceObject {
     readonly type?: string;
     readonly clusterIP?: string;
     readonly loadBalancerIP?: string;
+    readonly loadBalancerClass?: string;
     readonly externalTrafficPolicy?: string;
     readonly selector?: Readonly<Record<string, string>>;
     readonly ports?: readonly { readonly protocol?: string; readonly port?: number }[];
@@ -63,13 +68,20 @@ export function claimOf(service: ServiceObject): Claim {
 }
 
 export function serviceRequest(service: ServiceObject): ServiceRequest {
+  const annotations = service.metadata?.annotations ?? {};
   return {
     key: serviceKey(service),
     isLoadBalancer: service.spec?.type === 'LoadBalancer',
     clusterIP: service.spec?.clusterIP ?? '',
     loadBalancerIP: service.spec?.loadBalancerIP ?? '',
-    pool: service.metadata?.annotations?.[POOL_ANNOTATION] ?? '',
+    pool: annotations[POOL_ANNOTATION] ?? '',
     claim: claimOf(service),
     ingress: (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? ''),
+    balancer: {
+      loadBalancerClass: service.spec?.loadBalancerClass ?? '',
+      classAnnotation: annotations[BALANCER_CLASS_ANNOTATION] ?? null,
+      ipCount: annotations[IP_COUNT_ANNOTATION] ?? null,
+      loadBalancerIPs: annotations[LOAD_BALANCER_IPS_ANNOTATION] ?? null,
+    },
   };
 }

@@ -93,8 +93,11 @@ export function homeAssignment(
         weakestIps.splice(0, 1);
         mine.push(ip);
         home.set(ip, name);
+        held.delete(weakest);
       }
     }
+    // Only holders stay in the map, so each step costs the number of addresses, not of nodes.
+    if (mine.length === 0) held.delete(name);
   }
   return home;
 }
@@ -111,9 +114,8 @@ export function liveAssignment(
   usable: ReadonlySet<string>,
 ): Map<string, string | null> {
   const home = homeAssignment(serviceKey, ips, nodes);
-  const candidates = byAge(nodes)
-    .map((n) => n.name)
-    .filter((name) => usable.has(name));
+  // The order of the candidates does not matter: pair weights decide every tie.
+  const candidates = [...new Set(nodes.map((n) => n.name))].filter((name) => usable.has(name));
   const load = new Map<string, number>(candidates.map((name) => [name, 0]));
   const result = new Map<string, string | null>();
   const orphans: string[] = [];

@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processIO, run, type CliIO } from '../../src/cli/index.js';
+import { planReport } from '../../src/cli/plan.js';
+import { planServices } from '../../src/controller/index.js';
+import { configWithClasses, service } from '../controller/classes.js';
 import { FIXTURES, SHARED } from '../support/paths.js';
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -172,5 +175,72 @@ describe('cli: plan inputs', () => {
       (await cli(['plan', '--config', join(dir, 'missing'), '--services', NEW_USER])).code,
     ).to.equal(2);
     expect((await cli(['plan', '--help'])).code).to.equal(0);
+  });
+});
+
+describe('cli: plan, Services of a balancer class', () => {
+  // The new config shrinks class edge from 203.0.113.16/29 to 203.0.113.16/30.
+  const config = configWithClasses(
+    `address-pools:
+- {name: default, protocol: layer2, addresses: [192.0.2.0/30]}
+- {name: edge, protocol: layer2, addresses: [203.0.113.16/30]}
+`,
+    { edge: 3 },
+  );
+  const EDGE = 'metallb-ts.io/edge';
+  const services = [
+    service('web', { lbClass: EDGE, ingress: ['203.0.113.16', '203.0.113.22', '203.0.113.17'] }),
+    service('api', { lbClass: EDGE, ipCount: '1', ingress: ['203.0.113.19', '203.0.113.23'] }),
+    service('gone', {
+      classAnnotation: 'edge',
+      ipCount: '2',
+      ingress: ['203.0.113.20', '203.0.113.21'],
+    }),
+    service('plain', { ingress: ['192.0.2.1'] }),
+    service('theirs', { lbClass: 'example.com/lb', ingress: ['192.0.2.0'] }),
+  ];
+
+  it('shows each address kept, moved or lost, and what is left alone', () => {
+    // Restore keeps .16 .17 (web) and .19 (api); web's slot 1 then takes the
+    // lowest free address, .18; nothing is left for gone.
+    expect(planReport(planServices(config, services)).trimEnd().split('\n')).to.deep.equal([
+      'ns/web: class edge: 203.0.113.16 kept, 203.0.113.22 MOVED to 203.0.113.18, 203.0.113.17 kept (203.0.113.22 is no longer allowed: 203.0.113.22 is not in any address pool)',
+      'ns/api: class edge: 203.0.113.19 kept, 203.0.113.23 LOST',
+      'ns/gone: class edge: no address (loses 203.0.113.20, 203.0.113.21): no available IPv4 address in pool "edge"',
+      'ns/plain: 192.0.2.1 from pool default, unchanged',
+      '4 LoadBalancer Services: 1 unchanged, 0 new, 2 changed, 1 without an address; 1 other Services left alone',
+      'warning: a running controller refuses this config and keeps its current one, because it leaves assigned addresses outside every pool (ns/web 203.0.113.22, ns/api 203.0.113.23, ns/gone 203.0.113.20, ns/gone 203.0.113.21); only after a restart would it apply, moving those Services as shown',
+    ]);
+  });
+
+  it('gives the addresses one by one in the plan', () => {
+    const web = planServices(config, services).services[0];
+    expect(web).to.deep.include({
+      service: 'ns/web',
+      balancerClass: 'edge',
+      ip: '203.0.113.16',
+      pool: 'edge',
+      changed: true,
+      error: null,
+      ips: ['203.0.113.16', '203.0.113.18', '203.0.113.17'],
+      previousIps: ['203.0.113.16', '203.0.113.22', '203.0.113.17'],
+    });
+    expect(web?.addresses).to.deep.equal([
+      { change: 'kept', previousIp: '203.0.113.16', ip: '203.0.113.16' },
+      { change: 'moved', previousIp: '203.0.113.22', ip: '203.0.113.18' },
+      { change: 'kept', previousIp: '203.0.113.17', ip: '203.0.113.17' },
+    ]);
+  });
+
+  it('says when a Service gets fewer addresses than it asks for, and new ones', () => {
+    const plan = planServices(config, [
+      service('a', { lbClass: EDGE }),
+      service('b', { lbClass: EDGE }),
+    ]);
+    expect(planReport(plan).trimEnd().split('\n')).to.deep.equal([
+      'ns/a: class edge: 203.0.113.16 new, 203.0.113.17 new, 203.0.113.18 new',
+      'ns/b: class edge: 203.0.113.19 new (it has 1 of the 3 addresses it asks for: no available IPv4 address in pool "edge")',
+      '2 LoadBalancer Services: 0 unchanged, 2 new, 0 changed, 0 without an address, 1 with fewer than they ask for; 0 other Services left alone',
+    ]);
   });
 });

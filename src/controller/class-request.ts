@@ -1,0 +1,133 @@
+/**
+ * What a Service asks of a balancer class (docs/SCALEOUT.md, "A Service of
+ * a class"), read from its fields and annotations into plain values or a
+ * reason the controller reports as AllocationFailed.
+ */
+import type { BalancerClass } from '../config/index.js';
+import { formatIP, ipEquals, parseIP, type Family, type IPAddress } from '../ip/index.js';
+import {
+  BALANCER_CLASS_ANNOTATION,
+  BALANCER_CLASS_PREFIX,
+  IP_COUNT_ANNOTATION,
+  LOAD_BALANCER_IPS_ANNOTATION,
+  MAX_IPS_PER_SERVICE,
+} from './annotations.js';
+
+/** The Service's class-related fields, as written. */
+export interface BalancerFields {
+  /** `spec.loadBalancerClass`, or empty. */
+  readonly loadBalancerClass: string;
+  /** Annotation `metallb-ts.io/balancer-class`, or null when absent. */
+  readonly classAnnotation: string | null;
+  /** Annotation `metallb-ts.io/ip-count`, or null when absent. */
+  readonly ipCount: string | null;
+  /** Annotation `metallb-ts.io/load-balancer-ips`, or null when absent. */
+  readonly loadBalancerIPs: string | null;
+}
+
+export type BalancerChoice =
+  /** Of no class: v0.9's rules, one address. */
+  | { readonly kind: 'none' }
+  /** `spec.loadBalancerClass` of another implementation: not ours to touch. */
+  | { readonly kind: 'foreign'; readonly loadBalancerClass: string }
+  | { readonly kind: 'class'; readonly className: string }
+  /** It means a class of ours but not clearly which one. */
+  | { readonly kind: 'invalid'; readonly error: string };
+
+/**
+ * Which class, if any, the Service opts into. Read exactly as the speaker
+ * reads it (src/speaker/service-class.ts): the annotation as written, an
+ * empty one meaning none, so both daemons agree on every Service.
+ */
+export function balancerChoice(fields: BalancerFields): BalancerChoice {
+  const { loadBalancerClass, classAnnotation } = fields;
+  if (loadBalancerClass !== '') {
+    if (!loadBalancerClass.startsWith(BALANCER_CLASS_PREFIX)) {
+      return { kind: 'foreign', loadBalancerClass };
+    }
+    const name = loadBalancerClass.slice(BALANCER_CLASS_PREFIX.length);
+    if (classAnnotation !== null && classAnnotation !== name) {
+      return {
+        kind: 'invalid',
+        error: `spec.loadBalancerClass names class ${JSON.stringify(name)} but annotation ${BALANCER_CLASS_ANNOTATION} names ${JSON.stringify(classAnnotation)}: they must name the same class`,
+      };
+    }
+    return { kind: 'class', className: name };
+  }
+  if (classAnnotation !== null && classAnnotation !== '') {
+    return { kind: 'class', className: classAnnotation };
+  }
+  return { kind: 'none' };
+}
+
+/** How many addresses of its class a Service gets, and which it asks for. */
+export interface ClassWish {
+  /** 1 to 64. */
+  readonly count: number;
+  /** Addresses asked for, distinct, in the order written; at most `count`. */
+  readonly requested: readonly IPAddress[];
+  /** Where they were asked for, for messages. */
+  readonly requestedBy: string;
+}
+
+export type WishResult =
+  { readonly ok: true; readonly value: ClassWish } | { readonly ok: false; readonly error: string };
+
+/**
+ * The count (annotation, else the class's `ips-per-service`) and the
+ * requested addresses (annotation, else `spec.loadBalancerIP` as a list of
+ * one), checked against the Service's family.
+ */
+export function classWish(
+  fields: BalancerFields,
+  loadBalancerIP: string,
+  balancerClass: BalancerClass,
+  family: Family,
+): WishResult {
+  let count = balancerClass.ipsPerService;
+  if (fields.ipCount !== null) {
+    const text = fields.ipCount.trim();
+    const value = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
+    if (!(value >= 1 && value <= MAX_IPS_PER_SERVICE)) {
+      return {
+        ok: false,
+        error: `annotation ${IP_COUNT_ANNOTATION}: ${JSON.stringify(fields.ipCount)} is not a whole number from 1 to ${MAX_IPS_PER_SERVICE}`,
+      };
+    }
+    count = value;
+  }
+
+  const fromAnnotation = fields.loadBalancerIPs !== null;
+  const requestedBy = fromAnnotation
+    ? `annotation ${LOAD_BALANCER_IPS_ANNOTATION}`
+    : 'spec.loadBalancerIP';
+  const texts = fromAnnotation
+    ? (fields.loadBalancerIPs ?? '').split(',').map((t) => t.trim())
+    : [loadBalancerIP.trim()];
+  // An empty annotation or field asks for nothing in particular.
+  const written = texts.length === 1 && texts[0] === '' ? [] : texts;
+  const requested: IPAddress[] = [];
+  for (const text of written) {
+    const parsed = parseIP(text);
+    if (!parsed.ok) {
+      return { ok: false, error: `${requestedBy}: ${JSON.stringify(text)} is not an IP address` };
+    }
+    if (parsed.value.family !== family) {
+      return {
+        ok: false,
+        error: `${requestedBy}: ${text} is not IPv${family} like the Service's clusterIP`,
+      };
+    }
+    if (requested.some((ip) => ipEquals(ip, parsed.value))) {
+      return { ok: false, error: `${requestedBy}: ${formatIP(parsed.value)} is listed twice` };
+    }
+    requested.push(parsed.value);
+  }
+  if (requested.length > count) {
+    return {
+      ok: false,
+      error: `${requestedBy} asks for ${requested.length} addresses, more than the ${count} the Service gets (${IP_COUNT_ANNOTATION}, else the class's ips-per-service)`,
+    };
+  }
+  return { ok: true, value: { count, requested, requestedBy } };
+}

@@ -73,10 +73,10 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
    * The client's ARP view of every address, in parallel: the node of the
    * one MAC answering, or undefined when none or several MACs answered.
    */
-  async function arpView(): Promise<Map<string, string | undefined>> {
-    const replies = await Promise.all(ips.map((ip) => c().topology.arping(ip)));
+  async function arpView(addresses: readonly string[]): Promise<Map<string, string | undefined>> {
+    const replies = await Promise.all(addresses.map((ip) => c().topology.arping(ip)));
     return new Map(
-      ips.map((ip, i) => {
+      addresses.map((ip, i) => {
         const macs = new Set(replies[i]);
         const [mac] = macs;
         const owner =
@@ -87,39 +87,55 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
   }
 
   /**
-   * Waits for a view where every address is answered by exactly one MAC,
-   * all of them distinct balancer nodes, and `accept` holds; the same view
-   * twice in a row, so a moment in the middle of a change is not taken for
-   * the end of it.
+   * Waits for a view where every address is answered by exactly one MAC, a
+   * balancer node's, and `accept` holds; the same view twice in a row, so a
+   * moment in the middle of a change is not taken for the end of it. Unless
+   * told otherwise the addresses of each Service (`services`, default the
+   * one Service `web`) must be on distinct nodes (with a node down, two of
+   * them share one).
    */
   async function settledOwners(
     what: string,
-    accept: (owners: Owners) => boolean = () => true,
-    timeoutMs = 30_000,
+    options: {
+      accept?: (owners: Owners) => boolean;
+      distinct?: boolean;
+      timeoutMs?: number;
+      services?: readonly (readonly string[])[];
+    } = {},
   ): Promise<Owners> {
+    const { accept = () => true, distinct = true, timeoutMs = 30_000, services = [ips] } = options;
     let previous = '';
     let last: Map<string, string | undefined> = new Map();
     let settled: Owners | undefined;
-    await until(
-      async () => {
-        last = await arpView();
-        const owners = [...last.values()];
-        const valid =
-          owners.every((o) => o !== undefined && balancers.has(o)) &&
-          new Set(owners).size === ips.length;
-        const key = JSON.stringify([...last]);
-        const stable = valid && key === previous;
-        previous = key;
-        if (!stable) return false;
-        const candidate = new Map([...last].map(([ip, o]) => [ip, o ?? '']));
-        if (!accept(candidate)) return false;
-        settled = candidate;
-        return true;
-      },
-      timeoutMs,
-      `${what} (last ARP view ${JSON.stringify([...last])})`,
-      300,
-    );
+    try {
+      await until(
+        async () => {
+          last = await arpView(services.flat());
+          const owners = [...last.values()];
+          const valid =
+            owners.every((o) => o !== undefined && balancers.has(o)) &&
+            (!distinct ||
+              services.every(
+                (addresses) =>
+                  new Set(addresses.map((ip) => last.get(ip))).size === addresses.length,
+              ));
+          const key = JSON.stringify([...last]);
+          const stable = valid && key === previous;
+          previous = key;
+          if (!stable) return false;
+          const candidate = new Map([...last].map(([ip, o]) => [ip, o ?? '']));
+          if (!accept(candidate)) return false;
+          settled = candidate;
+          return true;
+        },
+        timeoutMs,
+        what,
+        300,
+      );
+    } catch (error) {
+      const view = [...last].map(([ip, o]) => `${ip} -> ${o ?? 'no single MAC'}`).join(', ');
+      throw new Error(`${(error as Error).message}; last ARP view: ${view}`, { cause: error });
+    }
     if (settled === undefined) throw new Error('unreachable');
     return settled;
   }
@@ -285,10 +301,11 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
     );
 
     // ARP agrees: the moved address on the successor, the survivors' own unchanged.
-    const owners = await settledOwners(
-      `${movedIp} on a survivor`,
-      (o) => o.get(movedIp) !== victim,
-    );
+    // Three addresses on two live nodes: one of them holds two now.
+    const owners = await settledOwners(`${movedIp} on a survivor`, {
+      accept: (o) => o.get(movedIp) !== victim,
+      distinct: false,
+    });
     expect(ownerOf(owners, movedIp)).to.equal(successor);
     for (const ip of ips.slice(1)) expect(ownerOf(owners, ip), ip).to.equal(ownerOf(home, ip));
     console.log(`      ${movedIp} moved from ${victim} to ${successor}`);
@@ -310,16 +327,27 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
     const k = c().nodeNumber(victim);
     await c().topology.exec(c().topology.nodeNamespace(k), ['ip', 'link', 'set', 'eth0', 'up']);
     c().startSpeaker(k);
-    const owners = await settledOwners(
-      `${movedIp} back on ${victim}`,
-      (o) => o.get(movedIp) === victim,
-      45_000,
-    );
+    const owners = await settledOwners(`${movedIp} back on ${victim}`, {
+      accept: (o) => o.get(movedIp) === victim,
+      timeoutMs: 45_000,
+    });
     for (const ip of ips) expect(ownerOf(owners, ip), ip).to.equal(ownerOf(home, ip));
   });
 
-  it('a balancer node added later moves at most one address, and only to itself', async () => {
-    const before = await settledOwners('the owners before the new node');
+  it('a balancer node added later moves at most one address of each Service, and only to itself', async () => {
+    // More Services of the class, so the newcomer's ranks (docs/SCALEOUT.md,
+    // step 1) put it among some Service's holders: `web` alone may not move.
+    const services = [ips];
+    for (const name of ['web-b', 'web-c', 'web-d'])
+      services.push(
+        await c().createServiceIPs(name, {
+          balancerClass: 'edge',
+          classVia: 'annotation',
+          ipCount: 3,
+        }),
+      );
+    const names = ['web', 'web-b', 'web-c', 'web-d'];
+    const before = await settledOwners('the owners before the new node', { services });
     const k = await c().addNode(BALANCER_LABEL);
     const added = c().nodeName(k);
     await rememberMac(k);
@@ -342,14 +370,23 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
     );
     // Give the speakers time to act on the new Node and member before reading the result.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const after = await settledOwners(`the owners with ${added}`);
-    const moved = ips.filter((ip) => ownerOf(after, ip) !== ownerOf(before, ip));
-    const movement = moved.map(
-      (ip) => `${ip} moved ${ownerOf(before, ip)} -> ${ownerOf(after, ip)}`,
-    );
-    console.log(`      ${added} added: ${movement.join(', ') || 'no address moved'}`);
-    expect(moved.length, `addresses moved: ${moved.join(', ')}`).to.be.at.most(1);
-    for (const ip of moved) expect(ownerOf(after, ip), `${ip} moved to`).to.equal(added);
-    expect(await c().serviceIPs('web'), 'the Service keeps its addresses').to.deep.equal(ips);
+    const after = await settledOwners(`the owners with ${added}`, { services });
+    let movedTotal = 0;
+    services.forEach((addresses, i) => {
+      const name = names[i] ?? '';
+      const moved = addresses.filter((ip) => ownerOf(after, ip) !== ownerOf(before, ip));
+      movedTotal += moved.length;
+      const movement = moved.map(
+        (ip) => `${ip} moved ${ownerOf(before, ip)} -> ${ownerOf(after, ip)}`,
+      );
+      console.log(`      ${added} added, ${name}: ${movement.join(', ') || 'no address moved'}`);
+      expect(moved.length, `${name}: addresses moved: ${moved.join(', ')}`).to.be.at.most(1);
+      for (const ip of moved) expect(ownerOf(after, ip), `${ip} moved to`).to.equal(added);
+    });
+    // Holders are each Service's top-ranked nodes: a node in no Service's top
+    // three of four, over four Services, would mean it outranks nobody.
+    expect(movedTotal, `addresses ${added} took over from four Services`).to.be.at.least(1);
+    for (const [i, name] of names.entries())
+      expect(await c().serviceIPs(name), `${name} keeps its addresses`).to.deep.equal(services[i]);
   });
 });

@@ -20,7 +20,7 @@ import {
   type V1Node,
   type V1Service,
 } from '@kubernetes/client-node';
-import { parseConfig, summarizeErrors, type Config } from '../config/index.js';
+import { parseConfigData, summarizeErrors, type Config } from '../config/index.js';
 import { cidrContains, parseIP, type IPAddress } from '../ip/index.js';
 import {
   EventRecorder,
@@ -400,7 +400,7 @@ export class SpeakerDaemon {
       });
       return;
     }
-    const parsed = parseConfig(configMap.data?.['config'] ?? '');
+    const parsed = parseConfigData(configMap.data ?? {});
     if (!parsed.ok) {
       this.refuseConfig(summarizeErrors(parsed.errors));
       return;

@@ -1,11 +1,12 @@
 /**
  * What `config validate` accepts, and how it finds the config text in it:
- * the raw config; a ConfigMap manifest in YAML or JSON (its `data.config`);
+ * the raw config; a ConfigMap manifest in YAML or JSON (its `data.config`,
+ * and its `data.balancer-classes` when it has one);
  * or several documents / a `kind: List` (as `kubectl get cm -o yaml`
  * prints) holding a ConfigMap named `config` or the one asked for.
  */
 import { isMap, isScalar, LineCounter, parseAllDocuments, Scalar, type Document } from 'yaml';
-import type { ConfigError } from '../config/index.js';
+import { CLASSES_KEY, type ConfigError } from '../config/index.js';
 
 /** The config text found in an input, and how its lines map to the input's. */
 export interface FoundConfig {
@@ -14,6 +15,18 @@ export interface FoundConfig {
   readonly lineOffset: number | null;
   /** Where it came from, for messages: `the input`, `ConfigMap metallb-system/config`. */
   readonly origin: string;
+  /**
+   * The ConfigMap's `balancer-classes` key (docs/SCALEOUT.md), its lines
+   * mapped as the config's are; null without one (always for a raw config).
+   */
+  readonly classes: FoundKey | null;
+}
+
+/** The text of one more data key, and how its lines map to the input's. */
+export interface FoundKey {
+  readonly text: string;
+  /** The key's line 1 is the input's line `lineOffset + 1`; null when lines do not map. */
+  readonly lineOffset: number | null;
 }
 
 export type FindResult =
@@ -36,7 +49,7 @@ export function findConfig(input: string, name: string | undefined): FindResult 
   const docs = parseAllDocuments(input, { lineCounter, prettyErrors: false });
   const rawConfig: FindResult = {
     ok: true,
-    found: { text: input, lineOffset: 0, origin: 'the input' },
+    found: { text: input, lineOffset: 0, origin: 'the input', classes: null },
   };
   // Broken YAML: let the config parser report it with its lines.
   if (!Array.isArray(docs) || docs.some((doc) => doc.errors.length > 0)) return rawConfig;
@@ -87,7 +100,8 @@ export function findConfig(input: string, name: string | undefined): FindResult 
   const data = chosen.object['data'];
   const text = isRecord(data) ? data['config'] : undefined;
   if (typeof text !== 'string') {
-    const line = lineOfKey(chosen, lineCounter, 'data') ?? lineOfKey(chosen, lineCounter, 'kind');
+    const line =
+      lineOfKey(chosen, lineCounter, ['data']) ?? lineOfKey(chosen, lineCounter, ['kind']);
     return {
       ok: false,
       errors: [
@@ -99,23 +113,50 @@ export function findConfig(input: string, name: string | undefined): FindResult 
       ],
     };
   }
+  const classes = isRecord(data) ? data[CLASSES_KEY] : undefined;
+  // A list written straight under the key instead of as a `|` block is the likely mistake here.
+  if (classes !== undefined && classes !== null && typeof classes !== 'string') {
+    return {
+      ok: false,
+      errors: [
+        {
+          path: `data.${CLASSES_KEY}`,
+          line: lineOfKey(chosen, lineCounter, ['data', CLASSES_KEY]),
+          message: `${origin} has a data.${CLASSES_KEY} that is not a string: ConfigMap data values are strings, so write the list as a block (${CLASSES_KEY}: |)`,
+        },
+      ],
+    };
+  }
   return {
     ok: true,
-    found: { text, lineOffset: literalBlockOffset(chosen, lineCounter, input), origin },
+    found: {
+      text,
+      lineOffset: literalBlockOffset(chosen, lineCounter, input, 'config'),
+      origin,
+      classes:
+        classes === undefined
+          ? null
+          : {
+              // A key with no value is an empty text: no classes.
+              text: classes ?? '',
+              lineOffset: literalBlockOffset(chosen, lineCounter, input, CLASSES_KEY),
+            },
+    },
   };
 }
 
 /**
- * Where a `config: |` literal block starts, when its lines map one to one
- * onto the input's (checked line by line); null otherwise (a quoted or
- * folded string, a JSON manifest).
+ * Where a `config: |` (or other data key's) literal block starts, when its
+ * lines map one to one onto the input's (checked line by line); null
+ * otherwise (a quoted or folded string, a JSON manifest).
  */
 function literalBlockOffset(
   candidate: Candidate,
   lineCounter: LineCounter,
   input: string,
+  key: string,
 ): number | null {
-  const node = candidate.doc.getIn([...candidate.at, 'data', 'config'], true);
+  const node = candidate.doc.getIn([...candidate.at, 'data', key], true);
   if (!isScalar(node) || node.type !== Scalar.BLOCK_LITERAL || !node.range) return null;
   const headerLine = lineCounter.linePos(node.range[0]).line;
   const inputLines = input.split(/\r?\n/);
@@ -130,10 +171,18 @@ function literalBlockOffset(
   return mapsOneToOne ? headerLine : null;
 }
 
-/** The line of a top-level key of the chosen object. */
-function lineOfKey(candidate: Candidate, lineCounter: LineCounter, key: string): number | null {
+/** The line of a key of the chosen object, given by its path (`['data', 'config']`). */
+function lineOfKey(
+  candidate: Candidate,
+  lineCounter: LineCounter,
+  keys: readonly string[],
+): number | null {
+  const parents = keys.slice(0, -1);
+  const key = keys[keys.length - 1];
   const object =
-    candidate.at.length === 0 ? candidate.doc.contents : candidate.doc.getIn(candidate.at, true);
+    candidate.at.length === 0 && parents.length === 0
+      ? candidate.doc.contents
+      : candidate.doc.getIn([...candidate.at, ...parents], true);
   if (!isMap(object)) return null;
   const pair = object.items.find((item) => isScalar(item.key) && item.key.value === key);
   const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;

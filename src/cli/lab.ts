@@ -41,6 +41,18 @@ const DEMO_CONFIG = `address-pools:
   addresses:
   - 192.0.2.0/24
 `;
+/**
+ * A balancer class (docs/SCALEOUT.md) over the demo's nodes labelled as
+ * balancers, in another documentation range.
+ */
+const DEMO_CLASSES = `- name: edge
+  addresses:
+  - 198.51.100.16/28
+  node-selectors:
+  - match-labels:
+      metallb-ts.io/balancer: "true"
+  ips-per-service: 3
+`;
 const DEMO_SERVICES: k8s.V1Service[] = [
   {
     metadata: { name: 'web' },
@@ -66,6 +78,15 @@ const DEMO_SERVICES: k8s.V1Service[] = [
       ports: [{ port: 53, protocol: 'UDP' }],
     },
   },
+  {
+    metadata: { name: 'web-edge' },
+    spec: {
+      type: 'LoadBalancer',
+      loadBalancerClass: 'metallb-ts.io/edge',
+      selector: { app: 'web' },
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    },
+  },
 ];
 
 export interface RunningLab {
@@ -81,7 +102,9 @@ const DEMO_NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
 /** Nodes, and a Ready backend pod per app and node (the lab has no kubelet: status is written here). */
 async function demoWorkloads(core: k8s.CoreV1Api): Promise<void> {
   for (const [i, node] of DEMO_NODES.entries()) {
-    await core.createNode({ body: { metadata: { name: node } } });
+    await core.createNode({
+      body: { metadata: { name: node, labels: { 'metallb-ts.io/balancer': 'true' } } },
+    });
     for (const app of ['web', 'dns'])
       await createLabPod(core, {
         namespace: 'default',
@@ -131,7 +154,10 @@ async function startDemo(
   await core.createNamespace({ body: { metadata: { name: DEMO_NAMESPACE } } });
   await core.createNamespacedConfigMap({
     namespace: DEMO_NAMESPACE,
-    body: { metadata: { name: 'config' }, data: { config: DEMO_CONFIG } },
+    body: {
+      metadata: { name: 'config' },
+      data: { config: DEMO_CONFIG, 'balancer-classes': DEMO_CLASSES },
+    },
   });
   const logPath = join(lab.workDir, 'controller.log');
   const logFile = createWriteStream(logPath, { flags: 'a' });
@@ -154,26 +180,33 @@ async function startDemo(
   while (Date.now() < deadline) {
     services = (await core.listNamespacedService({ namespace: 'default' })).items;
     const announced = new Set(
-      speakers.flatMap((sp) => sp.daemon.announced().map((a) => a.service)),
+      speakers.flatMap((sp) => sp.daemon.announced().map((a) => `${a.service} ${a.ip}`)),
+    );
+    const addresses = services.flatMap((s) =>
+      (s.status?.loadBalancer?.ingress ?? []).map(
+        (i) => `default/${s.metadata?.name ?? ''} ${i.ip ?? ''}`,
+      ),
     );
     if (
       services.every((s) => (s.status?.loadBalancer?.ingress?.length ?? 0) > 0) &&
-      services.every((s) => announced.has(`default/${s.metadata?.name ?? ''}`))
+      addresses.every((a) => announced.has(a))
     )
       break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const announcer = (service: string): string =>
+  const announcer = (service: string, ip: string): string =>
     DEMO_NODES.filter((_, i) =>
-      speakers[i]?.daemon.announced().some((a) => a.service === service),
+      speakers[i]?.daemon.announced().some((a) => a.service === service && a.ip === ip),
     ).join(',') || '<none>';
   const header = ['SERVICE', 'EXTERNAL-IP', 'PORTS', 'ANNOUNCED BY'];
-  const rows = services.map((s) => [
-    `default/${s.metadata?.name ?? ''}`,
-    s.status?.loadBalancer?.ingress?.[0]?.ip ?? '<pending>',
-    (s.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(','),
-    announcer(`default/${s.metadata?.name ?? ''}`),
-  ]);
+  // One row per address: a Service of a balancer class has several, each on its own node.
+  const rows = services.flatMap((s) => {
+    const key = `default/${s.metadata?.name ?? ''}`;
+    const ports = (s.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',');
+    const ips = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '');
+    if (ips.length === 0) return [[key, '<pending>', ports, '<none>']];
+    return ips.map((ip) => [key, ip, ports, announcer(key, ip)]);
+  });
   const widths = [0, 1, 2, 3].map((i) =>
     Math.max(...[header, ...rows].map((r) => (r[i] ?? '').length)),
   );
@@ -185,7 +218,7 @@ async function startDemo(
   io.stdout(
     [
       `controller running (metrics: http://127.0.0.1:${controller.port}/metrics, log: ${logPath})`,
-      `config: ConfigMap ${DEMO_NAMESPACE}/config, pool "demo" = 192.0.2.0/24 (layer2)`,
+      `config: ConfigMap ${DEMO_NAMESPACE}/config, pool "demo" = 192.0.2.0/24 (layer2), balancer class "edge" = 198.51.100.16/28 (3 addresses per Service, docs/SCALEOUT.md)`,
       `speakers on ${DEMO_NODES.join(', ')}: dry run, they decide who announces and send no packets (logs in ${lab.workDir})`,
       '',
       line(header),

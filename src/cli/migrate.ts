@@ -27,6 +27,8 @@ to-crds: the v0.9 ConfigMap as current MetalLB resources (metallb.io
 IPAddressPool, L2Advertisement, BGPAdvertisement, BGPPeer, Community, and a
 Secret per BGP password), as YAML documents. Exit 0 written, 1 the config is
 invalid or something in it cannot be said in the CRDs, 2 usage error.
+Balancer classes (the balancer-classes key) have no equivalent there: they
+are left out with a warning.
 
   --config CONFIG      kubectl get configmap -n metallb-system config -o yaml, a
                        ConfigMap manifest or the raw config (- for stdin; to-crds
@@ -157,12 +159,18 @@ function report(result: UpgradeCheck, config: ConfigInput, label: string): strin
     out.push(
       `config: metallb-ts reads it exactly as v0.9 does (${plural(config.config.pools.length, 'address pool')}, ${plural(config.config.peers.length, 'BGP peer')})`,
     );
+    const classes = result.config.balancerClasses.length;
+    if (classes > 0) {
+      out.push(
+        `balancer-classes: ${classes} balancer class${classes === 1 ? '' : 'es'}, a metallb-ts extension that v0.9 ignores (see the note)`,
+      );
+    }
   } else {
     out.push(
       'config: metallb-ts refuses this ConfigMap, so new pods would start without a config:',
     );
     for (const finding of result.config.errors) {
-      const where = errorLine(finding, label, config.linesRelativeTo);
+      const where = errorLine(finding, label, config);
       out.push(
         finding.v09 === null
           ? `  ${where} (v0.9 refuses it too)`
@@ -222,7 +230,7 @@ async function convert(args: readonly string[], io: CliIO): Promise<number> {
   if (!config.ok) {
     io.stderr('metallb-ts migrate to-crds: the config is invalid, nothing converted:\n');
     for (const error of config.errors)
-      io.stderr(`${errorLine(error, file === '-' ? 'stdin' : file, config.linesRelativeTo)}\n`);
+      io.stderr(`${errorLine(error, file === '-' ? 'stdin' : file, config)}\n`);
     return 1;
   }
   const conversion = toCrds(config.config, options.namespace ?? 'metallb-system');
@@ -231,6 +239,7 @@ async function convert(args: readonly string[], io: CliIO): Promise<number> {
     '# written by metallb-ts migrate to-crds. See MIGRATION.md before applying.',
     ...conversion.renames.map((r) => `# renamed: ${r.kind} ${JSON.stringify(r.from)} -> ${r.to}`),
     ...conversion.problems.map((p) => `# PROBLEM: ${p}`),
+    ...conversion.warnings.map((w) => `# WARNING: ${w}`),
     ...conversion.notes.map((n) => `# note: ${n}`),
   ];
   const body = conversion.resources.map((r) => stringify(r, { lineWidth: 0 })).join('---\n');
@@ -246,6 +255,7 @@ async function convert(args: readonly string[], io: CliIO): Promise<number> {
     io.stderr(`wrote ${plural(conversion.resources.length, 'resource')} to ${options.output}\n`);
   }
   for (const problem of conversion.problems) io.stderr(`problem: ${problem}\n`);
+  for (const warning of conversion.warnings) io.stderr(`warning: ${warning}\n`);
   for (const note of conversion.notes) io.stderr(`note: ${note}\n`);
   return conversion.problems.length === 0 ? 0 : 1;
 }

@@ -90,8 +90,7 @@ export async function planCommand(args: readonly string[], io: CliIO): Promise<n
   if (!config.ok) {
     const label = configFile === '-' ? 'stdin' : configFile;
     io.stdout(`the config is invalid, nothing planned:\n`);
-    for (const error of config.errors)
-      io.stdout(`${errorLine(error, label, config.linesRelativeTo)}\n`);
+    for (const error of config.errors) io.stdout(`${errorLine(error, label, config)}\n`);
     return 1;
   }
 

@@ -6,7 +6,13 @@
  * read.
  */
 import { parseArgs } from 'node:util';
-import { configView, type Config, type ValidationView } from '../config/index.js';
+import {
+  CLASSES_KEY,
+  configView,
+  type BalancerClass,
+  type Config,
+  type ValidationView,
+} from '../config/index.js';
 import { formatCidr, formatIP } from '../ip/index.js';
 import { errorLine, loadConfigInput } from './config-input.js';
 import { InputError, type CliIO } from './io.js';
@@ -17,6 +23,8 @@ Checks a MetalLB v0.9 config the way the controller and speaker will read it.
 FILE (or standard input, with - or no FILE) holds the raw config text, a
 ConfigMap manifest in YAML or JSON, or several documents / a List (as
 \`kubectl get configmap -o yaml\` prints) with a ConfigMap named "config".
+A ConfigMap's balancer-classes key (metallb-ts balancer classes, see
+docs/SCALEOUT.md) is checked too, its errors named balancer-classes[N]...
 
   --json       print the result as JSON
   --name NAME  the ConfigMap to read when the input holds several (default: config)
@@ -78,24 +86,36 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
   const view: ValidationView = outcome.ok
     ? { valid: true, config: configView(outcome.config) }
     : { valid: false, errors: [...outcome.errors] };
+  const hasClassesKey = outcome.classesLinesRelativeTo !== null;
   if (options.json) {
     const linesOf = outcome.linesRelativeTo === 'file' ? 'input' : 'data.config';
-    io.stdout(`${JSON.stringify({ ...view, linesRelativeTo: linesOf }, null, 2)}\n`);
+    const classLinesOf =
+      outcome.classesLinesRelativeTo === null
+        ? {}
+        : {
+            balancerClassesLinesRelativeTo:
+              outcome.classesLinesRelativeTo === 'file' ? 'input' : `data.${CLASSES_KEY}`,
+          };
+    io.stdout(
+      `${JSON.stringify({ ...view, linesRelativeTo: linesOf, ...classLinesOf }, null, 2)}\n`,
+    );
   } else if (outcome.ok) {
-    io.stdout(summary(outcome.config, label));
+    io.stdout(summary(outcome.config, label, hasClassesKey));
   } else {
-    for (const error of outcome.errors)
-      io.stdout(`${errorLine(error, label, outcome.linesRelativeTo)}\n`);
+    for (const error of outcome.errors) io.stdout(`${errorLine(error, label, outcome)}\n`);
   }
   return outcome.ok ? EXIT_VALID : EXIT_INVALID;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** The human summary of a valid config. */
-function summary(config: Config, label: string): string {
+const classCount = (n: number): string => `${n} balancer class${n === 1 ? '' : 'es'}`;
+
+/** The human summary of a valid config; the classes are counted when the input has their key. */
+function summary(config: Config, label: string, hasClassesKey: boolean): string {
+  const classes = hasClassesKey ? `, ${classCount(config.balancerClasses.length)}` : '';
   const out: string[] = [
-    `${label}: valid config, ${plural(config.pools.length, 'address pool')}, ${plural(config.peers.length, 'BGP peer')}`,
+    `${label}: valid config, ${plural(config.pools.length, 'address pool')}, ${plural(config.peers.length, 'BGP peer')}${classes}`,
   ];
   for (const pool of config.pools) {
     const flags = [
@@ -121,5 +141,22 @@ function summary(config: Config, label: string): string {
     ];
     out.push(parts.filter((p) => p !== '').join(', '));
   }
+  for (const balancerClass of config.balancerClasses) out.push(classLine(balancerClass));
   return `${out.join('\n')}\n`;
+}
+
+/** `  class edge: 16 addresses in 203.0.113.16/28, 3 per Service, 1 node selector`. */
+function classLine(balancerClass: BalancerClass): string {
+  const pool = balancerClass.pool;
+  const shown = pool.cidrs.slice(0, 4).map(formatCidr).join(', ');
+  const more = pool.cidrs.length > 4 ? `, ... (${pool.cidrs.length} prefixes)` : '';
+  const parts = [
+    `  class ${balancerClass.name}: ${pool.addressCount} addresses in ${shown}${more}`,
+    `${balancerClass.ipsPerService} per Service`,
+    balancerClass.nodeSelectors.length === 0
+      ? 'all nodes'
+      : plural(balancerClass.nodeSelectors.length, 'node selector'),
+    pool.avoidBuggyIps ? 'avoids .0/.255' : '',
+  ];
+  return parts.filter((p) => p !== '').join(', ');
 }

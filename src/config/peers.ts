@@ -82,7 +82,8 @@ function parseHoldTime(text: string, path: Path, fail: Report): number {
   return Number(seconds);
 }
 
-function parseNodeSelector(raw: RawNodeSelector, path: Path, fail: Report): NodeSelector {
+/** One `node-selectors` entry (of a peer, or of a balancer class); problems are reported under `path`. */
+export function parseNodeSelector(raw: RawNodeSelector, path: Path, fail: Report): NodeSelector {
   const matchLabels: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw['match-labels'] ?? {})) {
     const problem = labelKeyProblem(key) ?? labelValueProblem(value);

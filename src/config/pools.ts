@@ -2,7 +2,7 @@
  * `address-pools`: each pool's own rules, then the rules between pools
  * (unique names, no overlapping addresses). COMPAT.md section 1.
  */
-import { formatCidr } from '../ip/index.js';
+import { formatCidr, type Cidr } from '../ip/index.js';
 import { findOverlaps, parseAddressEntry, usableAddressCount } from './addresses.js';
 import { parseCommunity } from './community.js';
 import type { Path, Report } from './path.js';
@@ -33,12 +33,7 @@ export function parsePool(
     report(where, message);
   };
 
-  const entries: AddressEntry[] = [];
-  raw.addresses.forEach((text, index) => {
-    const parsed = parseAddressEntry(text);
-    if (parsed.ok) entries.push({ text, cidrs: parsed.value });
-    else fail([...path, 'addresses', index], parsed.error);
-  });
+  const entries = parseAddressEntries(raw.addresses, [...path, 'addresses'], fail);
   const cidrs = entries.flatMap((entry) => entry.cidrs);
 
   const rawAdvertisements = raw['bgp-advertisements'] ?? [];
@@ -69,8 +64,32 @@ export function parsePool(
     avoidBuggyIps,
     autoAssign: raw['auto-assign'] ?? true,
     bgpAdvertisements,
-    addressCount: cidrs.reduce((sum, cidr) => sum + usableAddressCount(cidr, avoidBuggyIps), 0n),
+    addressCount: countUsableAddresses(cidrs, avoidBuggyIps),
   };
+}
+
+/**
+ * An `addresses` list (of a pool, or of a balancer class, which takes the
+ * same entries): the entries that parse; each one that does not is reported
+ * at its index under `path`.
+ */
+export function parseAddressEntries(
+  texts: readonly string[],
+  path: Path,
+  fail: Report,
+): AddressEntry[] {
+  const entries: AddressEntry[] = [];
+  texts.forEach((text, index) => {
+    const parsed = parseAddressEntry(text);
+    if (parsed.ok) entries.push({ text, cidrs: parsed.value });
+    else fail([...path, index], parsed.error);
+  });
+  return entries;
+}
+
+/** Usable addresses of a set of prefixes: buggy ones excluded when avoidBuggyIps. */
+export function countUsableAddresses(cidrs: readonly Cidr[], avoidBuggyIps: boolean): bigint {
+  return cidrs.reduce((sum, cidr) => sum + usableAddressCount(cidr, avoidBuggyIps), 0n);
 }
 
 function parseAdvertisement(

@@ -95,6 +95,9 @@ export const configSchema: Schema = {
   },
 };
 
+/** Shared with the `balancer-classes` schema (classes-schema.ts), which uses v0.9's selector syntax. */
+export { nodeSelector as nodeSelectorSchema, string as stringSchema };
+
 /** The config as it is once the schema holds (keys as written in YAML). */
 export interface RawConfig {
   readonly peers?: readonly RawPeer[];

@@ -12,6 +12,7 @@
  */
 import {
   isAlias,
+  type Alias,
   isMap,
   isScalar,
   isSeq,
@@ -120,6 +121,8 @@ function nodeStart(node: YamlNode): number {
 class Reader {
   readonly errors: ConfigError[] = [];
   private nodesRead = 0;
+  /** The mappings and lists being read, outermost first: an alias to one of them would never end. */
+  private readonly open = new Set<unknown>();
 
   constructor(
     private readonly doc: Document,
@@ -129,11 +132,32 @@ class Reader {
 
   read(node: unknown, schema: Schema | undefined, path: Path): unknown {
     if (++this.nodesRead > MAX_NODES) throw new TooLarge();
-    if (isAlias(node)) return this.read(node.resolve(this.doc), schema, path);
-    if (isMap(node)) return this.readMap(node, schema, path);
-    if (isSeq(node)) return this.readSeq(node, schema, path);
+    if (isAlias(node)) return this.read(this.resolve(node, path), schema, path);
+    if (isMap(node) || isSeq(node)) {
+      this.open.add(node);
+      try {
+        return isMap(node) ? this.readMap(node, schema, path) : this.readSeq(node, schema, path);
+      } finally {
+        this.open.delete(node);
+      }
+    }
     if (isScalar(node)) return scalarValue(node.value, node.source, schema);
     return emptyOf(schema);
+  }
+
+  /**
+   * An alias's value; null (read as empty) when it is a value that contains
+   * the alias, which yaml.v2 refused too ("anchor ... value contains itself").
+   */
+  private resolve(alias: Alias, path: Path): unknown {
+    const target = alias.resolve(this.doc);
+    if (!this.open.has(target)) return target;
+    this.errors.push({
+      path: formatPath(path),
+      line: this.lineAt(nodeStart(alias)),
+      message: `the alias *${alias.source} stands for a value that contains it: it would never end`,
+    });
+    return null;
   }
 
   private readMap(node: YAMLMap, schema: Schema | undefined, path: Path): unknown {
@@ -175,7 +199,7 @@ class Reader {
     schema: Schema | undefined,
     path: Path,
   ): Record<string, unknown>[] {
-    const target = isAlias(value) ? value.resolve(this.doc) : value;
+    const target = isAlias(value) ? this.resolve(value, path) : value;
     const sources = isSeq(target) ? target.items : [target];
     const maps: Record<string, unknown>[] = [];
     for (const source of sources) {

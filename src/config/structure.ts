@@ -2,14 +2,16 @@
  * Checks the schema (keys, types, required keys) with ajv and turns its
  * findings into errors with key paths and plain words.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { classesSchema } from './classes-schema.js';
 import { formatPath, type Path, type PathSegment } from './path.js';
 import { configSchema, type Schema } from './schema.js';
 import type { LineIndex } from './source.js';
 import type { ConfigError } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-const validate = ajv.compile(configSchema);
+const validateConfig = ajv.compile(configSchema);
+const validateClasses = ajv.compile(classesSchema);
 
 export interface StructureIssue {
   readonly path: Path;
@@ -18,6 +20,18 @@ export interface StructureIssue {
 
 /** Every structural problem of a config value; empty when the schema holds. */
 export function checkStructure(value: unknown, lines: LineIndex): StructureIssue[] {
+  return issuesOf(validateConfig, value, lines);
+}
+
+/**
+ * Every structural problem of a `balancer-classes` value, with paths
+ * relative to the key (`[0, 'addresses']`); empty when the schema holds.
+ */
+export function checkClassesStructure(value: unknown, lines: LineIndex): StructureIssue[] {
+  return issuesOf(validateClasses, value, lines);
+}
+
+function issuesOf(validate: ValidateFunction, value: unknown, lines: LineIndex): StructureIssue[] {
   if (validate(value)) return [];
   const errors = validate.errors ?? [];
   // A misspelt required key is one mistake: report the unknown key with its

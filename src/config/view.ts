@@ -4,7 +4,7 @@
  */
 import { formatCidr, formatIP } from '../ip/index.js';
 import { formatCommunity } from './community.js';
-import type { Config, ConfigError, NodeSelector, Peer, Pool } from './types.js';
+import type { BalancerClass, Config, ConfigError, NodeSelector, Peer, Pool } from './types.js';
 
 export interface PoolView {
   readonly name: string;
@@ -40,9 +40,23 @@ export interface NodeSelectorView {
   readonly matchExpressions: { key: string; operator: string; values: string[] }[];
 }
 
+/** A balancer class (docs/SCALEOUT.md); its addresses as a pool's are shown. */
+export interface BalancerClassView {
+  readonly name: string;
+  readonly cidrs: string[];
+  readonly avoidBuggyIps: boolean;
+  /** Usable addresses as a decimal string. */
+  readonly addresses: string;
+  readonly ipsPerService: number;
+  /** Empty: every node is a balancer node of the class. */
+  readonly nodeSelectors: NodeSelectorView[];
+}
+
 export interface ConfigView {
   readonly pools: PoolView[];
   readonly peers: PeerView[];
+  /** Only present when there are classes, so the view of a v0.9 config is v0.9's. */
+  readonly balancerClasses?: BalancerClassView[];
 }
 
 export type ValidationView =
@@ -90,6 +104,23 @@ export function peerView(peer: Peer): PeerView {
   };
 }
 
+export function balancerClassView(balancerClass: BalancerClass): BalancerClassView {
+  return {
+    name: balancerClass.name,
+    cidrs: balancerClass.pool.cidrs.map(formatCidr),
+    avoidBuggyIps: balancerClass.pool.avoidBuggyIps,
+    addresses: balancerClass.pool.addressCount.toString(),
+    ipsPerService: balancerClass.ipsPerService,
+    nodeSelectors: balancerClass.nodeSelectors.map(selectorView),
+  };
+}
+
 export function configView(config: Config): ConfigView {
-  return { pools: config.pools.map(poolView), peers: config.peers.map(peerView) };
+  return {
+    pools: config.pools.map(poolView),
+    peers: config.peers.map(peerView),
+    ...(config.balancerClasses.length === 0
+      ? {}
+      : { balancerClasses: config.balancerClasses.map(balancerClassView) }),
+  };
 }

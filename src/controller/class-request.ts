@@ -3,61 +3,22 @@
  * a class"), read from its fields and annotations into plain values or a
  * reason the controller reports as AllocationFailed.
  */
-import type { BalancerClass } from '../config/index.js';
+import type { BalancerClass, ClassFields } from '../config/index.js';
 import { formatIP, ipEquals, parseIP, type Family, type IPAddress } from '../ip/index.js';
 import {
-  BALANCER_CLASS_ANNOTATION,
-  BALANCER_CLASS_PREFIX,
   IP_COUNT_ANNOTATION,
   LOAD_BALANCER_IPS_ANNOTATION,
   MAX_IPS_PER_SERVICE,
 } from './annotations.js';
 
+export { balancerChoice, type BalancerChoice } from '../config/index.js';
+
 /** The Service's class-related fields, as written. */
-export interface BalancerFields {
-  /** `spec.loadBalancerClass`, or empty. */
-  readonly loadBalancerClass: string;
-  /** Annotation `metallb-ts.io/balancer-class`, or null when absent. */
-  readonly classAnnotation: string | null;
+export interface BalancerFields extends ClassFields {
   /** Annotation `metallb-ts.io/ip-count`, or null when absent. */
   readonly ipCount: string | null;
   /** Annotation `metallb-ts.io/load-balancer-ips`, or null when absent. */
   readonly loadBalancerIPs: string | null;
-}
-
-export type BalancerChoice =
-  /** Of no class: v0.9's rules, one address. */
-  | { readonly kind: 'none' }
-  /** `spec.loadBalancerClass` of another implementation: not ours to touch. */
-  | { readonly kind: 'foreign'; readonly loadBalancerClass: string }
-  | { readonly kind: 'class'; readonly className: string }
-  /** It means a class of ours but not clearly which one. */
-  | { readonly kind: 'invalid'; readonly error: string };
-
-/**
- * Which class, if any, the Service opts into. Read exactly as the speaker
- * reads it (src/speaker/service-class.ts): the annotation as written, an
- * empty one meaning none, so both daemons agree on every Service.
- */
-export function balancerChoice(fields: BalancerFields): BalancerChoice {
-  const { loadBalancerClass, classAnnotation } = fields;
-  if (loadBalancerClass !== '') {
-    if (!loadBalancerClass.startsWith(BALANCER_CLASS_PREFIX)) {
-      return { kind: 'foreign', loadBalancerClass };
-    }
-    const name = loadBalancerClass.slice(BALANCER_CLASS_PREFIX.length);
-    if (classAnnotation !== null && classAnnotation !== name) {
-      return {
-        kind: 'invalid',
-        error: `spec.loadBalancerClass names class ${JSON.stringify(name)} but annotation ${BALANCER_CLASS_ANNOTATION} names ${JSON.stringify(classAnnotation)}: they must name the same class`,
-      };
-    }
-    return { kind: 'class', className: name };
-  }
-  if (classAnnotation !== null && classAnnotation !== '') {
-    return { kind: 'class', className: classAnnotation };
-  }
-  return { kind: 'none' };
 }
 
 /** How many addresses of its class a Service gets, and which it asks for. */

@@ -16,7 +16,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { Allocator } from '../allocator/index.js';
-import { parseConfig, summarizeErrors, type Config } from '../config/index.js';
+import { parseConfigData, summarizeErrors, type Config } from '../config/index.js';
 import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
 import {
   EventRecorder,
@@ -219,8 +219,7 @@ export class ControllerDaemon {
       }
       return;
     }
-    const text = configMap.data?.['config'] ?? '';
-    const parsed = parseConfig(text);
+    const parsed = parseConfigData(configMap.data ?? {});
     if (!parsed.ok) {
       this.refuseConfig(configMap, summarizeErrors(parsed.errors));
       return;

@@ -5,7 +5,7 @@
  * every Service the address it holds now (`planServices`). Everything else
  * worth knowing before the upgrade is a note; notes never make it unsafe.
  */
-import type { Config, ConfigError, Pool } from '../config/index.js';
+import type { Config, ConfigError } from '../config/index.js';
 import { planServices, type PlannedService, type ServiceRequest } from '../controller/index.js';
 import { acceptedByV09 } from './leniency.js';
 
@@ -33,6 +33,11 @@ export interface UpgradeCheck {
     readonly errors: readonly ConfigFinding[];
     /** Keys only metallb-ts reads (v0.9 refuses the whole config for them), by key path. */
     readonly extensions: readonly string[];
+    /**
+     * Names of the balancer classes (the `balancer-classes` data key, a
+     * metallb-ts extension v0.9 ignores: they never make the upgrade unsafe).
+     */
+    readonly balancerClasses: readonly string[];
   };
   /** null when the config is invalid (nothing to plan with). */
   readonly services: {
@@ -62,7 +67,7 @@ export function checkUpgrade(
       : [];
     return {
       safe: false,
-      config: { valid: false, errors, extensions: [] },
+      config: { valid: false, errors, extensions: [], balancerClasses: [] },
       services: null,
       notes,
     };
@@ -82,7 +87,12 @@ export function checkUpgrade(
   const extensions = extensionsIn(reading.config);
   return {
     safe: moved.length === 0 && lost.length === 0 && extensions.length === 0,
-    config: { valid: true, errors: [], extensions },
+    config: {
+      valid: true,
+      errors: [],
+      extensions,
+      balancerClasses: reading.config.balancerClasses.map((c) => c.name),
+    },
     services: { kept, moved, lost, pending },
     notes: notesFor(reading.config, plan.orphaned.length > 0),
   };
@@ -121,6 +131,12 @@ function notesFor(config: Config, orphaned: boolean): string[] {
       'Some Services hold addresses outside every pool of this config: the running v0.9 controller refused this config and still uses an older one. Any restarted controller, v0.9 or metallb-ts, applies this config and moves them (listed above).',
     );
   }
+  if (config.balancerClasses.length > 0) {
+    // docs/SCALEOUT.md: v0.9 never reads the key and no v0.9 pool holds a class's addresses.
+    notes.push(
+      `balancer classes ${names(config.balancerClasses)} (data key balancer-classes) are a metallb-ts extension: v0.9 ignores the key, so they take effect once metallb-ts runs. Current MetalLB's resources have no equivalent: migrate to-crds does not carry them over.`,
+    );
+  }
   const bgp = config.pools.filter((pool) => pool.protocol === 'bgp');
   if (bgp.length > 0 || config.peers.length > 0) {
     notes.push(
@@ -130,5 +146,5 @@ function notesFor(config: Config, orphaned: boolean): string[] {
   return notes;
 }
 
-const names = (pools: readonly Pool[]): string =>
-  pools.map((p) => JSON.stringify(p.name)).join(', ');
+const names = (named: readonly { readonly name: string }[]): string =>
+  named.map((p) => JSON.stringify(p.name)).join(', ');

@@ -43,6 +43,11 @@ export interface CrdConversion {
   readonly problems: readonly string[];
   /** What to check by hand after switching. */
   readonly notes: readonly string[];
+  /**
+   * metallb-ts extensions current MetalLB has no resource for, left out;
+   * the rest is still written (unlike problems).
+   */
+  readonly warnings: readonly string[];
 }
 
 export function toCrds(config: Config, namespace: string): CrdConversion {
@@ -178,7 +183,15 @@ export function toCrds(config: Config, namespace: string): CrdConversion {
     });
   });
 
-  return { resources, renames, problems, notes };
+  const warnings: string[] = [];
+  if (config.balancerClasses.length > 0) {
+    const classes = config.balancerClasses.map((c) => JSON.stringify(c.name)).join(', ');
+    warnings.push(
+      `balancer classes ${classes} (data key balancer-classes) are not carried over: they are a metallb-ts extension and current MetalLB has no equivalent resource; Services of a class (loadBalancerClass metallb-ts.io/...) are left alone by MetalLB`,
+    );
+  }
+
+  return { resources, renames, problems, notes, warnings };
 }
 
 /** A CIDR entry as its masked prefix, a range as `first-last`. */

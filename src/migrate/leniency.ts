@@ -5,7 +5,7 @@
  * would have no config at all. Recognised from the path and wording of our
  * own messages (the tests hold one config per case).
  */
-import type { ConfigError } from '../config/index.js';
+import { CLASSES_KEY, type ConfigError } from '../config/index.js';
 
 interface Leniency {
   readonly matches: (error: ConfigError) => boolean;
@@ -16,6 +16,11 @@ interface Leniency {
 const lastKey = (error: ConfigError): string => error.path.split('.').pop() ?? '';
 
 const LENIENCIES: readonly Leniency[] = [
+  {
+    // docs/SCALEOUT.md: the classes live in a data key of their own.
+    matches: (e) => e.path === CLASSES_KEY || e.path.startsWith(`${CLASSES_KEY}[`),
+    v09: 'v0.9 never reads the balancer-classes data key (a metallb-ts extension)',
+  },
   {
     matches: (e) =>
       lastKey(e) === 'router-id' && e.message.startsWith('router-id must be an IPv4 address'),

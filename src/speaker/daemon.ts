@@ -20,7 +20,13 @@ import {
   type V1Node,
   type V1Service,
 } from '@kubernetes/client-node';
-import { parseConfig, summarizeErrors, type Config } from '../config/index.js';
+import {
+  BALANCER_CLASS_ANNOTATION,
+  balancerChoice,
+  parseConfigData,
+  summarizeErrors,
+  type Config,
+} from '../config/index.js';
 import { cidrContains, parseIP, type IPAddress } from '../ip/index.js';
 import {
   EventRecorder,
@@ -34,7 +40,6 @@ import { decide, poolOf, type Decision, type NodeFacts, type ServiceFacts } from
 import { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
 import type { BgpSink } from './bgp.js';
 import type { SpeakerMembership } from './membership.js';
-import { serviceClass } from './service-class.js';
 
 /** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
 export type Log = (fields: Record<string, string | number | boolean>) => void;
@@ -400,7 +405,7 @@ export class SpeakerDaemon {
       });
       return;
     }
-    const parsed = parseConfig(configMap.data?.['config'] ?? '');
+    const parsed = parseConfigData(configMap.data ?? {});
     if (!parsed.ok) {
       this.refuseConfig(summarizeErrors(parsed.errors));
       return;
@@ -447,7 +452,10 @@ function factsOf(service: V1Service): ServiceFacts {
     isLoadBalancer: service.spec?.type === 'LoadBalancer',
     ingress: (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? ''),
     externalTrafficPolicy: service.spec?.externalTrafficPolicy ?? 'Cluster',
-    class: serviceClass(service.spec?.loadBalancerClass, service.metadata?.annotations),
+    class: balancerChoice({
+      loadBalancerClass: service.spec?.loadBalancerClass ?? '',
+      classAnnotation: service.metadata?.annotations?.[BALANCER_CLASS_ANNOTATION] ?? null,
+    }),
   };
 }
 

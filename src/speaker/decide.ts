@@ -6,6 +6,7 @@
  */
 import {
   nodeSelectorsMatch,
+  type BalancerChoice,
   type BalancerClass,
   type Config,
   type Pool,
@@ -14,7 +15,6 @@ import {
 import { cidrContains, formatIP, parseIP, type IPAddress } from '../ip/index.js';
 import { electAnnouncer, liveAssignment, type AddressAssignment } from '../layer2/index.js';
 import type { ReadyEndpoints } from './endpoints.js';
-import type { ServiceClass } from './service-class.js';
 
 /** The parts of a Service the decision depends on. */
 export interface ServiceFacts {
@@ -26,7 +26,7 @@ export interface ServiceFacts {
   /** `Cluster` (the API server's default) or `Local`. */
   readonly externalTrafficPolicy: string;
   /** Its balancer class (docs/SCALEOUT.md); `none` for a v0.9 Service. */
-  readonly class: ServiceClass;
+  readonly class: BalancerChoice;
 }
 
 /** What the scale-out assignment needs of a Node. */
@@ -93,10 +93,10 @@ export function decide(
   switch (service.class.kind) {
     case 'foreign':
       return { kind: 'withdraw', reason: 'otherLoadBalancerClass' };
-    case 'conflict':
+    case 'invalid':
       return { kind: 'withdraw', reason: 'noBalancerClass' };
-    case 'ours': {
-      const name = service.class.name;
+    case 'class': {
+      const name = service.class.className;
       const balancerClass = view.config.balancerClasses.find((c) => c.name === name);
       if (balancerClass === undefined) return { kind: 'withdraw', reason: 'noBalancerClass' };
       return decideScaledOut(service, balancerClass, endpoints, view);

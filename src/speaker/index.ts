@@ -9,12 +9,6 @@ export {
   type AppliedChange,
   type ChangeReason,
 } from './announcements.js';
-export {
-  CLASS_ANNOTATION,
-  CLASS_PREFIX,
-  serviceClass,
-  type ServiceClass,
-} from './service-class.js';
 export { SpeakerDaemon, type Log, type SpeakerOptions } from './daemon.js';
 export {
   decide,

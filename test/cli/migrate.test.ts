@@ -114,6 +114,43 @@ describe('cli: migrate', () => {
     ]);
   });
 
+  it('check and to-crds: a ConfigMap with balancer classes', async () => {
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      `${readFileSync(LAYER2, 'utf8')}  balancer-classes: |\n    - name: edge\n      addresses: [203.0.113.16/28]\n`,
+    );
+    const check = await cli(['migrate', 'check', '--config', config, '--services', SERVICES]);
+    expect(check.code, check.stdout).to.equal(0);
+    const lines = check.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 2)).to.deep.equal([
+      'config: metallb-ts reads it exactly as v0.9 does (1 address pool, 0 BGP peers)',
+      'balancer-classes: 1 balancer class, a metallb-ts extension that v0.9 ignores (see the note)',
+    ]);
+    expect(check.stdout).to.match(
+      /^note: balancer classes "edge" .*to-crds does not carry them over/m,
+    );
+    expect(lines.pop()).to.match(/^safe to upgrade/);
+
+    const convert = await cli(['migrate', 'to-crds', '--config', config]);
+    expect(convert.code).to.equal(0);
+    expect(convert.stdout).to.match(/^# WARNING: balancer classes "edge" .*not carried over/m);
+    expect(convert.stderr).to.match(/^warning: balancer classes "edge" .*not carried over/m);
+    expect(convert.stdout).not.to.contain('203.0.113.16');
+
+    // A bad class is named with its line in the file (its block starts on line 13, so the addresses are on line 15).
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('203.0.113.16/28', '192.168.1.240/30'),
+    );
+    const bad = await cli(['migrate', 'check', '--config', config, '--services', SERVICES]);
+    expect(bad.code).to.equal(1);
+    expect(bad.stdout).to.match(
+      /^ {2}balancer-classes\[0\]\.addresses\[0\] \(line 15\): 192\.168\.1\.240\/30 overlaps/m,
+    );
+    expect(bad.stdout).to.match(/DIFFERENCE: v0\.9 never reads the balancer-classes data key/);
+  });
+
   it('to-crds: an invalid config converts nothing and exits 1', async () => {
     const config = join(dir, 'config.yaml');
     writeFileSync(

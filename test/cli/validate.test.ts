@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processIO, run, type CliIO } from '../../src/cli/index.js';
@@ -238,6 +238,187 @@ describe('cli: config validate, tried as a new user would', () => {
     expect(help.code).to.equal(0);
     expect(help.stdout).to.include('Exit status');
     expect((await cli(['--help'])).stdout).to.include('config validate');
+  });
+});
+
+describe('cli: config validate reads the balancer-classes key (docs/SCALEOUT.md)', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'metallb-ts-classes-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, content: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    return file;
+  };
+  /** A ConfigMap manifest: the config key on lines 7-11, the classes key's text from line 13. */
+  const manifest = (classes: string): string =>
+    [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  namespace: metallb-system',
+      '  name: config',
+      'data:',
+      '  config: |',
+      '    address-pools:',
+      '    - name: default',
+      '      protocol: layer2',
+      '      addresses: [192.0.2.0/25]',
+      '  balancer-classes: |',
+      ...classes
+        .trimEnd()
+        .split('\n')
+        .map((line) => `    ${line}`),
+      '',
+    ].join('\n');
+
+  it('validates the example ConfigMap of docs/SCALEOUT.md and summarises its class', async () => {
+    const markdown = readFileSync(join(ROOT, 'docs', 'SCALEOUT.md'), 'utf8');
+    const example = [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1] ?? '')
+      .find((block) => /^kind: ConfigMap$/m.test(block));
+    expect(example, 'the doc has a ConfigMap example').to.be.a('string');
+    const ran = await cli(['config', 'validate', write('scaleout.yaml', example ?? '')]);
+    expect(ran.code, ran.stdout).to.equal(0);
+    const lines = ran.stdout.replace(`${dir}/`, '').trimEnd().split('\n');
+    expect(lines).to.deep.equal([
+      'scaleout.yaml: valid config, 1 address pool, 0 BGP peers, 1 balancer class',
+      '  pool default (layer2): 128 addresses in 192.0.2.0/25',
+      '  class edge: 16 addresses in 203.0.113.16/28, 3 per Service, 1 node selector',
+    ]);
+  });
+
+  it('counts two classes, with their defaults, and shows them in --json', async () => {
+    const file = write(
+      'two.yaml',
+      manifest(
+        '- name: edge\n  addresses: [203.0.113.0/28]\n- name: core\n  addresses: [203.0.113.16/29]\n  avoid-buggy-ips: true\n  ips-per-service: 4\n',
+      ),
+    );
+    const ran = await cli(['config', 'validate', file]);
+    expect(ran.code).to.equal(0);
+    expect(ran.stdout).to.include('1 address pool, 0 BGP peers, 2 balancer classes\n');
+    expect(ran.stdout).to.include(
+      '  class edge: 16 addresses in 203.0.113.0/28, 2 per Service, all nodes\n',
+    );
+    // 203.0.113.16/29 holds neither .0 nor .255: all 8 stay.
+    expect(ran.stdout).to.include(
+      '  class core: 8 addresses in 203.0.113.16/29, 4 per Service, all nodes, avoids .0/.255\n',
+    );
+    const { result } = await json([file]);
+    const withClasses = result as JsonResult & {
+      config: { balancerClasses: { name: string; addresses: string; ipsPerService: number }[] };
+      balancerClassesLinesRelativeTo: string;
+    };
+    expect(
+      withClasses.config.balancerClasses.map((c) => [c.name, c.addresses, c.ipsPerService]),
+    ).to.deep.equal([
+      ['edge', '16', 2],
+      ['core', '8', 4],
+    ]);
+    expect(withClasses.balancerClassesLinesRelativeTo).to.equal('input');
+  });
+
+  it('names class errors by key path and line of the manifest', async () => {
+    // Class text lines 1-6 are manifest lines 13-18.
+    const file = write(
+      'bad.yaml',
+      manifest(
+        '- name: edge\n  addresses:\n  - 203.0.113.0/28\n  - 192.0.2.64/26\n- name: default\n  addresses: [203.0.113.16/28]\n',
+      ),
+    );
+    const ran = await cli(['config', 'validate', file]);
+    expect(ran.code).to.equal(1);
+    expect(ran.stdout.trimEnd().split('\n')).to.deep.equal([
+      'balancer-classes[0].addresses[1] (line 16): 192.0.2.64/26 overlaps 192.0.2.0/25 in address pool "default" (address-pools[0].addresses[0])',
+      'balancer-classes[1].name (line 17): class name "default" is the name of address pool address-pools[0]: a class needs a name no pool has',
+    ]);
+  });
+
+  it('reports errors of both keys, each on its own lines', async () => {
+    const file = write(
+      'both.yaml',
+      manifest('- name: edge\n  addresses: [203.0.113.0/28]\n  ips-per-service: 65\n').replace(
+        'protocol: layer2',
+        'protocol: layer3',
+      ),
+    );
+    const ran = await cli(['config', 'validate', file]);
+    expect(ran.code).to.equal(1);
+    expect(ran.stdout.trimEnd().split('\n')).to.deep.equal([
+      'address-pools[0].protocol (line 10): must be layer2 or bgp, not the string "layer3"',
+      'balancer-classes[0].ips-per-service (line 15): 65 is out of range: must be between 1 and 64',
+    ]);
+  });
+
+  it('counts lines within the key when its text is a quoted string', async () => {
+    const file = write(
+      'quoted.yaml',
+      manifest('').replace(
+        '  balancer-classes: |\n    \n',
+        '  balancer-classes: "- name: edge\\n  addresses: [203.0.113.0/28]\\n  colour: red\\n"\n',
+      ),
+    );
+    const ran = await cli(['config', 'validate', file]);
+    expect(ran.code, ran.stdout).to.equal(1);
+    expect(ran.stdout.trimEnd()).to.match(
+      /^balancer-classes\[0\]\.colour \(line 3 of data\.balancer-classes\): unknown key "colour"/,
+    );
+    const { result } = await json([file]);
+    expect(result.linesRelativeTo).to.equal('input');
+    expect(
+      (result as { balancerClassesLinesRelativeTo?: string }).balancerClassesLinesRelativeTo,
+    ).to.equal('data.balancer-classes');
+  });
+
+  it('says so when the classes are written as a list instead of a block', async () => {
+    const file = write(
+      'list.yaml',
+      manifest('').replace(
+        '  balancer-classes: |\n    \n',
+        '  balancer-classes:\n  - name: edge\n',
+      ),
+    );
+    const ran = await cli(['config', 'validate', file]);
+    expect(ran.code).to.equal(1);
+    expect(ran.stdout.trimEnd()).to.match(
+      /^data\.balancer-classes \(line 12\): .*not a string.*balancer-classes: \|/,
+    );
+  });
+
+  it('reads an empty classes key as no classes, and a bare config as before', async () => {
+    const empty = await cli([
+      'config',
+      'validate',
+      write(
+        'empty.yaml',
+        manifest('').replace('  balancer-classes: |\n    \n', '  balancer-classes: ""\n'),
+      ),
+    ]);
+    expect(empty.code, empty.stdout).to.equal(0);
+    expect(empty.stdout).to.include('1 address pool, 0 BGP peers, 0 balancer classes\n');
+    const bare = await cli([
+      'config',
+      'validate',
+      write(
+        'bare.yaml',
+        'address-pools:\n- name: a\n  protocol: layer2\n  addresses: [192.0.2.0/30]\n',
+      ),
+    ]);
+    expect(bare.code).to.equal(0);
+    expect(bare.stdout).to.match(/: valid config, 1 address pool, 0 BGP peers\n/);
+    const { result } = await json([join(dir, 'bare.yaml')]);
+    expect(result).not.to.have.property('balancerClassesLinesRelativeTo');
+    expect(result.config).not.to.have.property('balancerClasses');
+  });
+
+  it('mentions the classes key in --help', async () => {
+    const help = await cli(['config', 'validate', '--help']);
+    expect(help.stdout).to.include('balancer-classes');
+    expect(help.stdout).to.include('docs/SCALEOUT.md');
   });
 });
 

@@ -92,6 +92,19 @@ describe('config/parse: reading YAML as v0.9 did', () => {
     const result = parseConfig(text);
     expect(result.ok).to.equal(false);
   });
+
+  it('refuses an alias inside the value it stands for, as yaml.v2 did, by its place', () => {
+    // yaml.v2: "anchor 'p' value contains itself"; the alias is on line 4, a merge on line 3.
+    const nested = errors('address-pools:\n- &p\n  name: x\n  protocol: *p\n');
+    expect(nested.map(({ path, line }) => ({ path, line }))).to.deep.equal([
+      { path: 'address-pools[0].protocol', line: 4 },
+    ]);
+    expect(nested[0]?.message).to.include('*p stands for a value that contains it');
+    const merged = errors('peers:\n- &q\n  <<: *q\n');
+    expect(merged.map(({ path, line }) => ({ path, line }))).to.deep.equal([
+      { path: 'peers[0]', line: 3 },
+    ]);
+  });
 });
 
 describe('config/parse: where errors point', () => {

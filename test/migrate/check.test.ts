@@ -3,7 +3,7 @@
  * move or lose their address, and the notes.
  */
 import { expect } from 'chai';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig, parseConfigData } from '../../src/config/index.js';
 import { serviceRequest, type ServiceObject } from '../../src/controller/index.js';
 import { acceptedByV09, checkUpgrade } from '../../src/migrate/index.js';
 
@@ -170,5 +170,44 @@ describe('migrate: checkUpgrade', () => {
       'address-pools[0].bgp-advertisements[0].aggregation-length-v6',
       'address-pools[0].bgp-advertisements[1].aggregation-length-v6',
     ]);
+  });
+});
+
+describe('migrate: balancer classes (docs/SCALEOUT.md), which v0.9 never reads', () => {
+  const CLASSES =
+    '- name: edge\n  addresses: [203.0.113.16/28]\n- name: core\n  addresses: [203.0.113.32/28]\n';
+
+  it('stays safe, names the classes and says to-crds leaves them out', () => {
+    const reading = parseConfigData({ config: POOLS, 'balancer-classes': CLASSES });
+    const result = checkUpgrade(reading, [serviceRequest(service('web', '192.0.2.1'))]);
+    expect(result.safe).to.equal(true);
+    expect(result.config.extensions).to.deep.equal([]);
+    expect(result.config.balancerClasses).to.deep.equal(['edge', 'core']);
+    const note = result.notes.find((n) => n.startsWith('balancer classes'));
+    expect(note).to.contain('"edge", "core"');
+    expect(note).to.contain('metallb-ts extension');
+    expect(note).to.contain('v0.9 ignores the key');
+    expect(note).to.contain('to-crds does not carry them over');
+  });
+
+  it('says nothing of classes without them', () => {
+    const result = checkUpgrade(parseConfigData({ config: POOLS }), []);
+    expect(result.config.balancerClasses).to.deep.equal([]);
+    expect(result.notes.some((n) => n.includes('balancer'))).to.equal(false);
+  });
+
+  it('is unsafe with an invalid classes key, which metallb-ts refuses and v0.9 never reads', () => {
+    const reading = parseConfigData({
+      config: POOLS,
+      'balancer-classes': '- name: edge\n  addresses: [192.0.2.0/30]\n',
+    });
+    const result = checkUpgrade(reading, []);
+    expect(result.safe).to.equal(false);
+    expect(result.config.errors.map((e) => e.path)).to.deep.equal([
+      'balancer-classes[0].addresses[0]',
+    ]);
+    expect(result.config.errors[0]?.v09).to.contain('never reads the balancer-classes');
+    // Not the note for a ConfigMap v0.9 refuses too.
+    expect(result.notes).to.deep.equal([]);
   });
 });

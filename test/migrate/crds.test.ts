@@ -9,7 +9,13 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { configView, parseConfig, type Config, type ConfigView } from '../../src/config/index.js';
+import {
+  configView,
+  parseConfig,
+  parseConfigData,
+  type Config,
+  type ConfigView,
+} from '../../src/config/index.js';
 import { findConfig } from '../../src/cli/index.js';
 import { formatCidr, makeRange, parseCidr, parseIP, rangeToCidrs } from '../../src/ip/index.js';
 import { toCrds, type Resource } from '../../src/migrate/index.js';
@@ -332,5 +338,26 @@ describe('migrate: to-crds', () => {
     const { problems } = toCrds(config, 'metallb-system');
     expect(problems).to.have.length(1);
     expect(problems[0]).to.contain('peer-port 20000');
+  });
+
+  it('warns that balancer classes are not carried over, and writes the rest', () => {
+    const withClasses = parseConfigData({
+      config: 'address-pools:\n- name: default\n  protocol: layer2\n  addresses: [192.0.2.0/25]\n',
+      'balancer-classes': '- name: edge\n  addresses: [203.0.113.16/28]\n',
+    });
+    if (!withClasses.ok) throw new Error(JSON.stringify(withClasses.errors));
+    const conversion = toCrds(withClasses.config, 'metallb-system');
+    expect(conversion.problems).to.deep.equal([]);
+    expect(conversion.warnings).to.have.length(1);
+    expect(conversion.warnings[0]).to.contain('"edge"');
+    expect(conversion.warnings[0]).to.contain('not carried over');
+    expect(conversion.warnings[0]).to.contain('no equivalent');
+    // Nothing of the class is written: only the pool's two resources.
+    expect(conversion.resources.map((r) => [r.kind, r.metadata.name])).to.deep.equal([
+      ['IPAddressPool', 'default'],
+      ['L2Advertisement', 'default'],
+    ]);
+    expect(JSON.stringify(conversion.resources)).not.to.contain('203.0.113');
+    expect(toCrds(configFrom(RICH), 'metallb-system').warnings).to.deep.equal([]);
   });
 });

@@ -190,6 +190,88 @@ describe('speaker daemon, against the lab', function () {
     }
   });
 
+  it('spreads a Service of a balancer class over the balancer nodes, one address each, and moves only the address of a node that stops being usable', async () => {
+    const CLASSES = `- name: edge
+  addresses: [203.0.113.32/28]
+  node-selectors:
+  - match-labels: {balancer: "true"}
+  ips-per-service: 3
+`;
+    const configMap = await core.readNamespacedConfigMap({ name: 'config', namespace: NS });
+    await core.replaceNamespacedConfigMap({
+      name: 'config',
+      namespace: NS,
+      body: { ...configMap, data: { config: CONFIG, 'balancer-classes': CLASSES } },
+    });
+    // Three balancer nodes and one that is not.
+    for (const node of NODES)
+      await core.createNode({ body: { metadata: { name: node, labels: { balancer: 'true' } } } });
+    await core.createNode({ body: { metadata: { name: 'node-w' } } });
+    for (const [i, node] of [...NODES, 'node-w'].entries())
+      await backend(`edge-${i}`, 'edge', node, `10.0.1.${i + 1}`);
+    await core.createNamespacedService({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'edge' },
+        spec: {
+          type: 'LoadBalancer',
+          loadBalancerClass: 'metallb-ts.io/edge',
+          selector: { app: 'edge' },
+          externalTrafficPolicy: 'Local',
+          ports: [{ port: 80, protocol: 'TCP' }],
+        },
+      },
+    });
+    const ips = ['203.0.113.32', '203.0.113.33', '203.0.113.34'];
+    await setIngress('edge', ips);
+    for (const node of [...NODES, 'node-w']) speakers.set(node, await startSpeaker(node));
+    const all = [...NODES, 'node-w'];
+    const holders = () => ips.map((ip) => all.filter((n) => speakers.get(n)?.layer2.ips.has(ip)));
+
+    await until(() => holders().every((h) => h.length === 1), 10_000);
+    const before = holders().map((h) => h[0] ?? '');
+    expect([...before].sort()).to.deep.equal(NODES);
+    expect(speakers.get('node-w')?.layer2.ips.size).to.equal(0);
+
+    // One nodeAssigned Event per address, naming its node.
+    await until(async () => {
+      const events = await core.listNamespacedEvent({ namespace: 'default' });
+      return events.items.filter((e) => e.reason === 'nodeAssigned').length === 3;
+    }, 10_000);
+    const messages = (await core.listNamespacedEvent({ namespace: 'default' })).items
+      .filter((e) => e.reason === 'nodeAssigned')
+      .map((e) => e.message)
+      .sort();
+    expect(messages).to.deep.equal(
+      ips.map((ip, i) => `announcing ${ip} from node "${before[i] ?? ''}"`).sort(),
+    );
+    // And the metric on each announcing node.
+    const holder0 = before[0] ?? '';
+    const metrics = await speakers.get(holder0)?.registry.metrics();
+    expect(metrics).to.include(
+      `metallb_speaker_announced{protocol="layer2",service="default/edge",node="${holder0}",ip="${ips[0] ?? ''}"} 1`,
+    );
+
+    // The backend on the first address's node goes unready (Local): only that address moves.
+    const lost = before[0] ?? '';
+    const index = NODES.indexOf(lost);
+    await setReady(`edge-${index}`, `10.0.1.${index + 1}`, false);
+    await until(() => holders()[0]?.[0] !== lost && holders().every((h) => h.length === 1), 10_000);
+    const during = holders().map((h) => h[0] ?? '');
+    expect(during.slice(1)).to.deep.equal(before.slice(1));
+    expect(NODES.filter((n) => n !== lost)).to.include(during[0]);
+
+    // Ready again: the address goes back home.
+    await setReady(`edge-${index}`, `10.0.1.${index + 1}`, true);
+    await until(
+      () =>
+        holders()
+          .map((h) => h.join())
+          .join() === before.join(),
+      10_000,
+    );
+  });
+
   it('announces IPv6 addresses by the same election, and withdraws on deletion, IP change and type change', async () => {
     await backend('db-b', 'db', 'node-b', '10.0.0.2');
     await backend('db-c', 'db', 'node-c', '10.0.0.3');

@@ -60,7 +60,7 @@ function service(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
     isLoadBalancer: true,
     ingress: IPS,
     externalTrafficPolicy: 'Cluster',
-    class: { kind: 'ours', name: 'edge' },
+    class: { kind: 'class', className: 'edge' },
     ...overrides,
   };
 }
@@ -143,10 +143,10 @@ describe('speaker decision for a balancer class', () => {
   });
 
   it('an unknown class, two classes named, or another implementation: nothing', () => {
-    expect(decideOn('b1', service({ class: { kind: 'ours', name: 'nope' } }))).to.include({
+    expect(decideOn('b1', service({ class: { kind: 'class', className: 'nope' } }))).to.include({
       reason: 'noBalancerClass',
     });
-    expect(decideOn('b1', service({ class: { kind: 'conflict', detail: 'x' } }))).to.include({
+    expect(decideOn('b1', service({ class: { kind: 'invalid', error: 'x' } }))).to.include({
       reason: 'noBalancerClass',
     });
     expect(

@@ -2,9 +2,10 @@
  * Layer-2 scale-out end to end (docs/SCALEOUT.md), for real, as root: the
  * netns lab (src/cli/lab-netns.ts) with four node namespaces, three of them
  * labelled as balancer nodes of the class `edge`, the fourth not; a Service
- * of the class asking for three addresses (externalTrafficPolicy Cluster,
- * a ready backend on every node). The real peers: iputils `arping` and the
- * client kernel's ARP cache and TCP stack.
+ * `web` of the class asking for three addresses (externalTrafficPolicy
+ * Cluster, a ready backend on every node), and three more like it, so that a
+ * move the contract rules out has more chances to show. The real peers:
+ * iputils `arping` and the client kernel's ARP cache and TCP stack.
  *
  * Nothing here computes which node should announce which address: the
  * contract's promises are checked as they are stated. Three addresses on
@@ -53,6 +54,15 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
   this.timeout(300_000);
   let cluster: NetnsCluster | undefined;
   let ips: string[] = [];
+  /**
+   * Three more Services of the class (named with the annotation): a node's
+   * failure or arrival has more chances to show a move it should not make,
+   * and the newcomer's ranks (docs/SCALEOUT.md, step 1) put it among some
+   * Service's holders, which `web` alone may not.
+   */
+  const OTHERS = ['web-b', 'web-c', 'web-d'];
+  /** `web` first, then OTHERS: every Service's addresses. */
+  let services: string[][] = [];
   /** Node name by MAC, every node's eth0. */
   const nodeByMac = new Map<string, string>();
   const balancers = new Set(['n1', 'n2', 'n3']);
@@ -167,6 +177,15 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
       ipCount: 3,
       policy: 'Cluster',
     });
+    services = [ips];
+    for (const name of OTHERS)
+      services.push(
+        await cluster.createServiceIPs(name, {
+          balancerClass: 'edge',
+          classVia: 'annotation',
+          ipCount: 3,
+        }),
+      );
   });
 
   after(async () => {
@@ -177,13 +196,17 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
     expect(ips).to.have.length(3);
     expect(new Set(ips).size, `distinct: ${ips.join(', ')}`).to.equal(3);
     for (const ip of ips) expect(ip).to.match(CLASS_RANGE);
+    const all = services.flat();
+    expect(all).to.have.length(12);
+    expect(new Set(all).size, 'no address shared between Services').to.equal(12);
+    for (const ip of all) expect(ip).to.match(CLASS_RANGE);
     // Stable: the status still lists the same three, in the same order.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await c().serviceIPs('web')).to.deep.equal(ips);
   });
 
   it('answers ARP for each address from exactly one MAC, three different balancer nodes, and HTTP reaches them', async () => {
-    home = await settledOwners('three addresses on three distinct balancer nodes');
+    home = await settledOwners('each Service on three distinct balancer nodes', { services });
     console.log(`      owners: ${ips.map((ip) => `${ip} -> ${ownerOf(home, ip)}`).join(', ')}`);
     expect(new Set(home.values())).to.have.property('size', 3);
     for (const ip of ips) {
@@ -302,12 +325,17 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
 
     // ARP agrees: the moved address on the successor, the survivors' own unchanged.
     // Three addresses on two live nodes: one of them holds two now.
-    const owners = await settledOwners(`${movedIp} on a survivor`, {
-      accept: (o) => o.get(movedIp) !== victim,
+    // Over every Service: only the victim's addresses moved, each to a survivor.
+    const owners = await settledOwners(`no address on ${victim}`, {
+      accept: (o) => ![...o.values()].includes(victim),
       distinct: false,
+      services,
     });
     expect(ownerOf(owners, movedIp)).to.equal(successor);
-    for (const ip of ips.slice(1)) expect(ownerOf(owners, ip), ip).to.equal(ownerOf(home, ip));
+    for (const ip of services.flat()) {
+      if (ownerOf(home, ip) === victim) expect(ownerOf(owners, ip), ip).to.not.equal(victim);
+      else expect(ownerOf(owners, ip), `${ip} stays`).to.equal(ownerOf(home, ip));
+    }
     console.log(`      ${movedIp} moved from ${victim} to ${successor}`);
     const names = new RegExp(`\\b${movedIp.replace(/\./g, '\\.')}\\b.*\\bnode "?${successor}"?$`);
     await until(
@@ -330,23 +358,13 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
     const owners = await settledOwners(`${movedIp} back on ${victim}`, {
       accept: (o) => o.get(movedIp) === victim,
       timeoutMs: 45_000,
+      services,
     });
-    for (const ip of ips) expect(ownerOf(owners, ip), ip).to.equal(ownerOf(home, ip));
+    for (const ip of services.flat()) expect(ownerOf(owners, ip), ip).to.equal(ownerOf(home, ip));
   });
 
   it('a balancer node added later moves at most one address of each Service, and only to itself', async () => {
-    // More Services of the class, so the newcomer's ranks (docs/SCALEOUT.md,
-    // step 1) put it among some Service's holders: `web` alone may not move.
-    const services = [ips];
-    for (const name of ['web-b', 'web-c', 'web-d'])
-      services.push(
-        await c().createServiceIPs(name, {
-          balancerClass: 'edge',
-          classVia: 'annotation',
-          ipCount: 3,
-        }),
-      );
-    const names = ['web', 'web-b', 'web-c', 'web-d'];
+    const names = ['web', ...OTHERS];
     const before = await settledOwners('the owners before the new node', { services });
     const k = await c().addNode(BALANCER_LABEL);
     const added = c().nodeName(k);

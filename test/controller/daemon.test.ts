@@ -3,38 +3,13 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { request } from 'node:http';
 import type { RunningController } from '../../src/cli/controller.js';
 import type { Lab } from '../../src/lab/index.js';
 import { controllerFor, labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
+import { eventually, metricsText } from '../support/eventually.js';
 
 const POOL_CONFIG =
   'address-pools:\n- name: lab\n  protocol: layer2\n  addresses:\n  - 198.51.100.0/24\n';
-
-async function eventually(check: () => unknown, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-function metricsText(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/metrics' }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 describe('controller daemon, against the lab', function () {
   this.timeout(60_000);

@@ -22,7 +22,9 @@
  *   alone (the node still serves what reaches it, so little is lost either
  *   way), and a crash (SIGKILL and the node's link down at once, as a dead
  *   machine), where everything sent to the failed node is lost until the
- *   takeover.
+ *   takeover. The loops send one request at a time, so each lost request
+ *   holds its loop for the 200 ms timeout: few are sent to a dead address,
+ *   and the share lost is the figure to read, not the count.
  */
 import { NetnsCluster } from '../src/cli/lab-netns.js';
 import { netnsUnavailable, type HttpProbeResult } from '../src/lab/index.js';

@@ -149,7 +149,7 @@ describe('scale-out assignment', () => {
     );
   });
 
-  it('does not depend on the order the nodes are listed in', () => {
+  it('does not depend on the order the nodes or the addresses are listed in', () => {
     fc.assert(
       fc.property(cluster, ({ service, names, addresses }) => {
         const nodes = nodesOf(names);
@@ -158,6 +158,9 @@ describe('scale-out assignment', () => {
         const a = liveAssignment(service, ips, nodes, usable);
         const b = liveAssignment(service, ips, [...nodes].reverse(), usable);
         expect(b).to.deep.equal(a);
+        // Nor on the order of the addresses in the status (only on the set).
+        const c = liveAssignment(service, [...ips].reverse(), nodes, usable);
+        for (const ip of ips) expect(c.get(ip)).to.equal(a.get(ip));
       }),
       { numRuns: 300 },
     );

@@ -162,6 +162,37 @@ describe('speaker decision for a balancer class', () => {
       ).to.include({ reason: 'ipNotAllowed' });
   });
 
+  it('IPv6 addresses of a class are spread the same way', () => {
+    const parsed = parseConfig(`address-pools:
+- name: edge6
+  protocol: layer2
+  addresses: [2001:db8:203::/120]
+`);
+    if (!parsed.ok) throw new Error('bad fixture');
+    const [edge6] = parsed.config.pools;
+    if (edge6 === undefined) throw new Error('bad fixture');
+    const config: Config = {
+      ...parsed.config,
+      pools: [],
+      balancerClasses: [
+        {
+          name: 'edge',
+          pool: { ...edge6, autoAssign: false },
+          nodeSelectors: [BALANCER],
+          ipsPerService: 2,
+        },
+      ],
+    };
+    // Written in another spelling than the canonical one: announced canonical.
+    const facts = service({ ingress: ['2001:DB8:203::10', '2001:db8:203:0::11'] });
+    const decisions = Object.fromEntries(
+      NODES.map((n) => [n.name, decideOn(n.name, facts, ANY_READY, null, config)]),
+    );
+    const byIp = announcedBy(decisions);
+    expect([...byIp.keys()].sort()).to.deep.equal(['2001:db8:203::10', '2001:db8:203::11']);
+    expect(new Set(byIp.values()).size).to.equal(2);
+  });
+
   it('a class without selectors takes every node', () => {
     const config = configWithClass([]);
     const decisions = Object.fromEntries(

@@ -45,8 +45,7 @@ export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
   if (original === undefined) return kubeConfig;
   const agents = new Map<string, unknown>();
   target.createAgent = (cluster, options) => {
-    // The options hold the CA, client certificate and key (as text or Buffers): JSON tells them apart.
-    const key = JSON.stringify([cluster, options]);
+    const key = agentKey(cluster, options);
     let agent = agents.get(key);
     if (agent === undefined) {
       agent = original(cluster, { ...options, keepAlive: true });
@@ -55,4 +54,23 @@ export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
     return agent;
   };
   return kubeConfig;
+}
+
+/**
+ * What tells two agents apart: the cluster and the TLS options, which hold
+ * the CA, client certificate and key as text or Buffers. Buffers are keyed
+ * by their base64 text: JSON would spell every byte as a number, which cost
+ * more than the request itself (a tenth of the controller's CPU at 10,000
+ * Services).
+ */
+function agentKey(cluster: unknown, options: Record<string, unknown>): string {
+  const text = (value: unknown): unknown =>
+    Buffer.isBuffer(value)
+      ? `base64:${value.toString('base64')}`
+      : Array.isArray(value)
+        ? value.map(text)
+        : value;
+  const flat: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) flat[name] = text(value);
+  return JSON.stringify([cluster, flat]);
 }

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 
-const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+/** Where a pod finds its service account (token, CA and namespace). */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface ClusterAccess {
   readonly kubeConfig: KubeConfig;
@@ -14,16 +15,36 @@ export interface ClusterAccess {
   readonly namespace: string;
 }
 
-export function clusterAccess(options: { kubeconfig?: string; namespace?: string }): ClusterAccess {
+export interface AccessOptions {
+  /** `--kubeconfig`: wins over everything else. */
+  readonly kubeconfig?: string;
+  /** `--namespace`: wins over the service account's and the context's. */
+  readonly namespace?: string;
+  /**
+   * Prefix of the service account's directory, for tests: client-node's
+   * in-cluster loader reads `<root>/var/run/secrets/...` too. Default ''.
+   */
+  readonly root?: string;
+}
+
+/**
+ * In a pod (KUBERNETES_SERVICE_HOST set and a service account mounted,
+ * KUBECONFIG unset): the API server's Service, the account's token and CA,
+ * the pod's namespace. Otherwise `--kubeconfig`, KUBECONFIG or
+ * ~/.kube/config, as kubectl does.
+ */
+export function clusterAccess(options: AccessOptions): ClusterAccess {
   const kubeConfig = new KubeConfig();
+  const root = options.root ?? '';
+  const namespaceFile = `${root}${SERVICE_ACCOUNT_DIR}/namespace`;
   const inCluster =
-    process.env['KUBERNETES_SERVICE_HOST'] !== undefined && existsSync(SERVICE_ACCOUNT_NAMESPACE);
+    process.env['KUBERNETES_SERVICE_HOST'] !== undefined && existsSync(namespaceFile);
   if (options.kubeconfig !== undefined) kubeConfig.loadFromFile(options.kubeconfig);
-  else if (process.env['KUBECONFIG'] === undefined && inCluster) kubeConfig.loadFromCluster();
+  else if (process.env['KUBECONFIG'] === undefined && inCluster) kubeConfig.loadFromCluster(root);
   else kubeConfig.loadFromDefault();
   const namespace =
     options.namespace ??
-    (inCluster ? readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() : undefined) ??
+    (inCluster ? readFileSync(namespaceFile, 'utf8').trim() : undefined) ??
     kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ??
     'default';
   return { kubeConfig: reuseConnections(kubeConfig), namespace };

@@ -2,7 +2,12 @@
  * The one place that talks to the API server: cluster access, informers,
  * status writes and Events.
  */
-export { clusterAccess, reuseConnections, type ClusterAccess } from './config.js';
+export {
+  clusterAccess,
+  reuseConnections,
+  type AccessOptions,
+  type ClusterAccess,
+} from './config.js';
 export { EventRecorder, referenceTo, type EventType } from './events.js';
 export { ResilientInformer, type BackoffOptions, type InformerHandlers } from './informer.js';
 export { podIPLister } from './pods.js';

@@ -1,10 +1,16 @@
 /**
  * reuseConnections: one keep-alive agent per cluster and TLS options,
- * options holding certificates as Buffers told apart by their bytes.
+ * options holding certificates as Buffers told apart by their bytes. And
+ * clusterAccess in a pod: the service account as the kubelet mounts it
+ * (under a private root), against the lab's API server.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { reuseConnections } from '../../src/k8s/index.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clusterAccess, reuseConnections } from '../../src/k8s/index.js';
+import { Lab } from '../../src/lab/index.js';
 
 type Options = Record<string, unknown>;
 
@@ -48,5 +54,75 @@ describe('reuseConnections', () => {
     // A string and a Buffer of the same text are different options to TLS.
     create(cluster, { ca: 'CA-1' });
     expect(made).to.have.length(6);
+  });
+});
+
+describe('clusterAccess in a pod', function () {
+  this.timeout(30_000);
+  let lab: Lab;
+  let root: string;
+  const saved = { ...process.env };
+
+  /** A service account directory as the kubelet mounts it, under a private root. */
+  function mountServiceAccount(token: string): void {
+    const dir = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'token'), token);
+    writeFileSync(join(dir, 'ca.crt'), lab.caPem);
+    writeFileSync(join(dir, 'namespace'), 'metallb-system\n');
+  }
+
+  before(async () => {
+    lab = await Lab.start();
+  });
+  after(async () => {
+    await lab.stop();
+  });
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'metallb-ts-sa-'));
+    const url = new URL(lab.serverUrl);
+    // What the kubelet sets in every pod; no KUBECONFIG there.
+    process.env['KUBERNETES_SERVICE_HOST'] = url.hostname;
+    process.env['KUBERNETES_SERVICE_PORT'] = url.port;
+    delete process.env['KUBECONFIG'];
+  });
+  afterEach(() => {
+    for (const name of ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT', 'KUBECONFIG'])
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('uses the service account: its namespace, and its token and CA against the API server', async () => {
+    mountServiceAccount(lab.token);
+    const access = clusterAccess({ root });
+    expect(access.namespace).to.equal('metallb-system');
+    const core = access.kubeConfig.makeApiClient(CoreV1Api);
+    const services = await core.listServiceForAllNamespaces();
+    expect(services.items).to.be.an('array');
+  });
+
+  it('is refused with another token, so the token is what it sends', async () => {
+    mountServiceAccount('not-the-token');
+    const core = clusterAccess({ root }).kubeConfig.makeApiClient(CoreV1Api);
+    let status: number | undefined;
+    try {
+      await core.listServiceForAllNamespaces();
+    } catch (error) {
+      status = (error as { code?: number }).code;
+    }
+    expect(status).to.equal(401);
+  });
+
+  it('lets --namespace win, and without a service account falls back to a kubeconfig', () => {
+    mountServiceAccount(lab.token);
+    expect(clusterAccess({ root, namespace: 'other' }).namespace).to.equal('other');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'metallb-ts-sa-'));
+    try {
+      const access = clusterAccess({ root: elsewhere, kubeconfig: lab.kubeconfigPath });
+      expect(access.kubeConfig.getCurrentCluster()?.server).to.equal(lab.serverUrl);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });

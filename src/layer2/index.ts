@@ -110,6 +110,7 @@ export {
   byAge,
   homeAssignment,
   liveAssignment,
+  liveFromHome,
   pairWeight,
   type AddressAssignment,
   type BalancerNode,

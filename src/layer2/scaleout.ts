@@ -113,7 +113,21 @@ export function liveAssignment(
   nodes: readonly BalancerNode[],
   usable: ReadonlySet<string>,
 ): Map<string, string | null> {
-  const home = homeAssignment(serviceKey, ips, nodes);
+  return liveFromHome(serviceKey, ips, nodes, homeAssignment(serviceKey, ips, nodes), usable);
+}
+
+/**
+ * The live step alone, from a home assignment computed before (it changes
+ * only with the Nodes, while liveness changes with every memberlist event,
+ * so a speaker may keep it).
+ */
+export function liveFromHome(
+  serviceKey: string,
+  ips: readonly string[],
+  nodes: readonly BalancerNode[],
+  home: ReadonlyMap<string, string>,
+  usable: ReadonlySet<string>,
+): Map<string, string | null> {
   // The order of the candidates does not matter: pair weights decide every tie.
   const candidates = [...new Set(nodes.map((n) => n.name))].filter((name) => usable.has(name));
   const load = new Map<string, number>(candidates.map((name) => [name, 0]));

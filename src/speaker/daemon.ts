@@ -39,6 +39,7 @@ import { Announcements, type AnnouncementSink, type AppliedChange } from './anno
 import { decide, poolOf, type Decision, type NodeFacts, type ServiceFacts } from './decide.js';
 import { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
 import type { BgpSink } from './bgp.js';
+import { HomeCache } from './home-cache.js';
 import type { SpeakerMembership } from './membership.js';
 
 /** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
@@ -81,6 +82,7 @@ export class SpeakerDaemon {
   /** Every Node's name, labels and age, for the balancer classes (docs/SCALEOUT.md). */
   private readonly nodeFacts = new Map<string, NodeFacts>();
   private nodeFactsList: readonly NodeFacts[] = [];
+  private readonly homes = new HomeCache();
   private readonly queue = new Set<string>();
   private scheduled = false;
   private stopped = false;
@@ -325,7 +327,13 @@ export class SpeakerDaemon {
     const decision = decide(
       service === undefined ? undefined : factsOf(service),
       this.readyEndpoints(key),
-      { config, myNode: this.options.nodeName, live: this.live, nodes: this.nodeFactsList },
+      {
+        config,
+        myNode: this.options.nodeName,
+        live: this.live,
+        nodes: this.nodeFactsList,
+        homes: this.homes,
+      },
     );
     this.report(key, this.announcements.apply(key, decision), decision, service);
   }

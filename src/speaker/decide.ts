@@ -13,8 +13,14 @@ import {
   type Protocol,
 } from '../config/index.js';
 import { cidrContains, formatIP, parseIP, type IPAddress } from '../ip/index.js';
-import { electAnnouncer, liveAssignment, type AddressAssignment } from '../layer2/index.js';
+import {
+  electAnnouncer,
+  homeAssignment,
+  liveFromHome,
+  type AddressAssignment,
+} from '../layer2/index.js';
 import type { ReadyEndpoints } from './endpoints.js';
+import type { HomeCache } from './home-cache.js';
 
 /** The parts of a Service the decision depends on. */
 export interface ServiceFacts {
@@ -45,6 +51,8 @@ export interface SpeakerView {
   readonly live: ReadonlySet<string> | null;
   /** Every Node of the cluster, for the balancer classes' node selectors. */
   readonly nodes: readonly NodeFacts[];
+  /** Keeps home assignments between decisions; without it they are computed each time. */
+  readonly homes?: HomeCache;
 }
 
 export type WithdrawReason =
@@ -161,7 +169,10 @@ function decideScaledOut(
       .filter((name) => view.live === null || view.live.has(name))
       .filter((name) => !local || endpoints.nodes.includes(name)),
   );
-  const assignment = liveAssignment(service.key, ips, members, usable);
+  const home =
+    view.homes?.home(view.nodes, balancerClass, service.key, ips, members) ??
+    homeAssignment(service.key, ips, members);
+  const assignment = liveFromHome(service.key, ips, members, home, usable);
   const mine = ips.filter((ip) => assignment.get(ip) === view.myNode);
   if (mine.length === 0)
     return {

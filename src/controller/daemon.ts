@@ -296,10 +296,12 @@ export class ControllerDaemon {
           (outcome.result.kind === 'assigned' && outcome.result.shortfall !== null)));
     if (short) this.waitingForAddress.add(key);
     else this.waitingForAddress.delete(key);
-    if (outcome.rules !== 'foreign') this.foreignLogged.delete(key);
     if (outcome.rules === 'foreign') this.leaveAlone(key, outcome.loadBalancerClass);
-    else if (outcome.rules === 'class') await this.reportClass(service, request, outcome.result);
-    else await this.reportSingle(service, request, outcome.result);
+    else {
+      this.foreignLogged.delete(key);
+      if (outcome.rules === 'class') await this.reportClass(service, request, outcome.result);
+      else await this.reportSingle(service, request, outcome.result);
+    }
     this.updatePoolMetrics();
   }
 

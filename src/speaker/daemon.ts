@@ -27,7 +27,7 @@ import {
   summarizeErrors,
   type Config,
 } from '../config/index.js';
-import { cidrContains, parseIP, type IPAddress } from '../ip/index.js';
+import { parseIP } from '../ip/index.js';
 import {
   EventRecorder,
   referenceTo,
@@ -36,7 +36,7 @@ import {
 } from '../k8s/index.js';
 import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
 import { Announcements, type AnnouncementSink, type AppliedChange } from './announcements.js';
-import { decide, poolOf, type Decision, type NodeFacts, type ServiceFacts } from './decide.js';
+import { decide, ownerOf, type Decision, type NodeFacts, type ServiceFacts } from './decide.js';
 import { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
 import type { BgpSink } from './bgp.js';
 import { HomeCache } from './home-cache.js';
@@ -423,7 +423,7 @@ export class SpeakerDaemon {
     for (const [service, list] of this.announcements.services()) {
       for (const announced of list) {
         const ip = parseIP(announced.ip);
-        if (ip.ok && addressOwner(parsed.config, ip.value) === undefined)
+        if (ip.ok && ownerOf(parsed.config, ip.value) === undefined)
           stranded.push(`${service} (${announced.ip})`);
       }
     }
@@ -481,12 +481,4 @@ function sameNodeFacts(a: NodeFacts, b: NodeFacts): boolean {
   if (a.createdAt !== b.createdAt || a.labels.size !== b.labels.size) return false;
   for (const [key, value] of a.labels) if (b.labels.get(key) !== value) return false;
   return true;
-}
-
-/** The pool, or the balancer class's pool, an address belongs to. */
-function addressOwner(config: Config, ip: IPAddress): string | undefined {
-  return (
-    poolOf(config, ip)?.name ??
-    config.balancerClasses.find((c) => c.pool.cidrs.some((cidr) => cidrContains(cidr, ip)))?.name
-  );
 }

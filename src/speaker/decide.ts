@@ -149,7 +149,7 @@ function decideScaledOut(
     const parsed = parseIP(text);
     if (!parsed.ok) continue;
     // An address outside the class (a config change the controller has not caught up with yet) is not announced.
-    if (!balancerClass.pool.cidrs.some((cidr) => cidrContains(cidr, parsed.value))) continue;
+    if (!poolContains(balancerClass.pool, parsed.value)) continue;
     const ip = formatIP(parsed.value);
     if (!ips.includes(ip)) ips.push(ip);
   }
@@ -200,5 +200,16 @@ export function layer2Announcer(
 
 /** The pool whose addresses contain `ip`, first in config order (v0.9's poolFor). */
 export function poolOf(config: Config, ip: IPAddress): Pool | undefined {
-  return config.pools.find((pool) => pool.cidrs.some((cidr) => cidrContains(cidr, ip)));
+  return config.pools.find((pool) => poolContains(pool, ip));
+}
+
+/** The name of the address pool, or else of the balancer class, that `ip` belongs to. */
+export function ownerOf(config: Config, ip: IPAddress): string | undefined {
+  return (
+    poolOf(config, ip)?.name ?? config.balancerClasses.find((c) => poolContains(c.pool, ip))?.name
+  );
+}
+
+function poolContains(pool: Pool, ip: IPAddress): boolean {
+  return pool.cidrs.some((cidr) => cidrContains(cidr, ip));
 }

@@ -13,6 +13,7 @@ export { SpeakerDaemon, type Log, type SpeakerOptions } from './daemon.js';
 export {
   decide,
   layer2Announcer,
+  ownerOf,
   poolOf,
   type Decision,
   type NodeFacts,

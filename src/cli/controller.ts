@@ -45,13 +45,13 @@ export async function startController(
   },
   log: Log,
 ): Promise<RunningController> {
-  const access = clusterAccess({
+  const access = await clusterAccess({
     ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
   const registry = newRegistry();
   const daemon = new ControllerDaemon({
-    kubeConfig: access.kubeConfig,
+    api: access.api,
     namespace: access.namespace,
     configName: options.configName,
     log,
@@ -79,6 +79,7 @@ export async function startController(
     port: endpoints.port,
     stop: async () => {
       await daemon.stop();
+      access.api.close();
       await endpoints.close();
     },
   };

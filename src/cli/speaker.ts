@@ -99,7 +99,7 @@ export async function startSpeaker(
   options: SpeakerStartOptions,
   log: Log,
 ): Promise<RunningSpeaker> {
-  const access = clusterAccess({
+  const access = await clusterAccess({
     ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
@@ -126,7 +126,7 @@ export async function startSpeaker(
   });
   if (ml.enabled) {
     membership = await SpeakerMembership.start(ml.settings, {
-      listPeers: podIPLister(access.kubeConfig, ml.settings.namespace, ml.settings.labels),
+      listPeers: podIPLister(access.api, ml.settings.namespace, ml.settings.labels),
       log: (level, msg, fields) => log({ level, op: 'memberlist', msg, ...fields }),
       timings: options.timings,
     });
@@ -134,7 +134,7 @@ export async function startSpeaker(
     log({ op: 'startup', event: 'memberlistOff', msg: ml.reason });
   }
   const daemon = new SpeakerDaemon({
-    kubeConfig: access.kubeConfig,
+    api: access.api,
     namespace: access.namespace,
     configName: options.configName,
     nodeName: options.nodeName,
@@ -169,6 +169,7 @@ export async function startSpeaker(
     port,
     stop: async () => {
       await daemon.stop();
+      access.api.close();
       layer2.close();
       await bgp.close();
       await endpoints.close();

@@ -9,12 +9,6 @@
  * backoff, so closed watches, relists and API errors cost time, never
  * correctness.
  */
-import {
-  CoreV1Api,
-  type KubeConfig,
-  type V1ConfigMap,
-  type V1Service,
-} from '@kubernetes/client-node';
 import { Allocator } from '../allocator/index.js';
 import { parseConfigData, summarizeErrors, type Config } from '../config/index.js';
 import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
@@ -23,7 +17,10 @@ import {
   referenceTo,
   ResilientInformer,
   writeServiceIngress,
+  type ApiClient,
   type BackoffOptions,
+  type ConfigMap,
+  type Service,
 } from '../k8s/index.js';
 import type { AllocatorMetrics, K8sClientMetrics } from '../metrics/index.js';
 import { allocatedMessage } from './class-events.js';
@@ -36,7 +33,7 @@ import { serviceKey, serviceRequest } from './service-object.js';
 export type Log = (fields: Record<string, string | number | boolean>) => void;
 
 export interface ControllerOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly api: ApiClient;
   /** Where the ConfigMap lives (metallb-system). */
   readonly namespace: string;
   /** The ConfigMap's name (v0.9 `--config`, default `config`). */
@@ -52,11 +49,10 @@ const WORKERS = 16;
 const RETRY_MS = { initial: 100, max: 10_000 };
 
 export class ControllerDaemon {
-  private readonly core: CoreV1Api;
   private readonly allocator = new Allocator();
   private readonly events: EventRecorder;
-  private readonly services: ResilientInformer<V1Service>;
-  private readonly configMaps: ResilientInformer<V1ConfigMap>;
+  private readonly services: ResilientInformer<Service>;
+  private readonly configMaps: ResilientInformer<ConfigMap>;
   private config: Config | null = null;
   private readonly queue = new Set<string>();
   private readonly inFlight = new Set<string>();
@@ -70,8 +66,7 @@ export class ControllerDaemon {
   private readonly foreignLogged = new Set<string>();
 
   constructor(private readonly options: ControllerOptions) {
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-    this.events = new EventRecorder(this.core, 'metallb-controller', undefined, (error) =>
+    this.events = new EventRecorder(options.api, 'metallb-controller', undefined, (error) =>
       options.log({ op: 'recordEvent', error: String(error), msg: 'failed to record an event' }),
     );
     const informerFailed = (what: string) => (error: unknown, retryInMs: number) =>
@@ -82,10 +77,9 @@ export class ControllerDaemon {
         retryInMs,
         msg: 'watch failed, retrying',
       });
-    this.services = new ResilientInformer<V1Service>(
-      options.kubeConfig,
-      '/api/v1/services',
-      () => this.core.listServiceForAllNamespaces(),
+    this.services = new ResilientInformer<Service>(
+      options.api,
+      { path: '/api/v1/services' },
       {
         changed: (service) => this.enqueue(serviceKey(service)),
         deleted: (service) => this.enqueue(serviceKey(service)),
@@ -101,24 +95,19 @@ export class ControllerDaemon {
       },
       options.backoff === undefined ? {} : { backoff: options.backoff },
     );
-    this.configMaps = new ResilientInformer<V1ConfigMap>(
-      options.kubeConfig,
-      `/api/v1/namespaces/${options.namespace}/configmaps`,
-      () =>
-        this.core.listNamespacedConfigMap({
-          namespace: options.namespace,
-          fieldSelector: `metadata.name=${options.configName}`,
-        }),
+    this.configMaps = new ResilientInformer<ConfigMap>(
+      options.api,
+      {
+        path: `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/configmaps`,
+        fieldSelector: `metadata.name=${options.configName}`,
+      },
       {
         changed: () => this.enqueue(CONFIG_KEY),
         deleted: () => this.enqueue(CONFIG_KEY),
         synced: () => this.enqueue(CONFIG_KEY),
         failed: informerFailed('ConfigMap'),
       },
-      {
-        fieldSelector: `metadata.name=${options.configName}`,
-        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-      },
+      options.backoff === undefined ? {} : { backoff: options.backoff },
     );
   }
 
@@ -243,7 +232,7 @@ export class ControllerDaemon {
     for (const service of this.services.list()) this.enqueue(serviceKey(service));
   }
 
-  private refuseConfig(configMap: V1ConfigMap, reason: string): void {
+  private refuseConfig(configMap: ConfigMap, reason: string): void {
     const { log, metrics } = this.options;
     metrics.k8s.configStale.set(1);
     log({
@@ -325,7 +314,7 @@ export class ControllerDaemon {
 
   /** Status, log and Events of a v0.9 Service (COMPAT.md section 2). */
   private async reportSingle(
-    service: V1Service,
+    service: Service,
     request: ServiceRequest,
     result: Convergence,
   ): Promise<void> {
@@ -341,7 +330,7 @@ export class ControllerDaemon {
           request.ingress.length > 0 &&
           (result.kind === 'failed' || result.kind === 'not-load-balancer')
         ) {
-          await writeServiceIngress(this.core, namespace, name, [], service);
+          await writeServiceIngress(this.options.api, namespace, name, [], service);
         }
         if (result.kind === 'failed') {
           log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
@@ -367,7 +356,7 @@ export class ControllerDaemon {
             reason: result.dropped,
             msg: 'previous address dropped',
           });
-        await writeServiceIngress(this.core, namespace, name, [ip], service);
+        await writeServiceIngress(this.options.api, namespace, name, [ip], service);
         if (result.allocated) {
           log({
             op: 'allocateIP',
@@ -386,7 +375,7 @@ export class ControllerDaemon {
 
   /** Status, log and Events of a Service of a balancer class (docs/SCALEOUT.md). */
   private async reportClass(
-    service: V1Service,
+    service: Service,
     request: ServiceRequest,
     result: ClassConvergence,
   ): Promise<void> {
@@ -417,12 +406,12 @@ export class ControllerDaemon {
     if (result.kind === 'failed') {
       // As v0.9 clears a Service that cannot have its address.
       if (request.ingress.length > 0)
-        await writeServiceIngress(this.core, namespace, name, [], service);
+        await writeServiceIngress(this.options.api, namespace, name, [], service);
       failed(result.error);
       return;
     }
     const ips = result.ips.map(formatIP);
-    await writeServiceIngress(this.core, namespace, name, ips, service);
+    await writeServiceIngress(this.options.api, namespace, name, ips, service);
     if (result.released.length > 0) {
       log({
         op: 'allocateIP',

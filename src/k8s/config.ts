@@ -3,14 +3,18 @@
  * service account (v0.9 ran in-cluster only); outside, `--kubeconfig` or
  * KUBECONFIG, as users of kubectl expect.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
-
-/** Where a pod finds its service account (token, CA and namespace). */
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import {
+  inClusterEndpoint,
+  kubeconfigPaths,
+  loadKubeconfig,
+  type ApiEndpoint,
+} from './kubeconfig.js';
+import { ApiClient, type Authenticator } from './rest.js';
 
 export interface ClusterAccess {
-  readonly kubeConfig: KubeConfig;
+  readonly api: ApiClient;
   /** The namespace the daemon works in (where the config ConfigMap lives). */
   readonly namespace: string;
 }
@@ -20,10 +24,7 @@ export interface AccessOptions {
   readonly kubeconfig?: string;
   /** `--namespace`: wins over the service account's and the context's. */
   readonly namespace?: string;
-  /**
-   * Prefix of the service account's directory, for tests: client-node's
-   * in-cluster loader reads `<root>/var/run/secrets/...` too. Default ''.
-   */
+  /** Prefix of the service account's directory, for tests. Default ''. */
   readonly root?: string;
 }
 
@@ -31,67 +32,91 @@ export interface AccessOptions {
  * In a pod (KUBERNETES_SERVICE_HOST set and a service account mounted,
  * KUBECONFIG unset): the API server's Service, the account's token and CA,
  * the pod's namespace. Otherwise `--kubeconfig`, KUBECONFIG or
- * ~/.kube/config, as kubectl does.
+ * ~/.kube/config, as kubectl does. A kubeconfig whose user needs an exec or
+ * auth-provider plugin is handed to client-node, loaded for that case only.
  */
-export function clusterAccess(options: AccessOptions): ClusterAccess {
-  const kubeConfig = new KubeConfig();
-  const root = options.root ?? '';
-  const namespaceFile = `${root}${SERVICE_ACCOUNT_DIR}/namespace`;
-  const inCluster =
-    process.env['KUBERNETES_SERVICE_HOST'] !== undefined && existsSync(namespaceFile);
-  if (options.kubeconfig !== undefined) kubeConfig.loadFromFile(options.kubeconfig);
-  else if (process.env['KUBECONFIG'] === undefined && inCluster) kubeConfig.loadFromCluster(root);
-  else kubeConfig.loadFromDefault();
-  const namespace =
-    options.namespace ??
-    (inCluster ? readFileSync(namespaceFile, 'utf8').trim() : undefined) ??
-    kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ??
-    'default';
-  return { kubeConfig: reuseConnections(kubeConfig), namespace };
+export async function clusterAccess(options: AccessOptions): Promise<ClusterAccess> {
+  const env = process.env;
+  const pod =
+    options.kubeconfig === undefined && env['KUBECONFIG'] === undefined
+      ? inClusterEndpoint(env, options.root ?? '')
+      : undefined;
+  if (pod !== undefined) {
+    return {
+      api: new ApiClient(pod.endpoint.server, endpointAuth(pod.endpoint)),
+      namespace: options.namespace ?? pod.namespace,
+    };
+  }
+  const paths = kubeconfigPaths(options.kubeconfig, env, homedir());
+  const loaded = loadKubeconfig(paths, { explicit: options.kubeconfig !== undefined });
+  const namespace = options.namespace ?? loaded.namespace ?? 'default';
+  if (loaded.kind === 'endpoint') {
+    return { api: new ApiClient(loaded.endpoint.server, endpointAuth(loaded.endpoint)), namespace };
+  }
+  const plugin = await pluginAuth(loaded.paths);
+  return { api: new ApiClient(plugin.server, plugin.auth), namespace };
 }
 
-type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => unknown;
+/** Bound service-account tokens rotate; client-go re-reads the file once a minute, so do we. */
+const TOKEN_REREAD_MS = 60_000;
 
-/**
- * client-node 1.4 builds a new HTTPS agent for every request, so every
- * request pays a TLS handshake (4 ms each against the lab, more against a
- * remote API server). This keeps one keep-alive agent per distinct set of
- * TLS options instead. The method is private in client-node's types, hence
- * the cast; a missing method (another client-node version) leaves the
- * KubeConfig as it was.
- */
-export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
-  const target = kubeConfig as unknown as { createAgent?: AgentFactory };
-  const original = target.createAgent?.bind(kubeConfig);
-  if (original === undefined) return kubeConfig;
-  const agents = new Map<string, unknown>();
-  target.createAgent = (cluster, options) => {
-    const key = agentKey(cluster, options);
-    let agent = agents.get(key);
-    if (agent === undefined) {
-      agent = original(cluster, { ...options, keepAlive: true });
-      agents.set(key, agent);
-    }
-    return agent;
+/** TLS and headers for an endpoint from a kubeconfig or a service account. */
+export function endpointAuth(endpoint: ApiEndpoint, now: () => number = Date.now): Authenticator {
+  const tls = {
+    ...(endpoint.ca === undefined ? {} : { ca: endpoint.ca }),
+    ...(endpoint.cert === undefined ? {} : { cert: endpoint.cert }),
+    ...(endpoint.key === undefined ? {} : { key: endpoint.key }),
+    ...(endpoint.tlsServerName === undefined ? {} : { servername: endpoint.tlsServerName }),
+    rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
   };
-  return kubeConfig;
+  let fileToken = { value: '', readAt: -Infinity };
+  const token = (): string | undefined => {
+    if (endpoint.tokenFile === undefined) return endpoint.token;
+    if (now() - fileToken.readAt >= TOKEN_REREAD_MS) {
+      fileToken = { value: readFileSync(endpoint.tokenFile, 'utf8').trim(), readAt: now() };
+    }
+    return fileToken.value;
+  };
+  const basic = endpoint.basicAuth;
+  const basicHeader =
+    basic === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`;
+  return {
+    tls,
+    headers: (): Record<string, string> => {
+      const bearer = token();
+      if (bearer !== undefined && bearer !== '') return { Authorization: `Bearer ${bearer}` };
+      return basicHeader === undefined ? {} : { Authorization: basicHeader };
+    },
+  };
 }
 
-/**
- * What tells two agents apart: the cluster and the TLS options, which hold
- * the CA, client certificate and key as text or Buffers. Buffers are keyed
- * by their base64 text: JSON would spell every byte as a number, which cost
- * more than the request itself (a tenth of the controller's CPU at 10,000
- * Services).
- */
-function agentKey(cluster: unknown, options: Record<string, unknown>): string {
-  const text = (value: unknown): unknown =>
-    Buffer.isBuffer(value)
-      ? `base64:${value.toString('base64')}`
-      : Array.isArray(value)
-        ? value.map(text)
-        : value;
-  const flat: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(options)) flat[name] = text(value);
-  return JSON.stringify([cluster, flat]);
+/** client-node's plugin support (exec, auth-provider): loaded only when a kubeconfig needs it. */
+async function pluginAuth(paths: readonly string[]): Promise<{ server: string; auth: Authenticator }> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kubeConfig = new KubeConfig();
+  if (paths.length === 1 && paths[0] !== undefined) kubeConfig.loadFromFile(paths[0]);
+  else kubeConfig.loadFromDefault();
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  const first: { headers: Record<string, string>; ca?: Buffer; cert?: Buffer; key?: Buffer } = {
+    headers: {},
+  };
+  await kubeConfig.applyToHTTPSOptions(first);
+  return {
+    server,
+    auth: {
+      // The TLS material as the plugin gave it at start; the headers (tokens) afresh per request.
+      tls: {
+        ...(first.ca === undefined ? {} : { ca: first.ca }),
+        ...(first.cert === undefined ? {} : { cert: first.cert }),
+        ...(first.key === undefined ? {} : { key: first.key }),
+      },
+      headers: async () => {
+        const options: { headers: Record<string, string> } = { headers: {} };
+        await kubeConfig.applyToHTTPSOptions(options);
+        return options.headers;
+      },
+    },
+  };
 }

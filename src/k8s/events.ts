@@ -5,13 +5,8 @@
  * caller's log, never thrown: an Event is worth less than the work it
  * describes.
  */
-import {
-  PatchStrategy,
-  setHeaderOptions,
-  type CoreV1Api,
-  type CoreV1Event,
-  type V1ObjectReference,
-} from '@kubernetes/client-node';
+import { MERGE_PATCH, statusOf, type ApiClient } from './rest.js';
+import type { Event, ObjectReference } from './wire.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -27,7 +22,7 @@ export class EventRecorder {
   private readonly recorded = new Map<string, Recorded>();
 
   constructor(
-    private readonly core: CoreV1Api,
+    private readonly api: ApiClient,
     /** `metallb-controller` or `metallb-speaker`. */
     private readonly component: string,
     private readonly now: () => Date = () => new Date(),
@@ -35,7 +30,7 @@ export class EventRecorder {
   ) {}
 
   async record(
-    object: V1ObjectReference,
+    object: ObjectReference,
     type: EventType,
     reason: string,
     message: string,
@@ -51,31 +46,31 @@ export class EventRecorder {
       if (seen !== undefined) {
         try {
           seen.count++;
-          await this.core.patchNamespacedEvent(
-            { name: seen.name, namespace, body: { count: seen.count, lastTimestamp: timestamp } },
-            mergePatch(),
-          );
+          await this.api.request('PATCH', eventPath(namespace, seen.name), {
+            body: { count: seen.count, lastTimestamp: timestamp },
+            contentType: MERGE_PATCH,
+          });
           return;
         } catch (error) {
-          if ((error as { code?: number }).code !== 404) throw error;
+          if (statusOf(error) !== 404) throw error;
           this.recorded.delete(key); // deleted (events expire): write a new one
         }
       }
       // The real recorder names an Event after its object and the time in hexadecimal nanoseconds.
       const name = `${object.name ?? 'object'}.${(BigInt(at.getTime()) * 1_000_000n + BigInt(this.recorded.size)).toString(16)}`;
-      const event: CoreV1Event = {
+      const event: Event = {
         metadata: { name, namespace },
         involvedObject: object,
         type,
         reason,
         message,
         source: { component: this.component },
-        firstTimestamp: at,
-        lastTimestamp: at,
+        firstTimestamp: timestamp,
+        lastTimestamp: timestamp,
         count: 1,
         reportingComponent: this.component,
       };
-      await this.core.createNamespacedEvent({ namespace, body: event });
+      await this.api.request('POST', eventPath(namespace, ''), { body: event });
       this.recorded.set(key, { name, count: 1 });
       if (this.recorded.size > CACHE_LIMIT) {
         const oldest = this.recorded.keys().next().value;
@@ -87,15 +82,16 @@ export class EventRecorder {
   }
 }
 
-function mergePatch(): ReturnType<typeof setHeaderOptions> {
-  return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+function eventPath(namespace: string, name: string): string {
+  const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+  return name === '' ? collection : `${collection}/${encodeURIComponent(name)}`;
 }
 
 /** The reference an Event names its object by (core/v1 kinds: Service, ConfigMap). */
 export function referenceTo(
   kind: string,
   object: { metadata?: { name?: string; namespace?: string; uid?: string } },
-): V1ObjectReference {
+): ObjectReference {
   return {
     kind,
     apiVersion: 'v1',

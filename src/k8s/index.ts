@@ -1,14 +1,42 @@
 /**
- * The one place that talks to the API server: cluster access, informers,
- * status writes and Events.
+ * The one place that talks to the API server: cluster access, a small REST
+ * client, informers, status writes and Events.
  */
 export {
   clusterAccess,
-  reuseConnections,
+  endpointAuth,
   type AccessOptions,
   type ClusterAccess,
 } from './config.js';
 export { EventRecorder, referenceTo, type EventType } from './events.js';
-export { ResilientInformer, type BackoffOptions, type InformerHandlers } from './informer.js';
+export {
+  ResilientInformer,
+  type BackoffOptions,
+  type InformerHandlers,
+  type WatchedResource,
+} from './informer.js';
+export { reuseConnections } from './keep-alive.js';
 export { podIPLister } from './pods.js';
-export { writeServiceIngress } from './status.js';
+export {
+  ApiClient,
+  ApiError,
+  MERGE_PATCH,
+  statusOf,
+  type Authenticator,
+  type CallOptions,
+  type Query,
+} from './rest.js';
+export { servicePath, writeServiceIngress } from './status.js';
+export type {
+  ConfigMap,
+  EndpointSlice,
+  Endpoints,
+  Event,
+  Node,
+  ObjectList,
+  ObjectReference,
+  ObjectWithMeta,
+  Pod,
+  Service,
+  Wire,
+} from './wire.js';

@@ -1,18 +1,16 @@
 /**
- * An informer that does not give up: list, then watch, through
- * client-node's ListWatch, restarted with exponential backoff after any
- * error (500, 429, an unreachable server); closed watches resume from the
- * last resourceVersion and a 410 lists again (ListWatch does both). The
- * controller is level-based, so a relist after a gap brings it back to the
- * truth: no change is lost, only coalesced.
+ * An informer that does not give up: list, then watch from the list's
+ * resourceVersion, as client-go's reflector does. A watch the server ends
+ * (its timeoutSeconds) resumes from the last resourceVersion seen (events
+ * and BOOKMARKs move it); a 410 Gone, as an answer or as an ERROR event,
+ * lists again; any other failure (500, 429, an unreachable server, a broken
+ * stream) retries with exponential backoff. A relist reports only what
+ * differs from the cache (by resourceVersion), and deletions the watch
+ * missed. The daemons are level-based, so a gap costs time, never
+ * correctness: no change is lost, only coalesced.
  */
-import {
-  ListWatch,
-  Watch,
-  type KubeConfig,
-  type KubernetesObject,
-  type ListPromise,
-} from '@kubernetes/client-node';
+import { ApiError, statusOf, type ApiClient, type Query } from './rest.js';
+import type { ObjectList, ObjectWithMeta, Status, WatchEvent } from './wire.js';
 
 export interface InformerHandlers<T> {
   /** An object was added or changed (its latest state). */
@@ -28,79 +26,187 @@ export interface BackoffOptions {
   readonly maxMs: number;
 }
 
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 30_000 };
+/** What to list and watch. */
+export interface WatchedResource {
+  /** The collection's path: `/api/v1/services`, `/api/v1/namespaces/NS/configmaps`. */
+  readonly path: string;
+  readonly fieldSelector?: string;
+  readonly labelSelector?: string;
+}
 
-export class ResilientInformer<T extends KubernetesObject> {
-  private readonly informer: ListWatch<T>;
+const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 30_000 };
+/** client-go asks each watch to end after 5 to 10 minutes, spread so that clients do not relist together. */
+const WATCH_TIMEOUT_S = { min: 300, spread: 300 };
+/** A watch that ends sooner than this without an event counts as a failure for the backoff. */
+const SHORT_WATCH_MS = 1000;
+
+export class ResilientInformer<T extends ObjectWithMeta> {
   private readonly backoff: BackoffOptions;
-  private stopped = false;
+  private readonly cache = new Map<string, T>();
+  private resourceVersion = '';
   private delay: number;
-  private timer: NodeJS.Timeout | undefined;
   private hasSynced = false;
-  private failedSinceStart = false;
+  private running: AbortController | undefined;
+  private loop: Promise<void> | undefined;
 
   constructor(
-    kubeConfig: KubeConfig,
-    path: string,
-    list: ListPromise<T>,
+    private readonly api: ApiClient,
+    private readonly resource: WatchedResource,
     private readonly handlers: InformerHandlers<T>,
-    options: { fieldSelector?: string; backoff?: BackoffOptions } = {},
+    options: { backoff?: BackoffOptions } = {},
   ) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.delay = this.backoff.initialMs;
-    this.informer = new ListWatch(
-      path,
-      new Watch(kubeConfig),
-      list,
-      false,
-      undefined,
-      options.fieldSelector,
-    );
-    this.informer.on('add', (object) => handlers.changed(object));
-    this.informer.on('update', (object) => handlers.changed(object));
-    this.informer.on('delete', (object) => handlers.deleted(object));
-    this.informer.on('error', (error) => this.retry(error));
   }
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.failedSinceStart = false;
-    await this.informer.start();
-    if (this.failedSinceStart || this.stopped) return;
-    this.delay = this.backoff.initialMs;
-    if (!this.hasSynced) {
-      this.hasSynced = true;
-      this.handlers.synced?.();
-    }
+  /** Starts listing and watching; resolves once the first list has succeeded or failed (then retries go on). */
+  start(): Promise<void> {
+    if (this.running !== undefined) return Promise.resolve();
+    const running = new AbortController();
+    this.running = running;
+    return new Promise((firstListDone) => {
+      this.loop = this.run(running.signal, () => firstListDone());
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.informer.stop();
+    this.running?.abort();
+    this.running = undefined;
+    await this.loop;
   }
 
   get synced(): boolean {
     return this.hasSynced;
   }
 
-  list(): readonly T[] {
-    return this.informer.list();
+  list(): T[] {
+    return [...this.cache.values()];
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.informer.get(name, namespace);
+    return this.cache.get(keyOf(namespace, name));
   }
 
-  private retry(error: unknown): void {
-    this.failedSinceStart = true;
-    if (this.stopped) return;
+  private async run(signal: AbortSignal, firstListDone: () => void): Promise<void> {
+    let mustList = true;
+    while (!signal.aborted) {
+      try {
+        if (mustList) {
+          await this.relist();
+          mustList = false;
+          this.delay = this.backoff.initialMs;
+          firstListDone();
+        }
+        const started = Date.now();
+        const events = await this.watchOnce(signal);
+        if (signal.aborted) break;
+        if (events > 0 || Date.now() - started >= SHORT_WATCH_MS) this.delay = this.backoff.initialMs;
+        else await this.pause(signal); // a server that closes watches at once must not spin us
+      } catch (error) {
+        firstListDone();
+        if (signal.aborted) break;
+        if (statusOf(error) === 410) {
+          mustList = true; // too old to resume from: start over
+          continue;
+        }
+        this.handlers.failed?.(error, this.delay);
+        await this.pause(signal);
+      }
+    }
+  }
+
+  /** Replaces the cache with a fresh list, reporting what changed. */
+  private async relist(): Promise<void> {
+    const list = await this.api.request<ObjectList<T>>('GET', this.resource.path, {
+      query: this.selectors(),
+    });
+    const before = new Map(this.cache);
+    this.cache.clear();
+    for (const object of list.items) {
+      const key = keyOfObject(object);
+      const previous = before.get(key);
+      before.delete(key);
+      this.cache.set(key, object);
+      if (previous?.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
+        this.handlers.changed(object);
+      }
+    }
+    for (const gone of before.values()) this.handlers.deleted(gone);
+    this.resourceVersion = list.metadata?.resourceVersion ?? '';
+    if (!this.hasSynced) {
+      this.hasSynced = true;
+      this.handlers.synced?.();
+    }
+  }
+
+  /** One watch from the last resourceVersion, until the server ends it; resolves to the events seen. */
+  private async watchOnce(signal: AbortSignal): Promise<number> {
+    let events = 0;
+    const timeoutSeconds = WATCH_TIMEOUT_S.min + Math.floor(Math.random() * WATCH_TIMEOUT_S.spread);
+    await this.api.watch(
+      this.resource.path,
+      {
+        ...this.selectors(),
+        watch: 'true',
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: String(timeoutSeconds),
+      },
+      (line) => {
+        events++;
+        this.apply(line as WatchEvent<T>);
+      },
+      { idleMs: timeoutSeconds * 1000, signal },
+    );
+    return events;
+  }
+
+  private apply(event: WatchEvent<T>): void {
+    if (event.type === 'ERROR') {
+      const status = event.object as Status;
+      throw new ApiError(status.code ?? 0, status.reason ?? '', status.message ?? 'watch error');
+    }
+    const object = event.object as T;
+    const version = object.metadata?.resourceVersion;
+    if (version !== undefined && version !== '') this.resourceVersion = version;
+    if (event.type === 'BOOKMARK') return;
+    const key = keyOfObject(object);
+    if (event.type === 'DELETED') {
+      this.cache.delete(key);
+      this.handlers.deleted(object);
+    } else {
+      this.cache.set(key, object);
+      this.handlers.changed(object);
+    }
+  }
+
+  private selectors(): Query {
+    return {
+      fieldSelector: this.resource.fieldSelector,
+      labelSelector: this.resource.labelSelector,
+    };
+  }
+
+  /** Waits the current backoff (cut short by stop) and doubles it. */
+  private async pause(signal: AbortSignal): Promise<void> {
     const wait = this.delay;
     this.delay = Math.min(this.delay * 2, this.backoff.maxMs);
-    this.handlers.failed?.(error, wait);
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      if (!this.stopped) void this.start();
-    }, wait);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, wait);
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
+}
+
+function keyOf(namespace: string | undefined, name: string): string {
+  return namespace === undefined || namespace === '' ? name : `${namespace}/${name}`;
+}
+
+function keyOfObject(object: ObjectWithMeta): string {
+  return keyOf(object.metadata?.namespace, object.metadata?.name ?? '');
 }

@@ -3,17 +3,18 @@
  * other's memberlist: every speaker pod runs with hostNetwork, so its pod
  * IP is its node's address, and they all listen on the same port.
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { ApiClient } from './rest.js';
+import type { ObjectList, Pod } from './wire.js';
 
 /** Lists the pod IPs (non-empty ones) of pods in `namespace` matching `labelSelector`. */
 export function podIPLister(
-  kubeConfig: KubeConfig,
+  api: ApiClient,
   namespace: string,
   labelSelector: string,
 ): () => Promise<string[]> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
   return async () => {
-    const list = await core.listNamespacedPod({ namespace, labelSelector });
+    const list = await api.request<ObjectList<Pod>>('GET', path, { query: { labelSelector } });
     const ips: string[] = [];
     for (const pod of list.items) {
       const ip = pod.status?.podIP;

@@ -11,16 +11,6 @@
  * about to announce again.
  */
 import {
-  CoreV1Api,
-  DiscoveryV1Api,
-  type KubeConfig,
-  type V1ConfigMap,
-  type V1EndpointSlice,
-  type V1Endpoints,
-  type V1Node,
-  type V1Service,
-} from '@kubernetes/client-node';
-import {
   BALANCER_CLASS_ANNOTATION,
   balancerChoice,
   parseConfigData,
@@ -32,7 +22,13 @@ import {
   EventRecorder,
   referenceTo,
   ResilientInformer,
+  type ApiClient,
   type BackoffOptions,
+  type ConfigMap,
+  type EndpointSlice,
+  type Endpoints,
+  type Node,
+  type Service,
 } from '../k8s/index.js';
 import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
 import { Announcements, type AnnouncementSink, type AppliedChange } from './announcements.js';
@@ -46,7 +42,7 @@ import type { SpeakerMembership } from './membership.js';
 export type Log = (fields: Record<string, string | number | boolean>) => void;
 
 export interface SpeakerOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly api: ApiClient;
   /** Where the ConfigMap lives (metallb-system). */
   readonly namespace: string;
   /** The ConfigMap's name (v0.9 `--config`, default `config`). */
@@ -67,15 +63,14 @@ export interface SpeakerOptions {
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export class SpeakerDaemon {
-  private readonly core: CoreV1Api;
   private readonly events: EventRecorder;
-  private readonly services: ResilientInformer<V1Service>;
-  private readonly endpoints: ResilientInformer<V1Endpoints>;
-  private readonly slices: ResilientInformer<V1EndpointSlice>;
-  private readonly configMaps: ResilientInformer<V1ConfigMap>;
-  private readonly nodes: ResilientInformer<V1Node>;
+  private readonly services: ResilientInformer<Service>;
+  private readonly endpoints: ResilientInformer<Endpoints>;
+  private readonly slices: ResilientInformer<EndpointSlice>;
+  private readonly configMaps: ResilientInformer<ConfigMap>;
+  private readonly nodes: ResilientInformer<Node>;
   /** EndpointSlices by Service key, then by slice name. */
-  private readonly slicesByService = new Map<string, Map<string, V1EndpointSlice>>();
+  private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
   private readonly announcements: Announcements;
   private config: Config | null = null;
   private live: ReadonlySet<string> | null;
@@ -93,11 +88,9 @@ export class SpeakerDaemon {
   };
 
   constructor(private readonly options: SpeakerOptions) {
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-    const discovery = options.kubeConfig.makeApiClient(DiscoveryV1Api);
     this.announcements = new Announcements({ layer2: options.layer2, bgp: options.bgp });
     this.live = options.membership === null ? null : new Set(options.membership.live());
-    this.events = new EventRecorder(this.core, 'metallb-speaker', undefined, (error) =>
+    this.events = new EventRecorder(options.api, 'metallb-speaker', undefined, (error) =>
       options.log({ op: 'recordEvent', error: String(error), msg: 'failed to record an event' }),
     );
     const backoff = options.backoff === undefined ? {} : { backoff: options.backoff };
@@ -110,10 +103,9 @@ export class SpeakerDaemon {
         msg: 'watch failed, retrying',
       });
     const synced = () => this.enqueueAll();
-    this.services = new ResilientInformer<V1Service>(
-      options.kubeConfig,
-      '/api/v1/services',
-      () => this.core.listServiceForAllNamespaces(),
+    this.services = new ResilientInformer<Service>(
+      options.api,
+      { path: '/api/v1/services' },
       {
         changed: (service) => this.enqueue(keyOf(service)),
         deleted: (service) => this.enqueue(keyOf(service)),
@@ -122,10 +114,9 @@ export class SpeakerDaemon {
       },
       backoff,
     );
-    this.endpoints = new ResilientInformer<V1Endpoints>(
-      options.kubeConfig,
-      '/api/v1/endpoints',
-      () => this.core.listEndpointsForAllNamespaces(),
+    this.endpoints = new ResilientInformer<Endpoints>(
+      options.api,
+      { path: '/api/v1/endpoints' },
       {
         changed: (endpoints) => this.enqueue(keyOf(endpoints)),
         deleted: (endpoints) => this.enqueue(keyOf(endpoints)),
@@ -134,10 +125,9 @@ export class SpeakerDaemon {
       },
       backoff,
     );
-    this.slices = new ResilientInformer<V1EndpointSlice>(
-      options.kubeConfig,
-      '/apis/discovery.k8s.io/v1/endpointslices',
-      () => discovery.listEndpointSliceForAllNamespaces(),
+    this.slices = new ResilientInformer<EndpointSlice>(
+      options.api,
+      { path: '/apis/discovery.k8s.io/v1/endpointslices' },
       {
         changed: (slice) => this.indexSlice(slice, true),
         deleted: (slice) => this.indexSlice(slice, false),
@@ -146,28 +136,25 @@ export class SpeakerDaemon {
       },
       backoff,
     );
-    this.configMaps = new ResilientInformer<V1ConfigMap>(
-      options.kubeConfig,
-      `/api/v1/namespaces/${options.namespace}/configmaps`,
-      () =>
-        this.core.listNamespacedConfigMap({
-          namespace: options.namespace,
-          fieldSelector: `metadata.name=${options.configName}`,
-        }),
+    this.configMaps = new ResilientInformer<ConfigMap>(
+      options.api,
+      {
+        path: `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/configmaps`,
+        fieldSelector: `metadata.name=${options.configName}`,
+      },
       {
         changed: () => this.syncConfig(),
         deleted: () => this.syncConfig(),
         synced: () => this.syncConfig(),
         failed: failed('ConfigMap'),
       },
-      { fieldSelector: `metadata.name=${options.configName}`, ...backoff },
+      backoff,
     );
     // v0.9 watches its own Node only: a change there is a hint that a speaker
     // came or went. The balancer classes need every Node's labels and age.
-    this.nodes = new ResilientInformer<V1Node>(
-      options.kubeConfig,
-      '/api/v1/nodes',
-      () => this.core.listNode(),
+    this.nodes = new ResilientInformer<Node>(
+      options.api,
+      { path: '/api/v1/nodes' },
       {
         changed: (node) => {
           const name = node.metadata?.name ?? '';
@@ -258,7 +245,7 @@ export class SpeakerDaemon {
     if ((this.config?.balancerClasses.length ?? 0) > 0) this.enqueueAll();
   }
 
-  private indexSlice(slice: V1EndpointSlice, present: boolean): void {
+  private indexSlice(slice: EndpointSlice, present: boolean): void {
     const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (service === undefined) return;
     const key = `${slice.metadata?.namespace ?? 'default'}/${service}`;
@@ -343,7 +330,7 @@ export class SpeakerDaemon {
     key: string,
     change: AppliedChange,
     decision?: Decision,
-    service?: V1Service,
+    service?: Service,
   ): void {
     const { log, metrics, nodeName } = this.options;
     for (const w of change.withdrawn) {
@@ -454,7 +441,7 @@ function keyOf(object: { metadata?: { name?: string; namespace?: string } }): st
   return `${object.metadata?.namespace ?? 'default'}/${object.metadata?.name ?? ''}`;
 }
 
-function factsOf(service: V1Service): ServiceFacts {
+function factsOf(service: Service): ServiceFacts {
   return {
     key: keyOf(service),
     isLoadBalancer: service.spec?.type === 'LoadBalancer',
@@ -467,7 +454,7 @@ function factsOf(service: V1Service): ServiceFacts {
   };
 }
 
-function nodeFactsOf(node: V1Node): NodeFacts {
+function nodeFactsOf(node: Node): NodeFacts {
   const created = node.metadata?.creationTimestamp;
   const ms = created === undefined ? NaN : new Date(created).getTime();
   return {

@@ -5,7 +5,7 @@
  * announcement rules need: the nodes with a ready endpoint, in the order
  * the object lists them, and whether any ready endpoint exists at all.
  */
-import type { V1EndpointSlice, V1Endpoints } from '@kubernetes/client-node';
+import type { EndpointSlice, Endpoints } from '../k8s/index.js';
 
 export interface ReadyEndpoints {
   /** Nodes hosting at least one ready endpoint, each once, in the object's order. */
@@ -17,7 +17,7 @@ export interface ReadyEndpoints {
 export const NO_ENDPOINTS: ReadyEndpoints = { nodes: [], anyReady: false };
 
 /** v0.9: the `addresses` of every subset are the ready ones; `notReadyAddresses` never count. */
-export function fromEndpoints(endpoints: V1Endpoints): ReadyEndpoints {
+export function fromEndpoints(endpoints: Endpoints): ReadyEndpoints {
   const nodes = new Set<string>();
   let anyReady = false;
   for (const subset of endpoints.subsets ?? []) {
@@ -33,7 +33,7 @@ export function fromEndpoints(endpoints: V1Endpoints): ReadyEndpoints {
  * The same from EndpointSlices: an endpoint is ready unless its `ready`
  * condition is false (the API says an unset condition means ready).
  */
-export function fromSlices(slices: Iterable<V1EndpointSlice>): ReadyEndpoints {
+export function fromSlices(slices: Iterable<EndpointSlice>): ReadyEndpoints {
   const nodes = new Set<string>();
   let anyReady = false;
   for (const slice of slices) {

@@ -5,6 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { EventRecorder, reuseConnections } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
+import { labApi } from '../support/lab-api.js';
 
 describe('k8s: event recorder', function () {
   this.timeout(30_000);
@@ -22,7 +23,7 @@ describe('k8s: event recorder', function () {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const errors: unknown[] = [];
     const recorder = new EventRecorder(
-      core,
+      labApi(lab),
       'metallb-controller',
       () => new Date(),
       (e) => errors.push(e),

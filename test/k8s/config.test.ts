@@ -4,12 +4,12 @@
  * clusterAccess in a pod: the service account as the kubelet mounts it
  * (under a private root), against the lab's API server.
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterAccess, reuseConnections } from '../../src/k8s/index.js';
+import { clusterAccess, reuseConnections, statusOf } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
 
 type Options = Record<string, unknown>;
@@ -95,32 +95,36 @@ describe('clusterAccess in a pod', function () {
 
   it('uses the service account: its namespace, and its token and CA against the API server', async () => {
     mountServiceAccount(lab.token);
-    const access = clusterAccess({ root });
+    const access = await clusterAccess({ root });
     expect(access.namespace).to.equal('metallb-system');
-    const core = access.kubeConfig.makeApiClient(CoreV1Api);
-    const services = await core.listServiceForAllNamespaces();
+    const services = await access.api.request<{ items: unknown[] }>('GET', '/api/v1/services');
     expect(services.items).to.be.an('array');
+    access.api.close();
   });
 
   it('is refused with another token, so the token is what it sends', async () => {
     mountServiceAccount('not-the-token');
-    const core = clusterAccess({ root }).kubeConfig.makeApiClient(CoreV1Api);
+    const { api } = await clusterAccess({ root });
     let status: number | undefined;
     try {
-      await core.listServiceForAllNamespaces();
+      await api.request('GET', '/api/v1/services');
     } catch (error) {
-      status = (error as { code?: number }).code;
+      status = statusOf(error);
     }
+    api.close();
     expect(status).to.equal(401);
   });
 
-  it('lets --namespace win, and without a service account falls back to a kubeconfig', () => {
+  it('lets --namespace win, and without a service account falls back to a kubeconfig', async () => {
     mountServiceAccount(lab.token);
-    expect(clusterAccess({ root, namespace: 'other' }).namespace).to.equal('other');
+    const named = await clusterAccess({ root, namespace: 'other' });
+    named.api.close();
+    expect(named.namespace).to.equal('other');
     const elsewhere = mkdtempSync(join(tmpdir(), 'metallb-ts-sa-'));
     try {
-      const access = clusterAccess({ root: elsewhere, kubeconfig: lab.kubeconfigPath });
-      expect(access.kubeConfig.getCurrentCluster()?.server).to.equal(lab.serverUrl);
+      const access = await clusterAccess({ root: elsewhere, kubeconfig: lab.kubeconfigPath });
+      access.api.close();
+      expect(access.api.server).to.equal(new URL(lab.serverUrl).origin);
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }

@@ -9,11 +9,11 @@ import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createLabPod, setLabPodStatus } from '../../src/cli/lab-pods.js';
-import { reuseConnections } from '../../src/k8s/index.js';
 import type { Lab } from '../../src/lab/index.js';
 import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
 import type { Config } from '../../src/config/index.js';
 import { SpeakerDaemon, type BgpSink } from '../../src/speaker/index.js';
+import { labApi } from '../support/lab-api.js';
 import { labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
 
@@ -69,8 +69,6 @@ describe('speaker daemon, against the lab', function () {
   let speakers: Map<string, TestSpeaker>;
 
   async function startSpeaker(node: string): Promise<TestSpeaker> {
-    const kubeConfig = reuseConnections(new k8s.KubeConfig());
-    kubeConfig.loadFromFile(lab.kubeconfigPath);
     const registry = newRegistry();
     const speaker: TestSpeaker = {
       layer2: new RecordingSink(),
@@ -80,7 +78,7 @@ describe('speaker daemon, against the lab', function () {
       daemon: undefined as unknown as SpeakerDaemon,
     };
     const daemon = new SpeakerDaemon({
-      kubeConfig,
+      api: labApi(lab),
       namespace: NS,
       configName: 'config',
       nodeName: node,

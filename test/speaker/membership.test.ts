@@ -5,6 +5,7 @@ import { Lab } from '../../src/lab/index.js';
 import { membershipConfig, SpeakerMembership } from '../../src/speaker/index.js';
 import { eventIs, freePort, goPeerOrSkip, startGoPeer } from '../support/go-peer.js';
 import { canBind } from '../support/member-process.js';
+import { labApi } from '../support/lab-api.js';
 import { until } from '../support/until.js';
 
 const NAMESPACE = 'metallb-system';
@@ -132,7 +133,7 @@ describe('speaker memberlist on the lab (pod discovery, a Go v0.9-style peer)', 
       });
       if (!config.enabled) throw new Error(`test setup: ${config.reason}`);
       const membership = await SpeakerMembership.start(config.settings, {
-        listPeers: podIPLister(kubeConfig, NAMESPACE, LABELS),
+        listPeers: podIPLister(labApi(lab), NAMESPACE, LABELS),
         log: (level, message) => logs.push(`${level} ${message}`),
       });
       started.push(membership);

@@ -5,12 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import {
-  inClusterEndpoint,
-  kubeconfigPaths,
-  loadKubeconfig,
-  type ApiEndpoint,
-} from './kubeconfig.js';
+import { inClusterEndpoint } from './in-cluster.js';
+import { kubeconfigPaths, loadKubeconfig, type ApiEndpoint } from './kubeconfig.js';
 import { ApiClient, type Authenticator } from './rest.js';
 
 export interface ClusterAccess {
@@ -93,7 +89,9 @@ export function endpointAuth(endpoint: ApiEndpoint, now: () => number = Date.now
 }
 
 /** client-node's plugin support (exec, auth-provider): loaded only when a kubeconfig needs it. */
-async function pluginAuth(paths: readonly string[]): Promise<{ server: string; auth: Authenticator }> {
+async function pluginAuth(
+  paths: readonly string[],
+): Promise<{ server: string; auth: Authenticator }> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kubeConfig = new KubeConfig();
   if (paths.length === 1 && paths[0] !== undefined) kubeConfig.loadFromFile(paths[0]);

@@ -2,12 +2,7 @@
  * The one place that talks to the API server: cluster access, a small REST
  * client, informers, status writes and Events.
  */
-export {
-  clusterAccess,
-  endpointAuth,
-  type AccessOptions,
-  type ClusterAccess,
-} from './config.js';
+export { clusterAccess, endpointAuth, type AccessOptions, type ClusterAccess } from './config.js';
 export { EventRecorder, referenceTo, type EventType } from './events.js';
 export {
   ResilientInformer,
@@ -40,3 +35,12 @@ export type {
   Service,
   Wire,
 } from './wire.js';
+export {
+  KubeconfigError,
+  kubeconfigPaths,
+  loadKubeconfig,
+  type ApiEndpoint,
+  type KubeconfigResult,
+  type LoadOptions,
+} from './kubeconfig.js';
+export { inClusterEndpoint } from './in-cluster.js';

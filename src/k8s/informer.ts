@@ -100,7 +100,8 @@ export class ResilientInformer<T extends ObjectWithMeta> {
         const started = Date.now();
         const events = await this.watchOnce(signal);
         if (signal.aborted) break;
-        if (events > 0 || Date.now() - started >= SHORT_WATCH_MS) this.delay = this.backoff.initialMs;
+        if (events > 0 || Date.now() - started >= SHORT_WATCH_MS)
+          this.delay = this.backoff.initialMs;
         else await this.pause(signal); // a server that closes watches at once must not spin us
       } catch (error) {
         firstListDone();

@@ -27,7 +27,7 @@ import { allocatedMessage } from './class-events.js';
 import { convergeAnyService } from './converge-any.js';
 import type { ClassConvergence } from './converge-class.js';
 import type { Convergence, ServiceRequest } from './converge.js';
-import { serviceKey, serviceRequest } from './service-object.js';
+import { serviceKey, serviceRequest, slimService } from './service-object.js';
 
 /** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
 export type Log = (fields: Record<string, string | number | boolean>) => void;
@@ -93,7 +93,10 @@ export class ControllerDaemon {
         },
         failed: informerFailed('Service'),
       },
-      options.backoff === undefined ? {} : { backoff: options.backoff },
+      {
+        transform: slimService,
+        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      },
     );
     this.configMaps = new ResilientInformer<ConfigMap>(
       options.api,

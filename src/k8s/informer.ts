@@ -42,6 +42,7 @@ const SHORT_WATCH_MS = 1000;
 
 export class ResilientInformer<T extends ObjectWithMeta> {
   private readonly backoff: BackoffOptions;
+  private readonly transform: (object: T) => T;
   private readonly cache = new Map<string, T>();
   private resourceVersion = '';
   private delay: number;
@@ -53,8 +54,13 @@ export class ResilientInformer<T extends ObjectWithMeta> {
     private readonly api: ApiClient,
     private readonly resource: WatchedResource,
     private readonly handlers: InformerHandlers<T>,
-    options: { backoff?: BackoffOptions } = {},
+    options: {
+      backoff?: BackoffOptions;
+      /** Applied to every object as it arrives, before it is cached or handed on: keep what you read. */
+      transform?: (object: T) => T;
+    } = {},
   ) {
+    this.transform = options.transform ?? ((object) => object);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.delay = this.backoff.initialMs;
   }
@@ -123,7 +129,8 @@ export class ResilientInformer<T extends ObjectWithMeta> {
     });
     const before = new Map(this.cache);
     this.cache.clear();
-    for (const object of list.items) {
+    for (const item of list.items) {
+      const object = this.transform(item);
       const key = keyOfObject(object);
       const previous = before.get(key);
       before.delete(key);
@@ -167,10 +174,10 @@ export class ResilientInformer<T extends ObjectWithMeta> {
       const status = event.object as Status;
       throw new ApiError(status.code ?? 0, status.reason ?? '', status.message ?? 'watch error');
     }
-    const object = event.object as T;
-    const version = object.metadata?.resourceVersion;
+    const version = (event.object as T).metadata?.resourceVersion;
     if (version !== undefined && version !== '') this.resourceVersion = version;
     if (event.type === 'BOOKMARK') return;
+    const object = this.transform(event.object as T);
     const key = keyOfObject(object);
     if (event.type === 'DELETED') {
       this.cache.delete(key);

@@ -326,12 +326,7 @@ export class SpeakerDaemon {
   }
 
   /** Logs, metrics and the `nodeAssigned` Events for one applied decision. */
-  private report(
-    key: string,
-    change: AppliedChange,
-    decision?: Decision,
-    service?: Service,
-  ): void {
+  private report(key: string, change: AppliedChange, decision?: Decision, service?: Service): void {
     const { log, metrics, nodeName } = this.options;
     for (const w of change.withdrawn) {
       metrics.speaker.announced.remove({

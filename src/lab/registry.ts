@@ -190,7 +190,10 @@ export class Registry {
     }
     const incomingMeta =
       scope.subresource === 'status' ? currentMeta : objectAt(incoming, 'metadata');
-    const specChanged = JSON.stringify(current['spec']) !== JSON.stringify(next['spec']);
+    // A status write shares the stored spec: the same (frozen) object, so no need to compare text.
+    const specChanged =
+      current['spec'] !== next['spec'] &&
+      JSON.stringify(current['spec']) !== JSON.stringify(next['spec']);
     next['apiVersion'] = apiVersionOf(scope.type);
     next['kind'] = scope.type.kind;
     next['metadata'] = {

@@ -21,10 +21,6 @@ export function stringAt(value: Json | undefined, key: string): string | undefin
   return typeof child === 'string' ? child : undefined;
 }
 
-export function clone<T extends Json>(value: T): T {
-  return structuredClone(value);
-}
-
 /**
  * Freezes `value` and everything it holds, and returns it. A frozen node is
  * taken to be frozen all the way down (only this function freezes), so

@@ -21,8 +21,16 @@ export function stringAt(value: Json | undefined, key: string): string | undefin
   return typeof child === 'string' ? child : undefined;
 }
 
-export function clone<T extends Json>(value: T): T {
-  return structuredClone(value);
+/**
+ * Freezes `value` and everything it holds, and returns it. A frozen node is
+ * taken to be frozen all the way down (only this function freezes), so
+ * freezing a new object built around stored parts walks only the new parts.
+ */
+export function deepFreeze<T extends Json>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const child of Array.isArray(value) ? value : Object.values(value)) deepFreeze(child);
+  return value;
 }
 
 /** A scalar as text (what kubectl prints in a table cell); '' for anything else. */

@@ -10,7 +10,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './pat
 import { apiVersionOf, resourceKey, type ResourceType } from './resources.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.js';
 import type { Filter, Store } from './store.js';
-import { clone, isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
+import { deepFreeze, isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
 import { unknownFields } from './validation.js';
 
 /** Where a request points. */
@@ -31,7 +31,11 @@ export interface WriteOptions {
 
 /** The control plane's part in writes: fill in defaults, allocate, refuse. */
 export interface Admission {
-  /** Called before an object is stored; returns the object to store (or throws an ApiError). */
+  /**
+   * Called before an object is stored; returns the object to store (or
+   * throws an ApiError). `object` and `old` are frozen: build a new object
+   * to change anything.
+   */
   admit(type: ResourceType, object: JsonObject, old: JsonObject | null): JsonObject;
   /** Called after an object was deleted (release what admit allocated). */
   released?(type: ResourceType, object: JsonObject): void;
@@ -85,7 +89,7 @@ export class Registry {
       ]);
     }
     if (scope.type.namespaced) this.requireNamespace(scope.namespace);
-    if (this.store.get(resourceKey(scope.type), scope.namespace, name) !== undefined) {
+    if (this.store.has(resourceKey(scope.type), scope.namespace, name)) {
       throw alreadyExists(scope.type.plural, name);
     }
     const stamped: JsonObject = {
@@ -101,6 +105,7 @@ export class Registry {
         ...(isObject(object['spec']) ? { generation: 1 } : {}),
       },
     };
+    // stamped's metadata is a new object, not yet frozen.
     delete (stamped['metadata'] as JsonObject)['resourceVersion'];
     const admitted = this.admit(scope.type, stamped, null);
     if (options.dryRun)
@@ -185,7 +190,10 @@ export class Registry {
     }
     const incomingMeta =
       scope.subresource === 'status' ? currentMeta : objectAt(incoming, 'metadata');
-    const specChanged = JSON.stringify(current['spec']) !== JSON.stringify(next['spec']);
+    // A status write shares the stored spec: the same (frozen) object, so no need to compare text.
+    const specChanged =
+      current['spec'] !== next['spec'] &&
+      JSON.stringify(current['spec']) !== JSON.stringify(next['spec']);
     next['apiVersion'] = apiVersionOf(scope.type);
     next['kind'] = scope.type.kind;
     next['metadata'] = {
@@ -204,8 +212,9 @@ export class Registry {
   }
 
   private admit(type: ResourceType, object: JsonObject, old: JsonObject | null): JsonObject {
-    let admitted = clone(object);
-    for (const admission of this.admissions) admitted = admission.admit(type, admitted, old);
+    let admitted = deepFreeze(object);
+    for (const admission of this.admissions)
+      admitted = deepFreeze(admission.admit(type, admitted, old));
     return admitted;
   }
 
@@ -247,11 +256,12 @@ export class Registry {
         );
       }
     }
-    return clone(body);
+    // Not copied: the body becomes (part of) the stored object and is frozen with it.
+    return body;
   }
 
   private requireNamespace(namespace: string): void {
-    if (this.store.get(NAMESPACE_TYPE_KEY, '', namespace) === undefined) {
+    if (!this.store.has(NAMESPACE_TYPE_KEY, '', namespace)) {
       throw notFound('namespaces', namespace, '');
     }
   }

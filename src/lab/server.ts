@@ -26,6 +26,7 @@ import { ApiError, badRequest } from './status.js';
 import type { Store, WatchStart } from './store.js';
 import { toTable } from './table.js';
 import { isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
+import { jsonText } from './json-text.js';
 
 export interface ServerOptions {
   readonly registry: Registry;
@@ -197,12 +198,18 @@ async function serveResource(
       if (wantsTable)
         sendJson(response, 200, toTable(route.type, items, String(revision), options.now()));
       else {
-        sendJson(response, 200, {
-          kind: `${route.type.kind}List`,
-          apiVersion: apiVersionOf(route.type),
-          metadata: { resourceVersion: String(revision) },
-          items,
-        });
+        sendText(
+          response,
+          200,
+          listText(
+            {
+              kind: `${route.type.kind}List`,
+              apiVersion: apiVersionOf(route.type),
+              metadata: { resourceVersion: String(revision) },
+            },
+            items,
+          ),
+        );
       }
       return;
     }
@@ -300,7 +307,7 @@ function serveWatch(
             options.now(),
           )
         : object;
-      send(`${JSON.stringify({ type, object: body })}\n`);
+      send(`{"type":${JSON.stringify(type)},"object":${jsonText(body)}}\n`);
     },
     close: end,
   });
@@ -472,8 +479,16 @@ function parseYaml(body: Buffer): Json {
   }
 }
 
+/** `{...head, items}` as JSON text, each item's text made at most once per revision. */
+function listText(head: JsonObject, items: JsonObject[]): string {
+  return `${JSON.stringify(head).slice(0, -1)},"items":[${items.map(jsonText).join(',')}]}`;
+}
+
 function sendJson(response: ServerResponse, code: number, body: JsonObject): void {
-  const text = JSON.stringify(body);
+  sendText(response, code, jsonText(body));
+}
+
+function sendText(response: ServerResponse, code: number, text: string): void {
   response.writeHead(code, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),

@@ -3,9 +3,15 @@
  * revision that every write advances (an object's resourceVersion is the
  * revision of its last write), a bounded history of changes from which
  * watches resume, and "410 Gone" for a revision older than that history.
+ *
+ * Stored objects are deeply frozen when they enter (put and remove) and are
+ * then handed out as they are, to every reader and every watcher: nothing
+ * is copied per read or per event, and a receiver that tries to change one
+ * gets a TypeError. A write builds a new object; the revision it replaces
+ * stays as it was for whoever holds it.
  */
 import { gone } from './status.js';
-import { clone, text, type JsonObject } from './json.js';
+import { deepFreeze, text, type JsonObject } from './json.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -70,34 +76,43 @@ export class Store {
     return this.revision;
   }
 
+  /** The stored (frozen) object itself. */
   get(resource: string, namespace: string, name: string): JsonObject | undefined {
-    const found = this.objects.get(resource)?.get(keyOf(namespace, name));
-    return found === undefined ? undefined : clone(found);
+    return this.objects.get(resource)?.get(keyOf(namespace, name));
   }
 
+  has(resource: string, namespace: string, name: string): boolean {
+    return this.objects.get(resource)?.has(keyOf(namespace, name)) ?? false;
+  }
+
+  /** The stored (frozen) objects that match, sorted by namespace and name, in a new array. */
   list(resource: string, filter: Filter): JsonObject[] {
     const items: JsonObject[] = [];
     for (const [key, object] of this.objects.get(resource) ?? []) {
       if (filter.namespace !== undefined && !key.startsWith(`${filter.namespace}/`)) continue;
-      if (filter.match(object)) items.push(clone(object));
+      if (filter.match(object)) items.push(object);
     }
     return items.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
   }
 
-  /** Visits the stored objects of a resource (in one namespace) without copying them: read only. */
-  scan(resource: string, namespace: string, visit: (object: Readonly<JsonObject>) => void): void {
+  /** Visits the stored objects of a resource in one namespace, unsorted. */
+  scan(resource: string, namespace: string, visit: (object: JsonObject) => void): void {
     const prefix = `${namespace}/`;
     for (const [key, object] of this.objects.get(resource) ?? []) {
       if (key.startsWith(prefix)) visit(object);
     }
   }
 
-  /** Stores an object (created or replaced), stamping its resourceVersion; returns the stored copy. */
+  /**
+   * Stores an object (created or replaced), stamping its resourceVersion;
+   * returns the stored, frozen object. It shares the parts of `object`,
+   * which are frozen with it: the caller gives them up.
+   */
   put(resource: string, namespace: string, name: string, object: JsonObject): JsonObject {
     const bucket = this.bucket(resource);
     const key = keyOf(namespace, name);
     const previous = bucket.get(key) ?? null;
-    const stored = withResourceVersion(clone(object), ++this.revision);
+    const stored = withResourceVersion(object, ++this.revision);
     bucket.set(key, stored);
     this.record({
       revision: this.revision,
@@ -107,7 +122,7 @@ export class Store {
       object: stored,
       previous,
     });
-    return clone(stored);
+    return stored;
   }
 
   remove(resource: string, namespace: string, name: string): JsonObject | undefined {
@@ -116,7 +131,7 @@ export class Store {
     const existing = bucket.get(key);
     if (existing === undefined) return undefined;
     bucket.delete(key);
-    const last = withResourceVersion(clone(existing), ++this.revision);
+    const last = withResourceVersion(existing, ++this.revision);
     this.record({
       revision: this.revision,
       type: 'DELETED',
@@ -125,7 +140,7 @@ export class Store {
       object: last,
       previous: null,
     });
-    return clone(last);
+    return last;
   }
 
   /** Starts a watch; throws 410 Gone when the start revision is no longer in the history. */
@@ -204,20 +219,23 @@ function deliver(change: Change, filter: Filter, sink: WatchSink): void {
   if (filter.namespace !== undefined && change.namespace !== filter.namespace) return;
   const now = filter.match(change.object);
   if (change.type !== 'MODIFIED' || change.previous === null) {
-    if (now) sink.event(change.type, clone(change.object));
+    if (now) sink.event(change.type, change.object);
     return;
   }
   const before = filter.match(change.previous);
-  if (before && now) sink.event('MODIFIED', clone(change.object));
-  else if (now) sink.event('ADDED', clone(change.object));
-  else if (before) sink.event('DELETED', clone(change.object));
+  if (before && now) sink.event('MODIFIED', change.object);
+  else if (now) sink.event('ADDED', change.object);
+  else if (before) sink.event('DELETED', change.object);
 }
 
+/** A frozen copy of `object` stamped with `revision`; shares (and freezes) the rest of it. */
 function withResourceVersion(object: JsonObject, revision: number): JsonObject {
   const metadata =
     typeof object['metadata'] === 'object' && object['metadata'] !== null ? object['metadata'] : {};
-  object['metadata'] = { ...(metadata as JsonObject), resourceVersion: String(revision) };
-  return object;
+  return deepFreeze({
+    ...object,
+    metadata: { ...(metadata as JsonObject), resourceVersion: String(revision) },
+  });
 }
 
 function sortKey(object: JsonObject): string {

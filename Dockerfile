@@ -30,5 +30,10 @@ COPY --from=build /src/build/Release/metallb_native.node ./build/Release/metallb
 # root with only NET_RAW (manifests/metallb.yaml).
 USER 65534:65534
 EXPOSE 7472 7946
-ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+# A young generation of at most 4 MiB per semi-space (V8's default grows to
+# 16): the daemons' garbage is short-lived request and event data, so the
+# smaller nursery costs no measurable time and keeps the controller's peak
+# RSS at 10,000 Services near 95 MiB instead of 120 (bench/controller runs
+# the controller with these flags).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/dist/src/cli/main.js"]
 CMD ["--help"]

@@ -98,32 +98,24 @@ export function slimService(service: Service): Service {
   const { metadata, spec, status } = service;
   const ingress = status?.loadBalancer?.ingress;
   return {
-    metadata: definedOnly({
+    metadata: {
       name: metadata?.name,
       namespace: metadata?.namespace,
       uid: metadata?.uid,
       resourceVersion: metadata?.resourceVersion,
       annotations: metadata?.annotations,
-    }),
-    spec: definedOnly({
+    },
+    spec: {
       type: spec?.type,
       clusterIP: spec?.clusterIP,
       loadBalancerIP: spec?.loadBalancerIP,
       loadBalancerClass: spec?.loadBalancerClass,
       externalTrafficPolicy: spec?.externalTrafficPolicy,
       selector: spec?.selector,
-      ports: spec?.ports?.map((p) => definedOnly({ protocol: p.protocol, port: p.port })),
-    }),
+      ports: spec?.ports?.map((p) => ({ protocol: p.protocol, port: p.port })),
+    },
     ...(ingress === undefined
       ? {}
-      : { status: { loadBalancer: { ingress: ingress.map((i) => definedOnly({ ip: i.ip })) } } }),
+      : { status: { loadBalancer: { ingress: ingress.map((i) => ({ ip: i.ip })) } } }),
   };
-}
-
-/** The object without its undefined fields (an absent key costs no memory). */
-function definedOnly<T extends object>(object: T): T {
-  for (const key of Object.keys(object) as (keyof T)[]) {
-    if (object[key] === undefined) delete object[key];
-  }
-  return object;
 }

@@ -76,10 +76,16 @@ export class ApiClient {
   async request<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
     const body =
       options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
-    const response = await this.open(method, path, options.query, body, options.contentType);
+    const response = await this.open(method, path, {
+      query: options.query,
+      body,
+      contentType: options.contentType,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    });
     const text = await readAll(response, REQUEST_TIMEOUT_MS);
     if ((response.statusCode ?? 0) >= 400) throw errorFrom(response.statusCode ?? 0, text);
-    return JSON.parse(text) as T;
+    // Every answer the daemons ask for is an object; an empty body (no content) reads as one.
+    return (text === '' ? {} : JSON.parse(text)) as T;
   }
 
   /**
@@ -93,7 +99,11 @@ export class ApiClient {
     onLine: (value: unknown) => void,
     options: { readonly idleMs: number; readonly signal: AbortSignal },
   ): Promise<void> {
-    const response = await this.open('GET', path, query, undefined, undefined, options.signal);
+    const response = await this.open('GET', path, {
+      query,
+      signal: options.signal,
+      timeoutMs: options.idleMs + WATCH_GRACE_MS,
+    });
     if ((response.statusCode ?? 0) >= 400) {
       throw errorFrom(response.statusCode ?? 0, await readAll(response, REQUEST_TIMEOUT_MS));
     }
@@ -139,11 +149,16 @@ export class ApiClient {
   private async open(
     method: string,
     path: string,
-    query: Query | undefined,
-    body: Buffer | undefined,
-    contentType: string | undefined,
-    signal?: AbortSignal,
+    how: {
+      readonly query?: Query | undefined;
+      readonly body?: Buffer | undefined;
+      readonly contentType?: string | undefined;
+      readonly signal?: AbortSignal;
+      /** The connection may be silent this long, waiting for the answer's head included. */
+      readonly timeoutMs: number;
+    },
   ): Promise<IncomingMessage> {
+    const { query, body, contentType, signal, timeoutMs } = how;
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, value);
@@ -170,11 +185,9 @@ export class ApiClient {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const request = this.send(options, resolve);
       request.on('error', (error) => reject(transportError(error)));
-      if (signal === undefined) {
-        request.setTimeout(REQUEST_TIMEOUT_MS, () =>
-          request.destroy(new ApiError(0, '', `no answer in ${REQUEST_TIMEOUT_MS} ms`)),
-        );
-      }
+      request.setTimeout(timeoutMs, () =>
+        request.destroy(new ApiError(0, '', `no answer in ${timeoutMs} ms`)),
+      );
       request.end(body);
     });
   }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApiClient, endpointAuth, ResilientInformer, type Service } from '../src/k8s/index.js';
 import { Lab } from '../src/lab/index.js';
+import { labApi } from '../test/support/lab-api.js';
 
 const SERVICES = 10_000;
 const BATCH = 200;
@@ -32,15 +33,7 @@ function peakRssMiB(pid: number): number {
 const lab = await Lab.start();
 // Our own client, as the controller uses: the bench's requests share the lab's process, and
 // client-node's model serializer would cost the lab more CPU than the requests themselves.
-const api = new ApiClient(
-  lab.serverUrl,
-  endpointAuth({
-    server: lab.serverUrl,
-    ca: Buffer.from(lab.caPem),
-    token: lab.token,
-    insecureSkipTlsVerify: false,
-  }),
-);
+const api = labApi(lab);
 await api.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } });
 // A /18 holds 16,384 addresses.
 const config = 'address-pools:\n- name: bench\n  protocol: layer2\n  addresses: [198.18.0.0/18]\n';

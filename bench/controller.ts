@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ApiClient, endpointAuth, ResilientInformer, type Service } from '../src/k8s/index.js';
+import { ResilientInformer, type Service } from '../src/k8s/index.js';
 import { Lab } from '../src/lab/index.js';
 import { labApi } from '../test/support/lab-api.js';
 

@@ -172,7 +172,7 @@ export class SpeakerDaemon {
         synced: () => this.enqueueAll(),
         failed: failed('Node'),
       },
-      backoff,
+      { ...backoff, transform: slimNode },
     );
     options.membership?.on('change', this.onMembership);
   }
@@ -447,6 +447,16 @@ function factsOf(service: Service): ServiceFacts {
       classAnnotation: service.metadata?.annotations?.[BALANCER_CLASS_ANNOTATION] ?? null,
     }),
   };
+}
+
+/**
+ * What the speaker keeps of a Node: what nodeFactsOf reads. A real Node's
+ * status (its image list above all) and managedFields are most of its size,
+ * and every speaker watches every Node.
+ */
+function slimNode(node: Node): Node {
+  const { name, labels, creationTimestamp, resourceVersion } = node.metadata ?? {};
+  return { metadata: { name, labels, creationTimestamp, resourceVersion } };
 }
 
 function nodeFactsOf(node: Node): NodeFacts {

@@ -5,6 +5,7 @@
  * caller's log, never thrown: an Event is worth less than the work it
  * describes.
  */
+import { randomInt } from 'node:crypto';
 import { MERGE_PATCH, statusOf, type ApiClient } from './rest.js';
 import type { Event, ObjectReference } from './wire.js';
 
@@ -56,10 +57,8 @@ export class EventRecorder {
           this.recorded.delete(key); // deleted (events expire): write a new one
         }
       }
-      // The real recorder names an Event after its object and the time in hexadecimal nanoseconds.
-      const name = `${object.name ?? 'object'}.${(BigInt(at.getTime()) * 1_000_000n + BigInt(this.recorded.size)).toString(16)}`;
       const event: Event = {
-        metadata: { name, namespace },
+        metadata: { name: eventName(object.name, at), namespace },
         involvedObject: object,
         type,
         reason,
@@ -70,7 +69,18 @@ export class EventRecorder {
         count: 1,
         reportingComponent: this.component,
       };
-      await this.api.request('POST', eventPath(namespace, ''), { body: event });
+      let name = event.metadata.name ?? '';
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.api.request('POST', eventPath(namespace, ''), { body: event });
+          break;
+        } catch (error) {
+          // Another recorder (a speaker on another node) took the name: draw another.
+          if (statusOf(error) !== 409 || attempt >= 3) throw error;
+          name = eventName(object.name, at);
+          event.metadata.name = name;
+        }
+      }
       this.recorded.set(key, { name, count: 1 });
       if (this.recorded.size > CACHE_LIMIT) {
         const oldest = this.recorded.keys().next().value;
@@ -80,6 +90,17 @@ export class EventRecorder {
       this.onError(error);
     }
   }
+}
+
+/**
+ * The real recorder names an Event after its object and the time in
+ * hexadecimal nanoseconds. A Date has milliseconds only, so the nanoseconds
+ * are drawn at random: speakers on several nodes record Events for the same
+ * Service in the same millisecond, and must not pick the same name.
+ */
+function eventName(objectName: string | undefined, at: Date): string {
+  const nanos = BigInt(at.getTime()) * 1_000_000n + BigInt(randomInt(1_000_000));
+  return `${objectName ?? 'object'}.${nanos.toString(16)}`;
 }
 
 function eventPath(namespace: string, name: string): string {

@@ -53,4 +53,41 @@ describe('k8s: event recorder', function () {
       ['IPAllocated', 1, 'Normal', 'metallb-controller', 'web'],
     ]);
   });
+
+  it('keeps the Events of two recorders apart, in the same millisecond for the same object', async () => {
+    // Two speakers on two nodes, each announcing one address of the same Service at once.
+    const api = labApi(lab);
+    const frozen = new Date('2026-11-22T10:00:00.123Z');
+    const errors: unknown[] = [];
+    const recorders = ['n1', 'n2'].map(
+      () =>
+        new EventRecorder(
+          api,
+          'metallb-speaker',
+          () => frozen,
+          (e) => errors.push(e),
+        ),
+    );
+    const web = {
+      kind: 'Service',
+      apiVersion: 'v1',
+      name: 'same',
+      namespace: 'default',
+      uid: 'u-2',
+    };
+    await Promise.all(
+      recorders.flatMap((recorder, r) =>
+        Array.from({ length: 10 }, (_, i) =>
+          recorder.record(web, 'Normal', 'nodeAssigned', `announcing 192.0.2.${i} from node n${r}`),
+        ),
+      ),
+    );
+    const list = await api.request<{ items: { involvedObject: { name?: string } }[] }>(
+      'GET',
+      '/api/v1/namespaces/default/events',
+    );
+    api.close();
+    expect(errors).to.deep.equal([]);
+    expect(list.items.filter((e) => e.involvedObject.name === 'same')).to.have.length(20);
+  });
 });

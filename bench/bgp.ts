@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
     console.log(
       `peak RSS of the speaker side: ${mib(peakRss)} MiB (goal: under 64 MiB), of which ${mib(baselineRss)} MiB ` +
-        `before any BGP work (loaded modules, the Kubernetes client among them); BGP work added ${mib(peakRss - baselineRss)} MiB`,
+        `before any BGP work (the loaded modules and the bench's own); BGP work added ${mib(peakRss - baselineRss)} MiB`,
     );
     console.log(
       '(times include GoBGP taking the UPDATEs in and `gobgp global rib summary` polls of about 30-60 ms)',

@@ -130,3 +130,78 @@ describe('clusterAccess in a pod', function () {
     }
   });
 });
+
+describe('clusterAccess with a plugin user (exec), through client-node', function () {
+  this.timeout(30_000);
+  let lab: Lab;
+  let dir: string;
+
+  before(async () => {
+    lab = await Lab.start();
+    dir = mkdtempSync(join(tmpdir(), 'metallb-ts-exec-'));
+  });
+  after(async () => {
+    await lab.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A kubeconfig whose user runs a credential plugin that prints `token`. */
+  function execKubeconfig(token: string): string {
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      status: { token },
+    });
+    const path = join(dir, `kubeconfig-${token}`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'lab',
+            cluster: {
+              server: lab.serverUrl,
+              'certificate-authority-data': Buffer.from(lab.caPem).toString('base64'),
+            },
+          },
+        ],
+        users: [
+          {
+            name: 'plugin',
+            user: {
+              exec: {
+                apiVersion: 'client.authentication.k8s.io/v1beta1',
+                command: process.execPath,
+                args: ['-e', `process.stdout.write(${JSON.stringify(credential)})`],
+                interactiveMode: 'Never',
+              },
+            },
+          },
+        ],
+        contexts: [{ name: 'lab', context: { cluster: 'lab', user: 'plugin', namespace: 'apps' } }],
+        'current-context': 'lab',
+      }),
+    );
+    return path;
+  }
+
+  it('sends the token the plugin gives, and the namespace of the context', async () => {
+    const access = await clusterAccess({ kubeconfig: execKubeconfig(lab.token) });
+    const services = await access.api.request<{ items: unknown[] }>('GET', '/api/v1/services');
+    access.api.close();
+    expect(services.items).to.be.an('array');
+    expect(access.namespace).to.equal('apps');
+  });
+
+  it('is refused when the plugin gives another token', async () => {
+    const { api } = await clusterAccess({ kubeconfig: execKubeconfig('not-the-token') });
+    let status = -1;
+    await api.request('GET', '/api/v1/services').catch((error: unknown) => {
+      status = statusOf(error);
+    });
+    api.close();
+    expect(status).to.equal(401);
+  });
+});

@@ -95,16 +95,19 @@ export class ResilientInformer<T extends ObjectWithMeta> {
 
   private async run(signal: AbortSignal, firstListDone: () => void): Promise<void> {
     let mustList = true;
+    /** No watch event since the last list: a 410 now is the server's doing, not our age. */
+    let justListed = false;
     while (!signal.aborted) {
       try {
         if (mustList) {
           await this.relist();
           mustList = false;
+          justListed = true;
           this.delay = this.backoff.initialMs;
           firstListDone();
         }
         const started = Date.now();
-        const events = await this.watchOnce(signal);
+        const events = await this.watchOnce(signal, () => (justListed = false));
         if (signal.aborted) break;
         if (events > 0 || Date.now() - started >= SHORT_WATCH_MS)
           this.delay = this.backoff.initialMs;
@@ -114,6 +117,7 @@ export class ResilientInformer<T extends ObjectWithMeta> {
         if (signal.aborted) break;
         if (statusOf(error) === 410) {
           mustList = true; // too old to resume from: start over
+          if (justListed) await this.pause(signal); // ... but not in a tight loop
           continue;
         }
         this.handlers.failed?.(error, this.delay);
@@ -148,7 +152,7 @@ export class ResilientInformer<T extends ObjectWithMeta> {
   }
 
   /** One watch from the last resourceVersion, until the server ends it; resolves to the events seen. */
-  private async watchOnce(signal: AbortSignal): Promise<number> {
+  private async watchOnce(signal: AbortSignal, onEvent: () => void): Promise<number> {
     let events = 0;
     const timeoutSeconds = WATCH_TIMEOUT_S.min + Math.floor(Math.random() * WATCH_TIMEOUT_S.spread);
     await this.api.watch(
@@ -163,6 +167,7 @@ export class ResilientInformer<T extends ObjectWithMeta> {
       (line) => {
         events++;
         this.apply(line as WatchEvent<T>);
+        onEvent();
       },
       { idleMs: timeoutSeconds * 1000, signal },
     );

@@ -45,6 +45,8 @@ export class ResilientInformer<T extends ObjectWithMeta> {
   private readonly transform: (object: T) => T;
   private readonly cache = new Map<string, T>();
   private resourceVersion = '';
+  /** Watch lines skipped as malformed (not an event, or an object without a name). */
+  malformed = 0;
   private delay: number;
   private hasSynced = false;
   private running: AbortController | undefined;
@@ -166,7 +168,7 @@ export class ResilientInformer<T extends ObjectWithMeta> {
       },
       (line) => {
         events++;
-        this.apply(line as WatchEvent<T>);
+        this.apply(line);
         onEvent();
       },
       { idleMs: timeoutSeconds * 1000, signal },
@@ -174,7 +176,12 @@ export class ResilientInformer<T extends ObjectWithMeta> {
     return events;
   }
 
-  private apply(event: WatchEvent<T>): void {
+  private apply(line: unknown): void {
+    const event = watchEventOf<T>(line);
+    if (event === undefined) {
+      this.malformed++; // not a watch event, or one without a named object: skip it
+      return;
+    }
     if (event.type === 'ERROR') {
       const status = event.object as Status;
       throw new ApiError(status.code ?? 0, status.reason ?? '', status.message ?? 'watch error');
@@ -214,6 +221,24 @@ export class ResilientInformer<T extends ObjectWithMeta> {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+/** A watch line as an event, or undefined when it is not one the informer can use. */
+function watchEventOf<T extends ObjectWithMeta>(line: unknown): WatchEvent<T> | undefined {
+  if (typeof line !== 'object' || line === null) return undefined;
+  const { type, object } = line as { type?: unknown; object?: unknown };
+  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return undefined;
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) return undefined;
+  if (type === 'ERROR' || type === 'BOOKMARK') return line as WatchEvent<T>;
+  const metadata = (object as ObjectWithMeta).metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  if (typeof metadata.name !== 'string' || metadata.name === '') return undefined;
+  if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') return undefined;
+  if (metadata.resourceVersion !== undefined && typeof metadata.resourceVersion !== 'string')
+    return undefined;
+  return line as WatchEvent<T>;
 }
 
 function keyOf(namespace: string | undefined, name: string): string {

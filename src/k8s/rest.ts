@@ -46,6 +46,8 @@ export const MERGE_PATCH = 'application/merge-patch+json';
 
 /** Time a plain request may take, from sending to the last byte (client-go has none; kubectl 0). */
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Longer than any object the API server stores (etcd's limit is 1.5 MB): a stream gone wrong. */
+const MAX_WATCH_LINE = 16 * 1024 * 1024;
 /** A watch whose connection stays silent this much longer than its server-side timeout is dead. */
 const WATCH_GRACE_MS = 30_000;
 
@@ -128,6 +130,10 @@ export class ApiClient {
             }
           }
           newline = partial.indexOf('\n');
+        }
+        // What is left is the start of a line: one that long is a stream gone wrong.
+        if (partial.length > MAX_WATCH_LINE) {
+          response.destroy(new ApiError(0, '', `watch line over ${MAX_WATCH_LINE} characters`));
         }
       });
       response.on('end', () => resolve());

@@ -30,6 +30,7 @@ function peakRssMiB(pid: number): number {
   return kib / 1024;
 }
 
+const nodeFlags = imageNodeFlags();
 const lab = await Lab.start();
 // Our own client, as the controller uses: the bench's requests share the lab's process, and
 // client-node's model serializer would cost the lab more CPU than the requests themselves.
@@ -44,7 +45,7 @@ await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, {
 const controller = spawn(
   process.execPath,
   [
-    ...imageNodeFlags(),
+    ...nodeFlags,
     main,
     'controller',
     '--kubeconfig',
@@ -109,7 +110,7 @@ try {
       `${withIP.toLocaleString('en-US')} with an IP ${((done - start) / 1000).toFixed(1)} s after the first create`,
   );
   console.log(
-    `controller: peak RSS ${rss.toFixed(1)} MiB (node ${imageNodeFlags().join(' ')}, as the image runs it)`,
+    `controller: peak RSS ${rss.toFixed(1)} MiB (node ${nodeFlags.join(' ')}, as the image runs it)`,
   );
 } finally {
   controller.kill('SIGTERM');

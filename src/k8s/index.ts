@@ -21,7 +21,7 @@ export {
   type CallOptions,
   type Query,
 } from './rest.js';
-export { servicePath, writeServiceIngress } from './status.js';
+export { writeServiceIngress } from './status.js';
 export type {
   ConfigMap,
   EndpointSlice,

@@ -11,7 +11,7 @@ import type { Service } from './wire.js';
 
 const MAX_ATTEMPTS = 5;
 
-export function servicePath(namespace: string, name: string): string {
+function servicePath(namespace: string, name: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`;
 }
 

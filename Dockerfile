@@ -10,7 +10,7 @@
 # "Runtime"); both stages use the same Debian release, so the addon built
 # in the first links against the glibc of the second.
 
-FROM node:20-bookworm AS build
+FROM node:24-bookworm AS build
 WORKDIR /src
 # The full node image has python3, make and g++ for node-gyp.
 COPY package.json package-lock.json .npmrc binding.gyp tsconfig.json ./
@@ -19,7 +19,7 @@ COPY src/ src/
 # npm ci builds the addon (install script) and the JavaScript (prepare).
 RUN npm ci && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /src/package.json ./package.json

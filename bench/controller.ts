@@ -23,10 +23,11 @@ function imageNodeFlags(): string[] {
   return (JSON.parse(entrypoint) as string[]).filter((word) => word.startsWith('--'));
 }
 
-/** Peak resident set of a process, from the kernel (VmHWM), in MiB. */
-function peakRssMiB(pid: number): number {
+/** A process's resident set from the kernel, in MiB: now (VmRSS) or its peak (VmHWM). */
+function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
+  if (pid === undefined) return NaN;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  const kib = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
   return kib / 1024;
 }
 
@@ -78,6 +79,7 @@ const watcher = new ResilientInformer<Service>(
 await watcher.start();
 try {
   await new Promise((resolve) => setTimeout(resolve, 1500)); // let it list and load the config
+  const idleRss = rssMiB(controller.pid, 'VmRSS');
   const start = performance.now();
   for (let i = 0; i < SERVICES; i += BATCH) {
     await Promise.all(
@@ -104,13 +106,14 @@ try {
   clearTimeout(timer);
   const done = performance.now();
   const withIP = addressed.size;
-  const rss = controller.pid === undefined ? NaN : peakRssMiB(controller.pid);
+  const rss = rssMiB(controller.pid, 'VmHWM');
   console.log(
     `controller: ${SERVICES.toLocaleString('en-US')} Services created in ${((created - start) / 1000).toFixed(1)} s; ` +
       `${withIP.toLocaleString('en-US')} with an IP ${((done - start) / 1000).toFixed(1)} s after the first create`,
   );
   console.log(
-    `controller: peak RSS ${rss.toFixed(1)} MiB (node ${nodeFlags.join(' ')}, as the image runs it)`,
+    `controller on Node ${process.versions.node}: RSS ${idleRss.toFixed(1)} MiB with the config and no Service, ` +
+      `peak ${rss.toFixed(1)} MiB (node ${nodeFlags.join(' ')}, as the image runs it)`,
   );
 } finally {
   controller.kill('SIGTERM');

@@ -37,8 +37,9 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 /**
  * A connected TCP socket to `host`:`port`, its `localAddress`,
  * `remoteAddress` and `remotePort` checked before it is handed over. Read
- * `localAddress` while it is open: Node 20 keeps the peer's address after
- * the socket closes, but not its own (`_getsockname` needs the handle).
+ * `localAddress` while it is open: once the socket closes, Node 24 answers
+ * neither address (Node 20 still kept the peer's), since `_getsockname`
+ * and `_getpeername` need the handle.
  *
  * With a key, the addon sets TCP_MD5SIG before connect() (the SYN must be
  * signed, RFC 2385 section 2.0, and Node has no API for the option) and

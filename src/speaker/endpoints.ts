@@ -37,7 +37,9 @@ export function fromSlices(slices: Iterable<EndpointSlice>): ReadyEndpoints {
   const nodes = new Set<string>();
   let anyReady = false;
   for (const slice of slices) {
-    for (const endpoint of slice.endpoints) {
+    // `endpoints` can be null or absent on a slice with no endpoints (a nil
+    // Go slice is written as null; client-node 2 types the field optional).
+    for (const endpoint of slice.endpoints ?? []) {
       if (endpoint.conditions?.ready === false) continue;
       anyReady = true;
       if (endpoint.nodeName) nodes.add(endpoint.nodeName);

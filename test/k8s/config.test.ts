@@ -1,5 +1,5 @@
 /**
- * reuseConnections: one keep-alive agent per cluster and TLS options,
+ * reuseConnections: one dispatcher per cluster and TLS options,
  * options holding certificates as Buffers told apart by their bytes. And
  * clusterAccess in a pod: the service account as the kubelet mounts it
  * (under a private root), against the lab's API server.
@@ -14,11 +14,11 @@ import { Lab } from '../../src/lab/index.js';
 
 type Options = Record<string, unknown>;
 
-/** A stand-in with client-node's private agent factory: it records what it was asked for. */
+/** A stand-in with client-node's private dispatcher factory: it records what it was asked for. */
 function fakeConfig(): { config: KubeConfig; made: Options[] } {
   const made: Options[] = [];
   const fake = {
-    createAgent: (_cluster: unknown, options: Options) => {
+    createDispatcher: (_cluster: unknown, options: Options) => {
       made.push(options);
       return { agent: made.length };
     },
@@ -28,19 +28,31 @@ function fakeConfig(): { config: KubeConfig; made: Options[] } {
 
 type Factory = (cluster: unknown, options: Options) => unknown;
 const factoryOf = (config: KubeConfig): Factory =>
-  (config as unknown as { createAgent: Factory }).createAgent;
+  (config as unknown as { createDispatcher: Factory }).createDispatcher;
 
 describe('reuseConnections', () => {
   const cluster = { name: 'lab', server: 'https://127.0.0.1:6443' };
 
-  it('makes one keep-alive agent for equal options, even in new Buffers', () => {
+  it('makes one dispatcher for equal options, even in new Buffers', () => {
     const { config, made } = fakeConfig();
     const create = factoryOf(reuseConnections(config));
     const a = create(cluster, { ca: Buffer.from('CA-1'), cert: Buffer.from('C'), key: 'K' });
     const b = create(cluster, { ca: Buffer.from('CA-1'), cert: Buffer.from('C'), key: 'K' });
     expect(b).to.equal(a);
     expect(made).to.have.length(1);
-    expect(made[0]?.['keepAlive']).to.equal(true);
+  });
+
+  it("wraps the installed client-node's own factory (a renamed one would silently disable it)", async () => {
+    const { KubeConfig: RealKubeConfig } = await import('@kubernetes/client-node');
+    const real = new RealKubeConfig();
+    const own = factoryOf(real);
+    expect(own, 'client-node has no createDispatcher').to.be.a('function');
+    const create = factoryOf(reuseConnections(real));
+    expect(create).to.not.equal(own);
+    const options = { ca: Buffer.from('CA-1'), rejectUnauthorized: false };
+    const first = create(cluster, options);
+    expect(first, 'a dispatcher for TLS options').to.not.equal(undefined);
+    expect(create(cluster, { ...options, ca: Buffer.from('CA-1') })).to.equal(first);
   });
 
   it('makes another agent when a certificate byte, the cluster or a CA in a list differs', () => {

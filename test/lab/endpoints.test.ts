@@ -67,7 +67,7 @@ describe('lab: Endpoints and EndpointSlices follow the Pods', function () {
       labelSelector: 'kubernetes.io/service-name=web',
     });
     return list.items.flatMap((slice) =>
-      slice.endpoints.map(
+      (slice.endpoints ?? []).map(
         (e) =>
           `${slice.addressType} ${e.addresses.join(',')}@${e.nodeName ?? ''} ready=${String(e.conditions?.ready)}`,
       ),

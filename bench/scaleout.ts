@@ -26,8 +26,8 @@
  *   holds its loop for the 200 ms timeout: few are sent to a dead address,
  *   and the share lost is the figure to read, not the count.
  */
-import { NetnsCluster } from '../src/cli/lab-netns.js';
-import { netnsUnavailable, type HttpProbeResult } from '../src/lab/index.js';
+import { NetnsCluster } from '../src/netns/cluster/index.js';
+import { netnsUnavailable, type HttpProbeResult } from '../src/netns/index.js';
 
 const RUNS = 3;
 const NODES = 3;

@@ -1,6 +1,6 @@
 /**
  * Layer-2 scale-out end to end (docs/SCALEOUT.md), for real, as root: the
- * netns lab (src/cli/lab-netns.ts) with four node namespaces, three of them
+ * netns lab (src/netns/cluster/) with four node namespaces, three of them
  * labelled as balancer nodes of the class `edge`, the fourth not; a Service
  * `web` of the class asking for three addresses (externalTrafficPolicy
  * Cluster, a ready backend on every node), and three more like it, so that a
@@ -21,8 +21,8 @@
  * show (bench/failover says the same).
  */
 import { expect } from 'chai';
-import { NetnsCluster } from '../../src/cli/lab-netns.js';
-import { netnsUnavailable, type HttpProbeResult } from '../../src/lab/index.js';
+import { NetnsCluster } from '../../src/netns/cluster/index.js';
+import { netnsUnavailable, type HttpProbeResult } from '../../src/netns/index.js';
 import { until } from '../support/until.js';
 
 const BALANCER_LABEL = { 'metallb-ts.io/balancer': 'true' };

@@ -1,7 +1,10 @@
 /**
- * Pods in the lab, which has no kubelet: created with a node, then given
- * the status a kubelet would write (Running, an IP, Ready or not), so the
- * lab's endpoints controller turns them into Endpoints and EndpointSlices.
+ * Objects in the lab API that a real cluster's other parts would write: the
+ * lab has no kubelet, so a pod is created with a node and then given the
+ * status a kubelet would write (Running, an IP, Ready or not), which the
+ * lab's endpoints controller turns into Endpoints and EndpointSlices; and
+ * MetalLB's namespace with its `config` ConfigMap, as an operator applies
+ * them.
  */
 import type * as k8s from '@kubernetes/client-node';
 
@@ -51,5 +54,18 @@ export async function setLabPodStatus(
         conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
       },
     },
+  });
+}
+
+/** MetalLB's namespace and its `config` ConfigMap with `data` (`config`, maybe `balancer-classes`). */
+export async function createMetallbConfig(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  data: Readonly<Record<string, string>>,
+): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await core.createNamespacedConfigMap({
+    namespace,
+    body: { metadata: { name: 'config' }, data: { ...data } },
   });
 }

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { reuseConnections } from '../k8s/index.js';
 import { Lab } from '../lab/index.js';
 import { LAN_TIMINGS } from '../memberlist/index.js';
-import { createLabPod, createMetallbConfig } from '../netns/cluster/index.js';
+import { balancerClassText, createLabPod, createMetallbConfig } from '../netns/cluster/index.js';
 import { jsonLog, startController, type RunningController } from './controller.js';
 import type { CliIO } from './io.js';
 import { startSpeaker, type RunningSpeaker } from './speaker.js';
@@ -45,14 +45,7 @@ const DEMO_CONFIG = `address-pools:
  * A balancer class (docs/SCALEOUT.md) over the demo's nodes labelled as
  * balancers, in another documentation range.
  */
-const DEMO_CLASSES = `- name: edge
-  addresses:
-  - 198.51.100.16/28
-  node-selectors:
-  - match-labels:
-      metallb-ts.io/balancer: "true"
-  ips-per-service: 3
-`;
+const DEMO_CLASSES = balancerClassText('edge', '198.51.100.16/28', 3);
 const DEMO_SERVICES: k8s.V1Service[] = [
   {
     metadata: { name: 'web' },

@@ -24,13 +24,15 @@ import { createLabPod, createMetallbConfig, setLabPodStatus } from './lab-object
 
 export const NETNS_NAMESPACE = 'metallb-system';
 export const SPEAKER_LABELS = 'app=metallb,component=speaker';
-/** Layer 2 pools on the namespaces' LAN; the client reaches them on-link. */
-export const NETNS_CONFIG = `address-pools:
+/** The IPv4 layer 2 pool on the namespaces' LAN alone. */
+export const NETNS_LAN_POOL = `address-pools:
 - name: lan
   protocol: layer2
   addresses:
   - 203.0.113.10-203.0.113.99
-- name: lan6
+`;
+/** Layer 2 pools on the namespaces' LAN; the client reaches them on-link. */
+export const NETNS_CONFIG = `${NETNS_LAN_POOL}- name: lan6
   protocol: layer2
   auto-assign: false
   addresses:

@@ -7,6 +7,7 @@
  */
 export {
   NETNS_CONFIG,
+  NETNS_LAN_POOL,
   NETNS_NAMESPACE,
   NetnsCluster,
   SPEAKER_LABELS,
@@ -16,4 +17,11 @@ export {
   type NetnsServiceOptions,
   type ServiceEvent,
 } from './cluster.js';
-export { createLabPod, createMetallbConfig, setLabPodStatus, type LabPod } from './lab-objects.js';
+export {
+  BALANCER_NODE_LABELS,
+  balancerClassText,
+  createLabPod,
+  createMetallbConfig,
+  setLabPodStatus,
+  type LabPod,
+} from './lab-objects.js';

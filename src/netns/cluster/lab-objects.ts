@@ -57,6 +57,23 @@ export async function setLabPodStatus(
   });
 }
 
+/** The labels of the nodes the lab's balancer classes select (docs/SCALEOUT.md). */
+export const BALANCER_NODE_LABELS: Readonly<Record<string, string>> = {
+  'metallb-ts.io/balancer': 'true',
+};
+
+/** The `balancer-classes` text of one class over the nodes labelled BALANCER_NODE_LABELS. */
+export function balancerClassText(name: string, addresses: string, ipsPerService: number): string {
+  return `- name: ${name}
+  addresses:
+  - ${addresses}
+  node-selectors:
+  - match-labels:
+      metallb-ts.io/balancer: "true"
+  ips-per-service: ${ipsPerService}
+`;
+}
+
 /** MetalLB's namespace and its `config` ConfigMap with `data` (`config`, maybe `balancer-classes`). */
 export async function createMetallbConfig(
   core: k8s.CoreV1Api,

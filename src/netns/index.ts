@@ -7,7 +7,6 @@
  */
 export {
   CommandError,
-  describeCommand,
   mustRun,
   run,
   runAccepting,

@@ -5,13 +5,7 @@
  * veth pair, and the client-side tools. Knows nothing of Kubernetes; the
  * cluster that runs in a topology is `./cluster/`.
  */
-export {
-  CommandError,
-  mustRun,
-  run,
-  runAccepting,
-  type CommandResult,
-} from './command.js';
+export { CommandError, mustRun, run, runAccepting, type CommandResult } from './command.js';
 export { HttpLoop, type HttpLoopOptions, type HttpProbeResult } from './http-loop.js';
 export { parseArpingReplies, parseNdiscReply, type Neighbour } from './ip-json.js';
 export {

@@ -21,7 +21,7 @@
  */
 import { bgpSessionFactory, BgpAnnouncer } from '../src/speaker/index.js';
 import { parseConfig } from '../src/config/index.js';
-import { NetnsTopology, netnsUnavailable } from '../src/lab/index.js';
+import { NetnsTopology, netnsUnavailable } from '../src/netns/index.js';
 import { bgpMetrics, newRegistry } from '../src/metrics/index.js';
 import {
   GobgpRouter,

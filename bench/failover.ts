@@ -23,8 +23,8 @@
  * LAN timings for comparison.
  */
 import { createHash } from 'node:crypto';
-import { NetnsCluster } from '../src/cli/lab-netns.js';
-import { netnsUnavailable } from '../src/lab/index.js';
+import { NetnsCluster } from '../src/netns/cluster/index.js';
+import { netnsUnavailable } from '../src/netns/index.js';
 
 const RUNS = 5;
 type Failure = 'SIGKILL' | 'SIGTERM' | 'crash';

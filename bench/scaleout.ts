@@ -26,26 +26,17 @@
  *   holds its loop for the 200 ms timeout: few are sent to a dead address,
  *   and the share lost is the figure to read, not the count.
  */
-import { NetnsCluster } from '../src/cli/lab-netns.js';
-import { netnsUnavailable, type HttpProbeResult } from '../src/lab/index.js';
+import {
+  BALANCER_NODE_LABELS as BALANCER_LABEL,
+  balancerClassText,
+  NETNS_LAN_POOL as POOLS,
+  NetnsCluster,
+} from '../src/netns/cluster/index.js';
+import { netnsUnavailable, type HttpProbeResult } from '../src/netns/index.js';
 
 const RUNS = 3;
 const NODES = 3;
-const BALANCER_LABEL = { 'metallb-ts.io/balancer': 'true' };
-const POOLS = `address-pools:
-- name: lan
-  protocol: layer2
-  addresses:
-  - 203.0.113.10-203.0.113.99
-`;
-const CLASSES = `- name: edge
-  addresses:
-  - 203.0.113.160/28
-  node-selectors:
-  - match-labels:
-      metallb-ts.io/balancer: "true"
-  ips-per-service: 3
-`;
+const CLASSES = balancerClassText('edge', '203.0.113.160/28', 3);
 type Failure = 'SIGKILL' | 'crash';
 
 async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string) {

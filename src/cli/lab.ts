@@ -14,9 +14,9 @@ import { parseArgs } from 'node:util';
 import { reuseConnections } from '../k8s/index.js';
 import { Lab } from '../lab/index.js';
 import { LAN_TIMINGS } from '../memberlist/index.js';
+import { balancerClassText, createLabPod, createMetallbConfig } from '../netns/cluster/index.js';
 import { jsonLog, startController, type RunningController } from './controller.js';
 import type { CliIO } from './io.js';
-import { createLabPod } from './lab-pods.js';
 import { startSpeaker, type RunningSpeaker } from './speaker.js';
 
 export const LAB_USAGE = `Usage: metallb-ts lab [--port N] [--kubeconfig-out FILE] [--api-only | --netns]
@@ -45,14 +45,7 @@ const DEMO_CONFIG = `address-pools:
  * A balancer class (docs/SCALEOUT.md) over the demo's nodes labelled as
  * balancers, in another documentation range.
  */
-const DEMO_CLASSES = `- name: edge
-  addresses:
-  - 198.51.100.16/28
-  node-selectors:
-  - match-labels:
-      metallb-ts.io/balancer: "true"
-  ips-per-service: 3
-`;
+const DEMO_CLASSES = balancerClassText('edge', '198.51.100.16/28', 3);
 const DEMO_SERVICES: k8s.V1Service[] = [
   {
     metadata: { name: 'web' },
@@ -91,6 +84,7 @@ const DEMO_SERVICES: k8s.V1Service[] = [
 
 export interface RunningLab {
   readonly lab: Lab;
+  /** The in-process controller; undefined with --api-only, and with --netns, whose controller is a process. */
   readonly controller: RunningController | undefined;
   readonly speakers: readonly RunningSpeaker[];
   stop(): Promise<void>;
@@ -151,13 +145,9 @@ async function startDemo(
   const kc = reuseConnections(new k8s.KubeConfig());
   kc.loadFromFile(lab.kubeconfigPath);
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: DEMO_NAMESPACE } } });
-  await core.createNamespacedConfigMap({
-    namespace: DEMO_NAMESPACE,
-    body: {
-      metadata: { name: 'config' },
-      data: { config: DEMO_CONFIG, 'balancer-classes': DEMO_CLASSES },
-    },
+  await createMetallbConfig(core, DEMO_NAMESPACE, {
+    config: DEMO_CONFIG,
+    'balancer-classes': DEMO_CLASSES,
   });
   const logPath = join(lab.workDir, 'controller.log');
   const logFile = createWriteStream(logPath, { flags: 'a' });
@@ -326,7 +316,7 @@ export async function startLab(
  * try it from.
  */
 async function startNetnsLab(io: CliIO): Promise<{ code: number; running?: RunningLab }> {
-  const { NetnsCluster } = await import('./lab-netns.js');
+  const { NetnsCluster } = await import('../netns/cluster/index.js');
   let cluster: Awaited<ReturnType<typeof NetnsCluster.start>>;
   let ips: string[];
   try {
@@ -374,7 +364,8 @@ async function startNetnsLab(io: CliIO): Promise<{ code: number; running?: Runni
     code: 0,
     running: {
       lab: cluster.lab,
-      controller: cluster.controller,
+      // The cluster runs its controller as a process of its own, stopped by stop().
+      controller: undefined,
       speakers: [],
       stop: () => cluster.stop(),
     },

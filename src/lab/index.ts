@@ -5,11 +5,3 @@
 export { Lab, type LabOptions } from './lab.js';
 export type { FaultCommand } from './faults.js';
 export { kubeconfigText } from './kubeconfig.js';
-export {
-  NetnsTopology,
-  netnsUnavailable,
-  HttpLoop,
-  type HttpLoopOptions,
-  type HttpProbeResult,
-  type NetnsTopologyOptions,
-} from './netns.js';

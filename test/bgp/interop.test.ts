@@ -21,7 +21,7 @@
 import { expect } from 'chai';
 import { BgpSession, mergeRoutes, type AdjRibOutRoute } from '../../src/bgp/index.js';
 import { parseCidr, parseIP, type IPAddress } from '../../src/ip/index.js';
-import { NetnsTopology, netnsUnavailable } from '../../src/lab/netns.js';
+import { NetnsTopology, netnsUnavailable } from '../../src/netns/index.js';
 import {
   ROUTER_KINDS,
   routerUnavailable,

@@ -22,7 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { NetnsTopology, netnsUnavailable } from '../../src/lab/netns.js';
+import { NetnsTopology, netnsUnavailable } from '../../src/netns/index.js';
 import {
   ROUTER_KINDS,
   createLoopbackNamespace,

@@ -1,5 +1,5 @@
 /**
- * BGP end to end, in network namespaces (src/lab/netns.ts): the lab API,
+ * BGP end to end, in network namespaces (src/netns/): the lab API,
  * our controller, three of our speaker processes, one in each node
  * namespace, and a real router (FRR with zebra, and BIRD) in a router
  * namespace on the same LAN, installing what it learns into its kernel
@@ -15,8 +15,8 @@
  * Root only, with the routers installed (scripts/install-peers.sh).
  */
 import { expect } from 'chai';
-import { NetnsCluster } from '../../src/cli/lab-netns.js';
-import { netnsUnavailable } from '../../src/lab/netns.js';
+import { NetnsCluster } from '../../src/netns/cluster/index.js';
+import { netnsUnavailable } from '../../src/netns/index.js';
 import {
   kernelRoute,
   routerUnavailable,

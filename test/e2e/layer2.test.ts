@@ -12,8 +12,8 @@
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { NetnsCluster } from '../../src/cli/lab-netns.js';
-import { netnsUnavailable } from '../../src/lab/index.js';
+import { NetnsCluster } from '../../src/netns/cluster/index.js';
+import { netnsUnavailable } from '../../src/netns/index.js';
 import { goPeerOrSkip } from '../support/go-peer.js';
 import { MemberProcess, eventIs } from '../support/member-process.js';
 import { until } from '../support/until.js';

@@ -1,6 +1,6 @@
 /**
  * Layer-2 scale-out end to end (docs/SCALEOUT.md), for real, as root: the
- * netns lab (src/cli/lab-netns.ts) with four node namespaces, three of them
+ * netns lab (src/netns/cluster/) with four node namespaces, three of them
  * labelled as balancer nodes of the class `edge`, the fourth not; a Service
  * `web` of the class asking for three addresses (externalTrafficPolicy
  * Cluster, a ready backend on every node), and three more like it, so that a
@@ -21,28 +21,19 @@
  * show (bench/failover says the same).
  */
 import { expect } from 'chai';
-import { NetnsCluster } from '../../src/cli/lab-netns.js';
-import { netnsUnavailable, type HttpProbeResult } from '../../src/lab/index.js';
+import {
+  BALANCER_NODE_LABELS as BALANCER_LABEL,
+  balancerClassText,
+  NETNS_LAN_POOL as POOLS,
+  NetnsCluster,
+} from '../../src/netns/cluster/index.js';
+import { netnsUnavailable, type HttpProbeResult } from '../../src/netns/index.js';
 import { until } from '../support/until.js';
 
-const BALANCER_LABEL = { 'metallb-ts.io/balancer': 'true' };
 /** The class's addresses: outside the `lan` pool, inside what the client has on-link. */
 const CLASS_RANGE = /^203\.0\.113\.(16[0-9]|17[0-5])$/;
-const POOLS = `address-pools:
-- name: lan
-  protocol: layer2
-  addresses:
-  - 203.0.113.10-203.0.113.99
-`;
 /** ips-per-service 2: the Service's `ip-count: 3` must win over it. */
-const CLASSES = `- name: edge
-  addresses:
-  - 203.0.113.160/28
-  node-selectors:
-  - match-labels:
-      metallb-ts.io/balancer: "true"
-  ips-per-service: 2
-`;
+const CLASSES = balancerClassText('edge', '203.0.113.160/28', 2);
 /** n1..n3 are balancer nodes; n4 is a node outside the class. */
 const INITIAL_NODES = 4;
 const isBalancer = (k: number): boolean => k <= 3;

@@ -1,6 +1,6 @@
 /**
  * The network-namespace LAN of the layer-2 end-to-end tests and
- * `metallb-ts lab --netns` (src/lab/netns.ts), checked with tools we did
+ * `metallb-ts lab --netns` (src/netns/), checked with tools we did
  * not write: ping, iputils arping, ndisc6, curl and iproute2. No speaker
  * runs here: these tests pin down what the LAN does without one, which is
  * what makes a speaker's answers mean something.
@@ -25,11 +25,11 @@ import {
   parseNdiscReply,
   type CommandResult,
   type HttpProbeResult,
-} from '../../src/lab/netns.js';
+} from '../../src/netns/index.js';
 import { ROOT } from '../support/paths.js';
 
 const execFileAsync = promisify(execFile);
-const NETNS_MODULE = pathToFileURL(join(ROOT, 'dist', 'src', 'lab', 'netns.js')).href;
+const NETNS_MODULE = pathToFileURL(join(ROOT, 'dist', 'src', 'netns', 'index.js')).href;
 const SERVICE_V4 = '203.0.113.10';
 const SERVICE_V6 = '2001:db8:203::10';
 
@@ -96,7 +96,7 @@ function topologyInChild(extra = ''): {
   return { child, built, exited };
 }
 
-describe('lab: network-namespace topology (netns.ts)', function () {
+describe('lab: network-namespace topology (src/netns)', function () {
   this.timeout(30_000);
 
   describe('parsing what the tools print', () => {

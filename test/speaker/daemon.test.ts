@@ -8,7 +8,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { createLabPod, setLabPodStatus } from '../../src/cli/lab-pods.js';
+import { createLabPod, setLabPodStatus } from '../../src/netns/cluster/index.js';
 import type { Lab } from '../../src/lab/index.js';
 import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
 import type { Config } from '../../src/config/index.js';

@@ -1,134 +1,41 @@
 /**
- * Two network namespaces joined by a veth pair, for the packet socket and
- * TCP tests: A (192.0.2.1, 2001:db8::1) and B (192.0.2.2, 2001:db8::2) unless
- * told other IPv4 addresses, documentation ranges only. Names carry a random
- * prefix per run, so parallel runs and leftovers of a crashed run never
- * collide; destroy() removes everything.
+ * The two-namespace veth pair of the packet socket and TCP tests
+ * (src/netns/veth-pair.ts), with the command runner in the form those
+ * tests call it: `run(command, args)`, never rejecting.
  */
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import {
+  CommandError,
+  netnsUnavailable as unavailableNow,
+  onPath,
+  run as runArgv,
+  type CommandResult,
+} from '../../src/netns/index.js';
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export { createVethPair, destroyVethPair } from '../../src/netns/index.js';
+export type { CommandResult, Side, VethPair, VethPairOptions } from '../../src/netns/index.js';
 
-/** Runs a command without a shell, killed after `timeoutMs`; never rejects. */
-export function run(command: string, args: string[], timeoutMs = 10_000): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function mustRun(command: string, args: string[]): Promise<string> {
-  const result = await run(command, args);
-  if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+/** Runs a command without a shell, killed after `timeoutMs`; never rejects (code -1 when it cannot run or gives no answer). */
+export async function run(
+  command: string,
+  args: string[],
+  timeoutMs = 10_000,
+): Promise<CommandResult> {
+  try {
+    return await runArgv([command, ...args], timeoutMs);
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    return error.result ?? { code: -1, stdout: '', stderr: error.message };
   }
-  return result.stdout;
 }
 
 /** Whether `tool` is on PATH. */
-export async function hasTool(tool: string): Promise<boolean> {
-  return (await run('sh', ['-c', `command -v ${tool}`])).code === 0;
+export function hasTool(tool: string): Promise<boolean> {
+  return Promise.resolve(onPath(tool));
 }
 
 /** Why namespaces cannot be made here, or undefined when they can. */
-export async function netnsUnavailable(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  if (!(await hasTool('ip'))) return 'needs ip (Debian package iproute2)';
-  return undefined;
-}
-
-export interface Side {
-  readonly ns: string;
-  readonly iface: string;
-  readonly ipv4: string;
-  readonly ipv6: string;
-  /** Lower case, as `ip -j link` prints it. */
-  readonly mac: string;
-  readonly ifindex: number;
-}
-
-export interface VethPair {
-  readonly prefix: string;
-  readonly a: Side;
-  readonly b: Side;
-}
-
-export interface VethPairOptions {
-  /** The IPv4 addresses of A and B, in one /24 of the documentation ranges; 192.0.2.1 and .2 by default. */
-  readonly ipv4?: readonly [string, string];
-}
-
-/** Creates the namespaces and the veth pair, addressed and up, with DAD off. */
-export async function createVethPair(options: VethPairOptions = {}): Promise<VethPair> {
-  const prefix = `mt${randomBytes(2).toString('hex')}`;
-  const names = { a: `${prefix}-a`, b: `${prefix}-b` };
-  const [ipv4a, ipv4b] = options.ipv4 ?? ['192.0.2.1', '192.0.2.2'];
-  const created: VethPair = {
-    prefix,
-    a: { ns: names.a, iface: names.a, ipv4: ipv4a, ipv6: '2001:db8::1', mac: '', ifindex: 0 },
-    b: { ns: names.b, iface: names.b, ipv4: ipv4b, ipv6: '2001:db8::2', mac: '', ifindex: 0 },
-  };
-  try {
-    for (const side of [created.a, created.b]) {
-      await mustRun('ip', ['netns', 'add', side.ns]);
-      // Duplicate address detection would keep IPv6 addresses tentative for
-      // seconds; `default` covers the veth created below, `nodad` the addresses.
-      await mustRun('ip', [
-        'netns',
-        'exec',
-        side.ns,
-        'sysctl',
-        '-qw',
-        'net.ipv6.conf.all.accept_dad=0',
-        'net.ipv6.conf.default.accept_dad=0',
-      ]);
-    }
-    await mustRun('ip', [
-      'link',
-      'add',
-      created.a.iface,
-      'netns',
-      created.a.ns,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      created.b.iface,
-      'netns',
-      created.b.ns,
-    ]);
-    const sides: Side[] = [];
-    for (const side of [created.a, created.b]) {
-      const ip = (...args: string[]): Promise<string> => mustRun('ip', ['-n', side.ns, ...args]);
-      await ip('addr', 'add', `${side.ipv4}/24`, 'dev', side.iface);
-      await ip('-6', 'addr', 'add', `${side.ipv6}/64`, 'dev', side.iface, 'nodad');
-      await ip('link', 'set', side.iface, 'up');
-      await ip('link', 'set', 'lo', 'up');
-      const [link] = JSON.parse(await ip('-j', 'link', 'show', 'dev', side.iface)) as {
-        address: string;
-        ifindex: number;
-      }[];
-      if (link === undefined) throw new Error(`no link ${side.iface} in ${side.ns}`);
-      sides.push({ ...side, mac: link.address, ifindex: link.ifindex });
-    }
-    const [a, b] = sides as [Side, Side];
-    return { prefix, a, b };
-  } catch (error) {
-    await destroyVethPair(created);
-    throw error;
-  }
-}
-
-/** Deletes both namespaces (and with them the veth pair); tolerates half-made ones. */
-export async function destroyVethPair(pair: VethPair): Promise<void> {
-  for (const side of [pair.a, pair.b]) await run('ip', ['netns', 'del', side.ns]);
+export function netnsUnavailable(): Promise<string | undefined> {
+  return Promise.resolve(unavailableNow());
 }
 
 /** "2001:db8::1" -> 16 bytes; enough for the test addresses (no IPv4-embedded forms). */

@@ -21,7 +21,7 @@
  * IPv4 and IPv6 unicast on every session. `ecmp` (BIRD, FRR; in a namespace
  * only) installs what they learn into the namespace's kernel table, with
  * equal paths merged into one multipath route: read it with kernelRoute().
- * NetnsTopology's `router` option (src/lab/netns.ts) makes such a namespace
+ * NetnsTopology's `router` option (src/netns/) makes such a namespace
  * on the LAN of the node namespaces.
  *
  * Each router's quirks are in the header of its file (gobgp.ts, bird.ts,

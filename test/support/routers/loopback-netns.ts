@@ -4,21 +4,13 @@
  * failures, say) count only what happens between them. Root only; the name
  * carries a random prefix, and destroy() removes it (also on process exit).
  */
-import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { runTool } from './process.js';
-
-const created = new Set<string>();
-
-process.on('exit', () => {
-  for (const name of created) {
-    try {
-      execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore', timeout: 5_000 });
-    } catch {
-      // already gone
-    }
-  }
-});
+import {
+  createNamespace,
+  inNamespace,
+  mustRun,
+  ownNamespaces,
+  uniquePrefix,
+} from '../../../src/netns/index.js';
 
 export interface LoopbackNamespace {
   readonly name: string;
@@ -39,25 +31,25 @@ export function parseTcpExt(netstat: string, counter: string): number {
 }
 
 export async function createLoopbackNamespace(label: string): Promise<LoopbackNamespace> {
-  const name = `mt${randomBytes(2).toString('hex')}${label}`;
-  await runTool(['ip', 'netns', 'add', name]);
-  created.add(name);
+  const name = `${uniquePrefix()}${label}`;
+  const owned = ownNamespaces([name]);
   try {
-    await runTool(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
+    await createNamespace(name);
   } catch (error) {
-    await runTool(['ip', 'netns', 'del', name]).catch(() => undefined);
-    created.delete(name);
+    await owned.remove();
     throw error;
   }
+  let removed = false;
   return {
     name,
     async tcpExt(counter: string): Promise<number> {
-      const text = await runTool(['ip', 'netns', 'exec', name, 'cat', '/proc/net/netstat']);
+      const text = await mustRun(inNamespace(name, ['cat', '/proc/net/netstat']));
       return parseTcpExt(text, counter);
     },
     async destroy(): Promise<void> {
-      if (!created.delete(name)) return;
-      await runTool(['ip', 'netns', 'del', name]);
+      if (removed) return;
+      removed = true;
+      await owned.remove();
     },
   };
 }

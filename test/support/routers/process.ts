@@ -10,11 +10,12 @@
  * is left and removes the folders, so a crashed test run leaves nothing
  * behind.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inNamespace, mustRun, runAccepting } from '../../../src/netns/index.js';
 
 /** Enough of a daemon's output to see why it failed, small enough to print. */
 const OUTPUT_LIMIT = 64 * 1024;
@@ -43,7 +44,7 @@ export class Daemon {
     if (this.running()) throw new Error(`${this.options.label} is already running`);
     const { argv, netns } = this.options;
     // `ip netns exec` execs the command in place: the child's pid is the daemon's.
-    const full = netns === undefined ? [...argv] : ['ip', 'netns', 'exec', netns, ...argv];
+    const full = netns === undefined ? [...argv] : inNamespace(netns, argv);
     const [file, ...args] = full;
     if (file === undefined) throw new Error(`${this.options.label}: empty command`);
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -152,34 +153,17 @@ export async function stopAllDaemons(): Promise<void> {
 // Tools
 
 /** Runs a command line tool (no shell); its stdout, or an error quoting the command and its stderr. */
-export async function runTool(
-  argv: readonly string[],
-  timeoutMs = TOOL_TIMEOUT_MS,
-): Promise<string> {
-  return (await runToolOutput(argv, timeoutMs)).stdout;
+export function runTool(argv: readonly string[], timeoutMs = TOOL_TIMEOUT_MS): Promise<string> {
+  return mustRun(argv, timeoutMs);
 }
 
 /** runTool(), keeping stderr too (for tools that report problems there and still exit 0). */
-export function runToolOutput(
+export async function runToolOutput(
   argv: readonly string[],
   timeoutMs = TOOL_TIMEOUT_MS,
 ): Promise<{ stdout: string; stderr: string }> {
-  const [file, ...args] = argv;
-  if (file === undefined) return Promise.reject(new Error('empty command'));
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error === null) resolve({ stdout, stderr });
-        else {
-          const why = (stderr || stdout || error.message).trim().slice(0, 2_000);
-          reject(new Error(`${argv.join(' ')}: ${why}`));
-        }
-      },
-    );
-  });
+  const { stdout, stderr } = await runAccepting(argv, ({ code }) => code === 0, timeoutMs);
+  return { stdout, stderr };
 }
 
 /** A TCP port nothing listens on right now on `host` (the kernel's pick). */

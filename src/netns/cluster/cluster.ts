@@ -4,8 +4,12 @@
  * speaker process per node namespace with memberlist on the node's address,
  * answering ARP and NDP on the node's `eth0`. Each node also runs a backend
  * that serves the Service IPs the way kube-proxy would. Used by
- * `metallb-ts lab --netns`, the layer 2 and scale-out end-to-end tests,
- * bench/failover and bench/scaleout.
+ * `metallb-ts lab --netns`, the layer 2, BGP and scale-out end-to-end
+ * tests, bench/failover and bench/scaleout.
+ *
+ * The daemons are the `metallb-ts` program itself, started as processes
+ * (the controller in the host namespace, beside the lab API), so this
+ * folder depends on no command-line code.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { ChildProcess } from 'node:child_process';
@@ -13,20 +17,22 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { reuseConnections } from '../k8s/index.js';
-import { Lab, NetnsTopology } from '../lab/index.js';
-import { jsonLog, startController, type RunningController } from './controller.js';
-import { createLabPod, setLabPodStatus } from './lab-pods.js';
+import { reuseConnections } from '../../k8s/index.js';
+import { Lab } from '../../lab/index.js';
+import { NetnsTopology } from '../index.js';
+import { createLabPod, createMetallbConfig, setLabPodStatus } from './lab-objects.js';
 
 export const NETNS_NAMESPACE = 'metallb-system';
 export const SPEAKER_LABELS = 'app=metallb,component=speaker';
-/** Layer 2 pools on the namespaces' LAN; the client reaches them on-link. */
-export const NETNS_CONFIG = `address-pools:
+/** The IPv4 layer 2 pool on the namespaces' LAN alone. */
+export const NETNS_LAN_POOL = `address-pools:
 - name: lan
   protocol: layer2
   addresses:
   - 203.0.113.10-203.0.113.99
-- name: lan6
+`;
+/** Layer 2 pools on the namespaces' LAN; the client reaches them on-link. */
+export const NETNS_CONFIG = `${NETNS_LAN_POOL}- name: lan6
   protocol: layer2
   auto-assign: false
   addresses:
@@ -84,15 +90,50 @@ const SPEAKER_METRICS_PORT = 7472;
 /** One JSON log line of a speaker. */
 export type LogLine = Record<string, unknown>;
 
-interface SpeakerProcess {
+interface DaemonProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
 }
 
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+/** The `metallb-ts` program (dist/src/cli/main.js): run, never imported. */
+const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+/** The environment of a daemon: the lab's kubeconfig is given on its command line, not inherited. */
+function daemonEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['KUBECONFIG'];
+  return env;
+}
+
+/** Its stderr and every stdout line go to `file`; each stdout line also to `onLine`. */
+function logTo(child: ChildProcess, file: WriteStream, onLine: (line: string) => void): void {
+  child.stderr?.pipe(file, { end: false });
+  if (child.stdout !== null)
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      file.write(`${line}\n`);
+      onLine(line);
+    });
+}
+
+function daemonProcess(child: ChildProcess): DaemonProcess {
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  return { child, exited };
+}
+
+/** Signals the daemon and waits for it to exit; SIGKILL after 10 s. */
+async function stopDaemon(daemon: DaemonProcess, signal: NodeJS.Signals): Promise<void> {
+  // `ip netns exec` execs the command, so a speaker child's pid is the speaker's.
+  daemon.child.kill(signal);
+  const late = setTimeout(() => daemon.child.kill('SIGKILL'), 10_000);
+  await daemon.exited;
+  clearTimeout(late);
+}
 
 export class NetnsCluster {
-  private readonly speakers = new Map<number, SpeakerProcess>();
+  private readonly speakers = new Map<number, DaemonProcess>();
   private readonly logFiles: WriteStream[] = [];
   /** Every speaker log line, tagged with its node, for tests. */
   readonly logs: { node: string; line: LogLine }[] = [];
@@ -102,7 +143,7 @@ export class NetnsCluster {
     readonly topology: NetnsTopology,
     readonly lab: Lab,
     readonly core: k8s.CoreV1Api,
-    readonly controller: RunningController,
+    private readonly controller: DaemonProcess,
     private readonly options: NetnsClusterOptions,
   ) {}
 
@@ -114,36 +155,28 @@ export class NetnsCluster {
       ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     });
     let lab: Lab | undefined;
-    let controller: RunningController | undefined;
+    let controller: DaemonProcess | undefined;
     try {
       lab = await Lab.start({ host: topology.apiAddress });
       const kc = reuseConnections(new k8s.KubeConfig());
       kc.loadFromFile(lab.kubeconfigPath);
       const core = kc.makeApiClient(k8s.CoreV1Api);
-      await core.createNamespace({ body: { metadata: { name: NETNS_NAMESPACE } } });
-      await core.createNamespacedConfigMap({
-        namespace: NETNS_NAMESPACE,
-        body: {
-          metadata: { name: 'config' },
-          data: {
-            config: options.config ?? NETNS_CONFIG,
-            ...(options.balancerClasses === undefined
-              ? {}
-              : { 'balancer-classes': options.balancerClasses }),
-          },
-        },
+      await createMetallbConfig(core, NETNS_NAMESPACE, {
+        config: options.config ?? NETNS_CONFIG,
+        ...(options.balancerClasses === undefined
+          ? {}
+          : { 'balancer-classes': options.balancerClasses }),
       });
       const controllerLog = createWriteStream(join(lab.workDir, 'controller.log'), { flags: 'a' });
-      controller = await startController(
-        {
-          configName: 'config',
-          port: 0,
-          host: '127.0.0.1',
-          kubeconfig: lab.kubeconfigPath,
-          namespace: NETNS_NAMESPACE,
-        },
-        jsonLog((line) => controllerLog.write(line)),
-      );
+      // Its /metrics on a port of the kernel's choice, so it never takes a real controller's.
+      const argv = [process.execPath, MAIN, 'controller', '--config', 'config', '--port', '0'];
+      const access = ['--kubeconfig', lab.kubeconfigPath, '--namespace', NETNS_NAMESPACE];
+      const child = topology.spawnOnHost([...argv, ...access], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: daemonEnv(),
+      });
+      controller = daemonProcess(child);
+      logTo(child, controllerLog, () => undefined);
       const cluster = new NetnsCluster(topology, lab, core, controller, options);
       cluster.logFiles.push(controllerLog);
       for (let k = 1; k <= options.nodes; k++)
@@ -151,7 +184,7 @@ export class NetnsCluster {
       for (let k = 1; k <= options.nodes; k++) cluster.startSpeaker(k);
       return cluster;
     } catch (error) {
-      await controller?.stop().catch(() => undefined);
+      if (controller !== undefined) await stopDaemon(controller, 'SIGTERM');
       await lab?.stop().catch(() => undefined);
       await topology.destroy().catch(() => undefined);
       throw error;
@@ -241,37 +274,27 @@ export class NetnsCluster {
       this.options.secret ?? 'metallb-ts-lab',
       ...(this.options.fastFailover ? ['--fast-failover'] : []),
     ];
-    const env = { ...process.env };
-    delete env['KUBECONFIG'];
     const child = this.topology.spawn(this.topology.nodeNamespace(k), argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env,
+      env: daemonEnv(),
     });
     const file = createWriteStream(join(this.lab.workDir, `speaker-${name}.log`), { flags: 'a' });
     this.logFiles.push(file);
-    child.stderr?.pipe(file, { end: false });
-    if (child.stdout !== null)
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        file.write(`${line}\n`);
-        try {
-          this.logs.push({ node: name, line: JSON.parse(line) as LogLine });
-        } catch {
-          // not JSON: kept in the file only
-        }
-      });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    this.speakers.set(k, { child, exited });
+    logTo(child, file, (line) => {
+      try {
+        this.logs.push({ node: name, line: JSON.parse(line) as LogLine });
+      } catch {
+        // not JSON: kept in the file only
+      }
+    });
+    this.speakers.set(k, daemonProcess(child));
   }
 
   /** Signals node k's speaker and waits for it to exit. */
   async stopSpeaker(k: number, signal: NodeJS.Signals): Promise<void> {
     const speaker = this.speakers.get(k);
     if (speaker === undefined) return;
-    // `ip netns exec` execs the command, so the child's pid is the speaker's.
-    speaker.child.kill(signal);
-    const late = setTimeout(() => speaker.child.kill('SIGKILL'), 10_000);
-    await speaker.exited;
-    clearTimeout(late);
+    await stopDaemon(speaker, signal);
     this.speakers.delete(k);
   }
 
@@ -408,7 +431,7 @@ export class NetnsCluster {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all([...this.speakers.keys()].map((k) => this.stopSpeaker(k, 'SIGTERM')));
-    await this.controller.stop().catch(() => undefined);
+    await stopDaemon(this.controller, 'SIGTERM');
     for (const file of this.logFiles) file.end();
     await this.lab.stop().catch(() => undefined);
     await this.topology.destroy();

@@ -1,9 +1,9 @@
 /**
- * The backend of a Service in the network-namespace lab (see netns.ts): a
+ * The backend of a Service in the network-namespace lab (see topology.ts): a
  * tiny HTTP server run inside one node namespace, answering every request
  * with the node's name, so a client can tell which node carried it.
  *
- *   node dist/src/lab/backend-server.js --name n1 --port 8080
+ *   node dist/src/netns/backend-server.js --name n1 --port 8080
  *
  * It listens on `::` in dual-stack mode, so like kube-proxy it accepts
  * traffic of both families for any local address of the namespace,

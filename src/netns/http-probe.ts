@@ -1,5 +1,5 @@
 /**
- * A bounded HTTP loop for the network-namespace lab (see netns.ts), run in
+ * A bounded HTTP loop for the network-namespace lab (see topology.ts), run in
  * the client namespace: one GET every `--interval-ms` on a new TCP
  * connection, so every request resolves the Service IP's owner afresh
  * (through ARP/NDP) instead of riding an old connection to the node that
@@ -14,20 +14,13 @@
  * itself after `--max-requests` requests or `--duration-ms`, whichever
  * comes first.
  *
- *   node dist/src/lab/http-probe.js --host 203.0.113.10 --port 8080 \
+ *   node dist/src/netns/http-probe.js --host 203.0.113.10 --port 8080 \
  *     --interval-ms 100 --duration-ms 5000 --max-requests 50 --timeout-ms 300
  */
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
-
-interface ProbeResult {
-  t: number;
-  host: string;
-  ok: boolean;
-  node: string | null;
-  ms: number;
-  error?: string;
-}
+// Types only: nothing of the loop's module is loaded into the probe.
+import type { HttpProbeResult as ProbeResult } from './http-loop.js';
 
 /** Hard ceilings, whatever the arguments say: no loop here runs unbounded. */
 const MAX_REQUESTS = 100_000;

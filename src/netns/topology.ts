@@ -24,29 +24,35 @@
  * `destroy()`, on process exit and on SIGINT/SIGTERM/SIGHUP; a topology left
  * by a SIGKILLed run is removed by the next `create()`.
  */
-import {
-  execFile,
-  spawn as spawnChild,
-  spawnSync,
-  type ChildProcess,
-  type SpawnOptions,
-} from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  readFileSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { constants as osConstants, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { cidrContains, formatIP, parseCidr, parseIP, type Cidr, type Family } from '../ip/index.js';
+import { forget, removeAtExit } from './cleanup.js';
+import { COMMAND_TIMEOUT_MS, mustRun, run, runAccepting, type CommandResult } from './command.js';
+import { HttpLoop, type HttpLoopOptions } from './http-loop.js';
+import {
+  parseArpingReplies,
+  parseLocalAddresses,
+  parseNdiscReply,
+  parseNeighbours,
+  type Neighbour,
+} from './ip-json.js';
+import { acquireLanLock, releaseLanLock } from './lock.js';
+import {
+  createNamespace,
+  inNamespace,
+  ipIn,
+  linkOf,
+  NO_DAD,
+  PREFIX_FORMAT,
+  removeMatching,
+  sysctlIn,
+  uniquePrefix,
+  type NamePattern,
+} from './namespaces.js';
+import { needTool, netnsUnavailable } from './tools.js';
 
 // ---------------------------------------------------------------------------
 // Addresses (documentation ranges only)
@@ -65,8 +71,6 @@ export const SERVICE_RANGES = { ipv4: '203.0.113.0/24', ipv6: '2001:db8:203::/64
 
 /** Node k's host part must stay below the client's (.200). */
 const MAX_NODES = 199;
-/** Names are matched by prefix at cleanup: keep them plain. */
-const PREFIX_FORMAT = /^[a-z][a-z0-9]+$/;
 /** Linux interface names: at most 15 bytes. */
 const IFNAMSIZ = 15;
 const SERVICE_INTERFACE = 'kube-lb0';
@@ -80,489 +84,15 @@ function cidr(text: string): Cidr {
 const LAN_CIDRS = [cidr(LAN_V4), cidr(LAN_V6)];
 const SERVICE_CIDRS = [cidr(SERVICE_RANGES.ipv4), cidr(SERVICE_RANGES.ipv6)];
 
-// ---------------------------------------------------------------------------
-// Tools: every command this module runs goes through run() or runSync()
-
-/** Debian packages of the tools the topology and its helpers run. */
-export const NETNS_TOOLS = {
-  ip: 'iproute2',
-  sysctl: 'procps',
-  ping: 'iputils-ping',
-  arping: 'iputils-arping',
-  ndisc6: 'ndisc6',
-  curl: 'curl',
-} as const;
-export type NetnsTool = keyof typeof NETNS_TOOLS;
-
-/** What building a topology needs; the helpers need their own tool too. */
-const BUILD_TOOLS: readonly NetnsTool[] = ['ip', 'sysctl'];
-
-function onPath(command: string): boolean {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      // not in this folder
-    }
-  }
-  return false;
-}
-
-function toolMissing(tool: NetnsTool): string {
-  return `needs ${tool} (Debian package ${NETNS_TOOLS[tool]}; scripts/install-peers.sh installs it)`;
-}
-
-/**
- * Why a topology (and helpers using `tools`) cannot run here, or undefined
- * when it can. Tests skip with this reason.
- */
-export function netnsUnavailable(tools: readonly NetnsTool[] = BUILD_TOOLS): string | undefined {
-  if (process.platform !== 'linux') return 'needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  for (const tool of new Set([...BUILD_TOOLS, ...tools])) {
-    if (!onPath(tool)) return toolMissing(tool);
-  }
-  return undefined;
-}
-
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  /** The exit code; a process killed by a signal counts as 128 + its number, like a shell says. */
-  code: number;
-}
-
-const COMMAND_TIMEOUT_MS = 30_000;
-
-function quoteArgument(argument: string): string {
-  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
-}
-
-function describeCommand(argv: readonly string[]): string {
-  return argv.map(quoteArgument).join(' ');
-}
-
-/** A command that exited non-zero (or could not run); the message quotes it and its stderr. */
-export class CommandError extends Error {
-  constructor(
-    readonly argv: readonly string[],
-    readonly result: CommandResult | undefined,
-    why: string,
-  ) {
-    super(`command failed (${why}): ${describeCommand(argv)}`);
-    this.name = 'CommandError';
-  }
-}
-
-function signalCode(signal: NodeJS.Signals | null | undefined): number {
-  return 128 + (signal ? osConstants.signals[signal] : 0);
-}
-
-/** Runs argv (no shell); resolves with the exit code whatever it is; rejects only when it cannot run. */
-function run(argv: readonly string[], timeoutMs = COMMAND_TIMEOUT_MS): Promise<CommandResult> {
-  const [file, ...args] = argv;
-  if (file === undefined) return Promise.reject(new Error('empty command'));
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error === null) {
-          resolve({ stdout, stderr, code: 0 });
-          return;
-        }
-        if (typeof error.code === 'string') {
-          const why = error.code === 'ENOENT' ? `${file} not found` : error.code;
-          reject(new CommandError(argv, undefined, why));
-          return;
-        }
-        if (error.killed && error.signal === 'SIGTERM') {
-          reject(
-            new CommandError(argv, { stdout, stderr, code: -1 }, `no answer in ${timeoutMs} ms`),
-          );
-          return;
-        }
-        resolve({ stdout, stderr, code: error.code ?? signalCode(error.signal) });
-      },
-    );
-  });
-}
-
-/** Like run(), but a non-zero exit is an error quoting the command and its stderr. */
-async function runChecked(argv: readonly string[], timeoutMs?: number): Promise<string> {
-  return (await runAccepting(argv, (result) => result.code === 0, timeoutMs)).stdout;
-}
-
-/** `ip -n ns ARGS...`, checked. */
-function ipIn(ns: string, ...args: string[]): Promise<string> {
-  return runChecked(['ip', '-n', ns, ...args]);
-}
-
-/** Like run(), but an exit that `accept` does not accept is an error quoting the command. */
-async function runAccepting(
-  argv: readonly string[],
-  accept: (result: CommandResult) => boolean,
-  timeoutMs?: number,
-): Promise<CommandResult> {
-  const result = await run(argv, timeoutMs);
-  if (!accept(result)) {
-    throw new CommandError(argv, result, `exit ${result.code}: ${result.stderr.trim()}`);
-  }
-  return result;
-}
-
-/** For cleanup on process exit, where nothing asynchronous runs any more. */
-function runSync(argv: readonly string[]): CommandResult {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error('empty command');
-  const result = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000 });
-  if (result.error) throw new CommandError(argv, undefined, result.error.message);
-  return {
-    stdout: result.stdout,
-    stderr: result.stderr,
-    code: result.status ?? signalCode(result.signal),
-  };
-}
-
-function inNamespace(ns: string, argv: readonly string[]): string[] {
-  return ['ip', 'netns', 'exec', ns, ...argv];
-}
-
-// ---------------------------------------------------------------------------
-// Parsing the JSON `ip -j` prints
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function jsonArray(text: string, what: string): Record<string, unknown>[] {
-  // `ip -j` prints nothing at all (not "[]") for some empty lists.
-  if (text.trim() === '') return [];
-  const value: unknown = JSON.parse(text);
-  if (!Array.isArray(value) || !value.every(isRecord)) {
-    throw new Error(`unexpected output of ${what}: ${text.slice(0, 200)}`);
-  }
-  return value;
-}
-
-function stringField(record: Record<string, unknown>, field: string): string | undefined {
-  const value = record[field];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** An entry of a namespace's neighbour table (`ip -j neigh`). */
-export interface Neighbour {
-  dst: string;
-  dev: string;
-  /** Absent while unresolved (INCOMPLETE, FAILED). */
-  lladdr?: string;
-  /** E.g. ['REACHABLE'], ['FAILED'], ['PERMANENT']. */
-  state: string[];
-}
-
-function parseNeighbours(text: string): Neighbour[] {
-  return jsonArray(text, 'ip -j neigh').map((entry) => {
-    const state = entry['state'];
-    const neighbour: Neighbour = {
-      dst: stringField(entry, 'dst') ?? '',
-      dev: stringField(entry, 'dev') ?? '',
-      state: Array.isArray(state) ? state.filter((s): s is string => typeof s === 'string') : [],
-    };
-    const lladdr = stringField(entry, 'lladdr');
-    if (lladdr !== undefined) neighbour.lladdr = lladdr.toLowerCase();
-    return neighbour;
-  });
-}
-
-/** MACs of the replies arping printed, one per reply, in lower case. */
-export function parseArpingReplies(output: string): string[] {
-  const macs: string[] = [];
-  for (const match of output.matchAll(/reply from \S+ \[([0-9a-f]{2}(?::[0-9a-f]{2}){5})\]/gi)) {
-    macs.push((match[1] ?? '').toLowerCase());
-  }
-  return macs;
-}
-
-/** The target's MAC ndisc6 printed, in lower case, or null. */
-export function parseNdiscReply(output: string): string | null {
-  const match = /Target link-layer address: ([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(output);
-  return match?.[1]?.toLowerCase() ?? null;
-}
-
-// ---------------------------------------------------------------------------
-// One topology per machine at a time: the host side of every topology is the
-// same 198.51.100.0/24 on a bridge, and two bridges with it would split the
-// host's replies between two LANs. A lock file says who holds the LAN.
-
-const LOCK_PATH = join(existsSync('/run') ? '/run' : tmpdir(), 'metallb-ts-netns.lock');
-
-interface LockOwner {
-  pid: number;
-  prefix: string;
-}
-
-function readLockOwner(): LockOwner | undefined {
-  try {
-    const value: unknown = JSON.parse(readFileSync(LOCK_PATH, 'utf8'));
-    if (
-      isRecord(value) &&
-      typeof value['pid'] === 'number' &&
-      typeof value['prefix'] === 'string' &&
-      PREFIX_FORMAT.test(value['prefix'])
-    ) {
-      return { pid: value['pid'], prefix: value['prefix'] };
-    }
-  } catch {
-    // missing, or being written right now
-  }
-  return undefined;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** The names a topology with this prefix creates: its namespaces and its host-side links. */
+function prefixPattern(prefix: string): NamePattern {
+  const escaped = prefix.replace(/[^a-z0-9]/gi, (c) => `\\${c}`);
+  const namespaces = new RegExp(`^${escaped}(?:n\\d+|c|r)$`);
+  const links = new RegExp(`^${escaped}(?:br|n\\d+h|ch|rh)$`);
+  return { namespace: (name) => namespaces.test(name), link: (name) => links.test(name) };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function acquireLanLock(prefix: string, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  let unreadableSince: number | undefined;
-  for (;;) {
-    try {
-      writeFileSync(LOCK_PATH, JSON.stringify({ pid: process.pid, prefix }), { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = readLockOwner();
-    if (owner === undefined) {
-      // Another process may be between creating and writing it; give it a second.
-      unreadableSince ??= Date.now();
-      if (Date.now() - unreadableSince > 1_000) unlinkLock();
-    } else if (owner.pid === process.pid) {
-      throw new Error(
-        `this process already has a network-namespace topology (${owner.prefix}); destroy it first`,
-      );
-    } else if (!processAlive(owner.pid)) {
-      // A run that was SIGKILLed: its topology is still there, in the way.
-      const removed = removeTopologyByPrefix(prefixPattern(owner.prefix));
-      if (removed.length > 0) {
-        process.emitWarning(
-          `removed what a dead process (pid ${owner.pid}) left of topology ${owner.prefix}: ${removed.join(', ')}`,
-        );
-      }
-      unlinkLock();
-    } else if (Date.now() > deadline) {
-      throw new Error(
-        `another network-namespace topology (${owner.prefix}, pid ${owner.pid}) holds ${LAN_V4} on this machine; waited ${waitMs} ms`,
-      );
-    } else {
-      await sleep(200);
-    }
-  }
-}
-
-function unlinkLock(): void {
-  try {
-    unlinkSync(LOCK_PATH);
-  } catch {
-    // already gone
-  }
-}
-
-function releaseLanLock(prefix: string): void {
-  const owner = readLockOwner();
-  if (owner?.pid === process.pid && owner.prefix === prefix) unlinkLock();
-}
-
-// ---------------------------------------------------------------------------
-// Removal, synchronous so it also runs from a process 'exit' handler
-
-/** The names a topology with this prefix creates: its namespaces and its host-side links. */
-function prefixPattern(prefix: string): { namespaces: RegExp; links: RegExp } {
-  const escaped = prefix.replace(/[^a-z0-9]/gi, (c) => `\\${c}`);
-  return {
-    namespaces: new RegExp(`^${escaped}(?:n\\d+|c|r)$`),
-    links: new RegExp(`^${escaped}(?:br|n\\d+h|ch|rh)$`),
-  };
-}
-
-/** Lists the matching namespaces and host links and deletes them; returns what it deleted. */
-function removeTopologyByPrefix(pattern: { namespaces: RegExp; links: RegExp }): string[] {
-  const removed: string[] = [];
-  const failures: string[] = [];
-  const attempt = (argv: string[], name: string): void => {
-    const result = runSync(argv);
-    if (result.code === 0) removed.push(name);
-    else failures.push(`${describeCommand(argv)}: ${result.stderr.trim()}`);
-  };
-  const links = jsonArray(runSync(['ip', '-j', 'link', 'show']).stdout, 'ip -j link')
-    .map((link) => stringField(link, 'ifname') ?? '')
-    .filter((name) => pattern.links.test(name));
-  // Veths first (deleting the host end deletes the pair), the bridge last.
-  links.sort((a, b) => Number(a.endsWith('br')) - Number(b.endsWith('br')));
-  for (const link of links) attempt(['ip', 'link', 'del', link], link);
-  for (const ns of listNamespacesSync().filter((name) => pattern.namespaces.test(name))) {
-    attempt(['ip', 'netns', 'del', ns], ns);
-  }
-  if (failures.length > 0) {
-    throw new Error(`could not remove everything:\n  ${failures.join('\n  ')}`);
-  }
-  return removed;
-}
-
-function listNamespacesSync(): string[] {
-  const result = runSync(['ip', '-j', 'netns', 'list']);
-  if (result.code !== 0) return [];
-  return jsonArray(result.stdout, 'ip -j netns list').flatMap(
-    (ns) => stringField(ns, 'name') ?? [],
-  );
-}
-
-// ---------------------------------------------------------------------------
-// Process-wide cleanup hooks: one set for all live topologies
-
-const liveTopologies = new Set<NetnsTopology>();
-const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-function cleanUpAll(): void {
-  for (const topology of [...liveTopologies]) {
-    try {
-      topology.destroySync();
-    } catch (error) {
-      process.stderr.write(`netns cleanup: ${(error as Error).message}\n`);
-    }
-  }
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  cleanUpAll();
-  uninstallHooks();
-  // Other listeners decide what the signal means to them; with none left, do
-  // what it would have done without us: end the process by that signal.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
-function installHooks(): void {
-  if (liveTopologies.size > 0) return;
-  process.on('exit', cleanUpAll);
-  for (const signal of CLEANUP_SIGNALS) process.on(signal, onSignal);
-}
-
-function uninstallHooks(): void {
-  process.off('exit', cleanUpAll);
-  for (const signal of CLEANUP_SIGNALS) process.off(signal, onSignal);
-}
-
-function track(topology: NetnsTopology): void {
-  installHooks();
-  liveTopologies.add(topology);
-}
-
-function untrack(topology: NetnsTopology): void {
-  liveTopologies.delete(topology);
-  if (liveTopologies.size === 0) uninstallHooks();
-}
-
-// ---------------------------------------------------------------------------
-// The HTTP loop's results
-
-/** One request of an HTTP loop, as http-probe.js printed it. */
-export interface HttpProbeResult {
-  /** When the request started, Unix ms. */
-  t: number;
-  /** The address it went to (one of the loop's `ip`). */
-  host: string;
-  ok: boolean;
-  /** The node that answered (its backend's body), null when it failed. */
-  node: string | null;
-  /** How long it took. */
-  ms: number;
-  error?: string;
-}
-
-export interface HttpLoopOptions {
-  /** Where requests go; several addresses are taken in turn, round robin. */
-  ip: string | readonly string[];
-  port: number;
-  /** Time between request starts. */
-  intervalMs: number;
-  /** The loop stops after this long... */
-  durationMs: number;
-  /** ...or after this many requests, whichever comes first. */
-  maxRequests: number;
-  /** A request without an answer by then fails. */
-  timeoutMs: number;
-}
-
-function parseProbeResult(line: string): HttpProbeResult | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value)) return undefined;
-  const { t, host, ok, node, ms, error } = value;
-  if (typeof t !== 'number' || typeof ok !== 'boolean' || typeof ms !== 'number') return undefined;
-  if (typeof host !== 'string') return undefined;
-  if (node !== null && typeof node !== 'string') return undefined;
-  const result: HttpProbeResult = { t, host, ok, node, ms };
-  if (typeof error === 'string') result.error = error;
-  return result;
-}
-
-export interface HttpLoopEvents {
-  result: [HttpProbeResult];
-}
-
-/** A running http-probe: a 'result' event per request; `done` once it stopped by itself. */
-export class HttpLoop extends EventEmitter<HttpLoopEvents> {
-  readonly results: HttpProbeResult[] = [];
-  /** Resolves with every result when the probe exits 0; rejects when it fails or is stopped. */
-  readonly done: Promise<HttpProbeResult[]>;
-
-  constructor(private readonly child: ChildProcess) {
-    super();
-    const stderr: string[] = [];
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
-    const lines = child.stdout ? createInterface({ input: child.stdout }) : undefined;
-    lines?.on('line', (line) => {
-      const result = parseProbeResult(line);
-      if (result === undefined) {
-        stderr.push(`unexpected line: ${line}\n`);
-        return;
-      }
-      this.results.push(result);
-      this.emit('result', result);
-    });
-    this.done = new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, signal) => {
-        if (code === 0) resolve(this.results);
-        else {
-          const why = signal ?? `exit ${code ?? '?'}`;
-          reject(new Error(`http-probe failed (${why}): ${stderr.join('').trim()}`));
-        }
-      });
-    });
-    // Whoever awaits `done` sees a failure; nobody awaiting it is not a crash.
-    this.done.catch(() => undefined);
-  }
-
-  /** Ends the loop early (SIGTERM); `done` then rejects. */
-  stop(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-  }
-}
 
 // ---------------------------------------------------------------------------
 // The topology
@@ -632,7 +162,7 @@ export class NetnsTopology {
   static async create(options: NetnsTopologyOptions): Promise<NetnsTopology> {
     const unavailable = netnsUnavailable();
     if (unavailable !== undefined) throw new Error(unavailable);
-    const prefix = options.prefix ?? `mt${randomBytes(2).toString('hex')}`;
+    const prefix = options.prefix ?? uniquePrefix();
     const { nodes } = options;
     if (!PREFIX_FORMAT.test(prefix)) {
       throw new Error(
@@ -654,8 +184,13 @@ export class NetnsTopology {
       backendPort,
       router: options.router ?? false,
     });
-    await acquireLanLock(prefix, options.lockWaitMs ?? 30_000);
-    track(topology);
+    await acquireLanLock({
+      prefix,
+      waitMs: options.lockWaitMs ?? 30_000,
+      lan: LAN_V4,
+      removeLeftovers: (deadPrefix) => removeMatching(prefixPattern(deadPrefix)),
+    });
+    removeAtExit(topology);
     try {
       await topology.build();
     } catch (error) {
@@ -744,10 +279,7 @@ export class NetnsTopology {
   }
 
   async macOf(ns: string, ifname: string): Promise<string> {
-    const links = jsonArray(await ipIn(ns, '-j', 'link', 'show', 'dev', ifname), 'ip -j link');
-    const mac = links[0] === undefined ? undefined : stringField(links[0], 'address');
-    if (mac === undefined) throw new Error(`no MAC address for ${ifname} in ${ns}`);
-    return mac.toLowerCase();
+    return (await linkOf(ns, ifname)).mac;
   }
 
   // -- processes in namespaces -----------------------------------------------
@@ -763,9 +295,19 @@ export class NetnsTopology {
 
   /** Starts argv in namespace ns; it is SIGKILLed by destroy() if still running. */
   spawn(ns: string, argv: readonly string[], options: SpawnOptions = {}): ChildProcess {
-    if (this.removed) throw new Error(`topology ${this.prefix} is destroyed`);
-    const child = spawnChild('ip', ['netns', 'exec', ns, ...argv], options);
     // `ip netns exec` execs argv in place: the child's pid is argv's own.
+    return this.spawnOnHost(inNamespace(ns, argv), options);
+  }
+
+  /**
+   * Starts argv in the host namespace (a server the namespaces reach over
+   * the bridge); like spawn(), it is SIGKILLed by destroy() if still running.
+   */
+  spawnOnHost(argv: readonly string[], options: SpawnOptions = {}): ChildProcess {
+    if (this.removed) throw new Error(`topology ${this.prefix} is destroyed`);
+    const [file, ...args] = argv;
+    if (file === undefined) throw new Error('empty command');
+    const child = spawnChild(file, args, options);
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     child.once('error', () => this.children.delete(child));
@@ -805,21 +347,14 @@ export class NetnsTopology {
   /** The Service IPs on node k's kube-lb0, as `ip` prints them. */
   async serviceIPsOn(k: number): Promise<string[]> {
     const text = await ipIn(this.nodeNamespace(k), '-j', 'addr', 'show', 'dev', SERVICE_INTERFACE);
-    return jsonArray(text, 'ip -j addr').flatMap((link) => {
-      const info = link['addr_info'];
-      if (!Array.isArray(info)) return [];
-      return info.flatMap((entry: unknown) => {
-        if (!isRecord(entry) || entry['scope'] === 'link') return [];
-        return stringField(entry, 'local') ?? [];
-      });
-    });
+    return parseLocalAddresses(text, { global: true }).map(({ address }) => address);
   }
 
   // -- the client's view -----------------------------------------------------
 
   /** MACs of the ARP replies the client gets for ip (one per reply; empty when none). */
   async arping(ip: string): Promise<string[]> {
-    this.needTool('arping');
+    needTool('arping');
     const arping = ['arping', '-c', '2', '-w', '2', '-I', 'eth0', ip];
     // iputils arping: 1 when nobody answered, 2 on errors.
     const result = await runAccepting(this.inClient(arping), ({ code }) => code <= 1);
@@ -828,7 +363,7 @@ export class NetnsTopology {
 
   /** The MAC in the Neighbor Advertisement the client gets for ip, or null. */
   async ndisc(ip: string): Promise<string | null> {
-    this.needTool('ndisc6');
+    needTool('ndisc6');
     const ndisc6 = ['ndisc6', '-1', '-r', '2', '-w', '500', ip, 'eth0'];
     // ndisc6: 2 when nobody answered, 1 on errors.
     const result = await runAccepting(
@@ -858,7 +393,7 @@ export class NetnsTopology {
 
   /** One GET from the client (curl); the body trimmed (a backend's node name), or null without an answer. */
   async httpGet(ip: string, port: number, timeoutMs = 1_000): Promise<string | null> {
-    this.needTool('curl');
+    needTool('curl');
     const host = ip.includes(':') ? `[${ip}]` : ip;
     // -g: the brackets of an IPv6 literal are not a glob; never an environment's proxy.
     const curl = ['curl', '-s', '-g', '--noproxy', '*', '-m', String(timeoutMs / 1000)];
@@ -916,10 +451,10 @@ export class NetnsTopology {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
     try {
-      removeTopologyByPrefix(prefixPattern(this.prefix));
+      removeMatching(prefixPattern(this.prefix));
     } finally {
       releaseLanLock(this.prefix);
-      untrack(this);
+      forget(this);
     }
   }
 
@@ -968,44 +503,32 @@ export class NetnsTopology {
 
   /** Refuses to add a second way into the LAN's prefixes on the host. */
   private async checkLanFree(): Promise<void> {
-    const links = jsonArray(await runChecked(['ip', '-j', 'addr', 'show']), 'ip -j addr');
-    for (const link of links) {
-      const info = link['addr_info'];
-      if (!Array.isArray(info)) continue;
-      for (const entry of info) {
-        if (!isRecord(entry)) continue;
-        const local = parseIP(stringField(entry, 'local') ?? '');
-        if (!local.ok || !LAN_CIDRS.some((c) => cidrContains(c, local.value))) continue;
-        throw new Error(
-          `${formatIP(local.value)} is already on ${stringField(link, 'ifname') ?? '?'} in the host namespace; ` +
-            `the topology needs ${LAN_V4} and ${LAN_V6} to itself (if an interrupted run left it, remove it with ip link del)`,
-        );
-      }
+    const addresses = parseLocalAddresses(await mustRun(['ip', '-j', 'addr', 'show']));
+    for (const { link, address } of addresses) {
+      const local = parseIP(address);
+      if (!local.ok || !LAN_CIDRS.some((c) => cidrContains(c, local.value))) continue;
+      throw new Error(
+        `${formatIP(local.value)} is already on ${link} in the host namespace; ` +
+          `the topology needs ${LAN_V4} and ${LAN_V6} to itself (if an interrupted run left it, remove it with ip link del)`,
+      );
     }
   }
 
   private async buildBridge(): Promise<void> {
     const br = this.bridge;
-    await runChecked(['ip', 'link', 'add', br, 'type', 'bridge']);
+    await mustRun(['ip', 'link', 'add', br, 'type', 'bridge']);
     if (this.ipv6) {
       // For this bridge only: the host's address is usable at once, not after DAD.
       await writeFile(`/proc/sys/net/ipv6/conf/${br}/accept_dad`, '0');
     }
-    await runChecked(['ip', 'addr', 'add', `${API_V4}/24`, 'dev', br]);
-    if (this.ipv6) await runChecked(['ip', 'addr', 'add', `${API_V6}/64`, 'dev', br, 'nodad']);
-    await runChecked(['ip', 'link', 'set', br, 'up']);
+    await mustRun(['ip', 'addr', 'add', `${API_V4}/24`, 'dev', br]);
+    if (this.ipv6) await mustRun(['ip', 'addr', 'add', `${API_V6}/64`, 'dev', br, 'nodad']);
+    await mustRun(['ip', 'link', 'set', br, 'up']);
   }
 
   private async buildNamespace(plan: NamespacePlan): Promise<void> {
     const { ns, hostLink } = plan;
     const ip = (...args: string[]): Promise<string> => ipIn(ns, ...args);
-    const sysctl = (...settings: string[]): Promise<string> =>
-      runChecked(inNamespace(ns, ['sysctl', '-q', '-w', ...settings]));
-
-    await runChecked(['ip', 'netns', 'add', ns]);
-    await ip('link', 'set', 'lo', 'up');
-    // Before eth0 exists, so it is created with DAD off; IPv6 addresses are
-    // otherwise unusable for seconds.
     const nodeArp = (dev: string): string[] =>
       // Only answer ARP for addresses on the interface asked (never for a
       // Service IP on kube-lb0), and source ARP from the interface's own
@@ -1013,15 +536,13 @@ export class NetnsTopology {
       plan.role === 'node'
         ? [`net.ipv4.conf.${dev}.arp_ignore=1`, `net.ipv4.conf.${dev}.arp_announce=2`]
         : [];
-    await sysctl(
-      'net.ipv6.conf.all.accept_dad=0',
-      'net.ipv6.conf.default.accept_dad=0',
-      ...nodeArp('all'),
-    );
+    // DAD off before eth0 exists, so it is created with DAD off; IPv6
+    // addresses are otherwise unusable for seconds.
+    await createNamespace(ns, [...NO_DAD, ...nodeArp('all')]);
     const peer = ['peer', 'name', 'eth0', 'netns', ns];
-    await runChecked(['ip', 'link', 'add', hostLink, 'type', 'veth', ...peer]);
-    await runChecked(['ip', 'link', 'set', hostLink, 'master', this.bridge, 'up']);
-    await sysctl('net.ipv6.conf.eth0.accept_dad=0', ...nodeArp('eth0'));
+    await mustRun(['ip', 'link', 'add', hostLink, 'type', 'veth', ...peer]);
+    await mustRun(['ip', 'link', 'set', hostLink, 'master', this.bridge, 'up']);
+    await sysctlIn(ns, 'net.ipv6.conf.eth0.accept_dad=0', ...nodeArp('eth0'));
     await ip('addr', 'add', `${plan.ipv4}/24`, 'dev', 'eth0');
     if (this.ipv6) await ip('addr', 'add', `${plan.ipv6}/64`, 'dev', 'eth0', 'nodad');
     await ip('link', 'set', 'eth0', 'up');
@@ -1102,10 +623,6 @@ export class NetnsTopology {
   private checkIPv6(): void {
     if (!this.ipv6)
       throw new Error(`topology ${this.prefix} has no IPv6 (created with ipv6: false)`);
-  }
-
-  private needTool(tool: NetnsTool): void {
-    if (!onPath(tool)) throw new Error(toolMissing(tool));
   }
 
   private serviceAddress(ip: string): { address: string; length: 32 | 128 } {

@@ -1,14 +1,15 @@
 /**
- * `metallb-ts plan` on the v0.9 example config and 100,000 Services, as
+ * `metallb-ts plan` on the v0.9 sample BGP config
+ * (test/fixtures/samples/bgp-configmap.yaml) and 100,000 Services, as
  * `kubectl get services -A -o yaml` and `-o json` print them. Prints the
  * time and what was planned; asserts nothing. Run: npm run bench
  *
- * All Services ask for the example's pool; in groups of three they share an
+ * All Services ask for the sample's pool; in groups of three they share an
  * address (same sharing key, different ports), and the first 150 groups
- * already hold one. The pool has 305 addresses, so 915 Services get one and
+ * already hold one. The pool has 265 addresses, so 795 Services get one and
  * the rest are reported without an address: every Service gets a line.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,8 +18,7 @@ import { processIO, run } from '../src/cli/index.js';
 
 const SERVICES = 100_000;
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const shared = join(root, '..', 'shared', 'upstream-v0.9', 'manifests', 'example-config.yaml');
-const config = existsSync(shared) ? shared : join(root, 'examples', 'config.yaml');
+const config = join(root, 'test', 'fixtures', 'samples', 'bgp-configmap.yaml');
 
 function service(i: number): object {
   const group = Math.floor(i / 3);
@@ -30,7 +30,7 @@ function service(i: number): object {
       name: `svc-${i}`,
       namespace: `team-${i % 50}`,
       annotations: {
-        'metallb.universe.tf/address-pool': 'my-ip-space',
+        'metallb.universe.tf/address-pool': 'routed',
         'metallb.universe.tf/allow-shared-ip': `group-${group}`,
       },
       resourceVersion: String(1000 + i),

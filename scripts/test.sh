@@ -11,6 +11,6 @@ cd "$(dirname "$0")/.."
 npm run --silent build
 npm run --silent lint
 bash scripts/install-peers.sh
-# The spec is given here, not in .mocharc.json, so that `npx mocha FILES`
-# runs just those files (mocha adds a config's spec to the command line's).
+# The spec is given here, not in .mocharc.json: mocha adds a config's spec to the
+# files named on its command line, so `npx mocha FILES` would run everything.
 npx mocha 'dist/test/**/*.test.js'

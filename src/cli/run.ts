@@ -21,7 +21,7 @@ Commands:
   controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
                      the controller daemon
   speaker --node-name NAME [--ml-bindaddr ADDR ...] [--dry-run]
-                     the speaker daemon (layer 2)
+                     the speaker daemon (layer 2 and BGP)
   memberlist --name NAME --bind ADDR:PORT [--join ADDR:PORT,...] [--secret S]
                      one gossip member that v0.9 speakers accept; prints its view
   migrate check --config CONFIG --services SERVICES [--json]

@@ -36,8 +36,9 @@ import type { CliIO } from './io.js';
 export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
 
 Announces the addresses of LoadBalancer Services from this node, as the
-MetalLB v0.9 speaker does: answers ARP and NDP in layer 2 mode. Every option
-also reads the environment variable of the v0.9 manifests named beside it.
+MetalLB v0.9 speaker does: answers ARP and NDP for layer2 pools and announces
+routes to the BGP peers of the config for bgp pools. Every option also reads
+the environment variable of the v0.9 manifests named beside it.
 
   --node-name NAME     this node (METALLB_NODE_NAME)
   --host ADDR          address of /metrics, /healthz, /readyz (METALLB_HOST; default all)

@@ -5,77 +5,14 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processIO, run, type CliIO } from '../../src/cli/index.js';
 import { planReport } from '../../src/cli/plan.js';
 import { planServices } from '../../src/controller/index.js';
 import { configWithClasses, service } from '../controller/classes.js';
-import { FIXTURES, SHARED } from '../support/paths.js';
+import { runCli } from '../support/cli.js';
+import type { PlanJson } from './examples.js';
+import { FIXTURES } from '../support/paths.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { ...processIO(), stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
-}
-
-const EXAMPLE = join(SHARED, 'upstream-v0.9/manifests/example-config.yaml');
 const NEW_USER = join(FIXTURES, 'plan', 'new-user-services.yaml');
-
-interface PlanJson {
-  services: {
-    service: string;
-    ip: string | null;
-    pool: string | null;
-    changed: boolean;
-    error: string | null;
-  }[];
-  skipped: number;
-  orphaned: { service: string; ip: string }[];
-}
-
-describe('cli: plan, tried as a new user would', () => {
-  it('gives each impossible request one clear line and still plans the rest', async () => {
-    const ran = await cli(['plan', '--config', EXAMPLE, '--services', NEW_USER]);
-    expect(ran.code, 'some Services get no address').to.equal(1);
-    const lines = ran.stdout.trimEnd().split('\n');
-    expect(lines).to.deep.equal([
-      'shop/web: 198.51.100.7 from pool my-ip-space, unchanged',
-      'shop/outside: no address: 203.0.113.50 is not in any address pool',
-      'shop/nopool: no address: unknown pool "gold"',
-      'shop/v6: no address: no pool with auto-assign has IPv6 addresses',
-      // 198.51.100.0 is avoided (avoid-buggy-ips), .7 is held by shop/web
-      'shop/api: 198.51.100.1 from pool my-ip-space, new',
-      '5 LoadBalancer Services: 1 unchanged, 1 new, 0 changed, 3 without an address; 1 other Services left alone',
-    ]);
-  });
-
-  it('prints the JSON shape, in file order, LoadBalancer Services only', async () => {
-    const ran = await cli(['plan', '--json', '--config', EXAMPLE, '--services', NEW_USER]);
-    const plan = JSON.parse(ran.stdout) as PlanJson;
-    expect(plan.services.map((s) => s.service)).to.deep.equal([
-      'shop/web',
-      'shop/outside',
-      'shop/nopool',
-      'shop/v6',
-      'shop/api',
-    ]);
-    expect(plan.services[0]).to.deep.include({
-      ip: '198.51.100.7',
-      pool: 'my-ip-space',
-      changed: false,
-      error: null,
-    });
-    expect(plan.services[2]).to.deep.include({
-      ip: null,
-      pool: null,
-      changed: false,
-      error: 'unknown pool "gold"',
-    });
-    expect(plan.services[4]).to.deep.include({ ip: '198.51.100.1', changed: true });
-    expect(plan.skipped).to.equal(1);
-  });
-});
 
 describe('cli: plan inputs', () => {
   let dir: string;
@@ -106,7 +43,7 @@ describe('cli: plan inputs', () => {
       'svc.json',
       JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [svc('x'), svc('y', '192.0.2.0')] }),
     );
-    const ran = await cli(['plan', '--json', '--config', config(), '--services', services]);
+    const ran = await runCli(['plan', '--json', '--config', config(), '--services', services]);
     expect(ran.code).to.equal(0);
     const plan = JSON.parse(ran.stdout) as PlanJson;
     expect(plan.services.map((s) => [s.service, s.ip])).to.deep.equal([
@@ -120,7 +57,7 @@ describe('cli: plan inputs', () => {
       'svc.yaml',
       `${JSON.stringify(svc('x'))}\n---\n${JSON.stringify(svc('y'))}\n`,
     );
-    const ran = await cli(['plan', '--config', config(), '--services', services]);
+    const ran = await runCli(['plan', '--config', config(), '--services', services]);
     expect(ran.code).to.equal(0);
     expect(ran.stdout).to.include('ns/y: 192.0.2.1 from pool a, new');
   });
@@ -130,7 +67,7 @@ describe('cli: plan inputs', () => {
       'orphan.json',
       JSON.stringify({ kind: 'List', items: [svc('x', '198.51.100.9')] }),
     );
-    const ran = await cli(['plan', '--config', config(), '--services', services]);
+    const ran = await runCli(['plan', '--config', config(), '--services', services]);
     expect(ran.stdout).to.include('ns/x: 192.0.2.0 from pool a, CHANGED from 198.51.100.9');
     expect(ran.stdout).to.match(
       /warning: a running controller refuses this config .*ns\/x 198\.51\.100\.9/,
@@ -142,13 +79,13 @@ describe('cli: plan inputs', () => {
       'bad.yaml',
       'address-pools:\n- {name: a, protocol: layer3, addresses: [192.0.2.0/30]}\n',
     );
-    const ran = await cli(['plan', '--config', bad, '--services', NEW_USER]);
+    const ran = await runCli(['plan', '--config', bad, '--services', NEW_USER]);
     expect(ran.code).to.equal(1);
     expect(ran.stdout).to.include('address-pools[0].protocol (line 2)');
   });
 
   it('says so when the Services file holds no Service or is not YAML', async () => {
-    const none = await cli([
+    const none = await runCli([
       'plan',
       '--config',
       config(),
@@ -157,7 +94,7 @@ describe('cli: plan inputs', () => {
     ]);
     expect(none.code).to.equal(1);
     expect(none.stdout).to.include('no Service in the input');
-    const broken = await cli([
+    const broken = await runCli([
       'plan',
       '--config',
       config(),
@@ -169,12 +106,12 @@ describe('cli: plan inputs', () => {
   });
 
   it('exits 2 for usage errors and unreadable files', async () => {
-    expect((await cli(['plan', '--config', config()])).code).to.equal(2);
-    expect((await cli(['plan', '--config', '-', '--services', '-'])).code).to.equal(2);
+    expect((await runCli(['plan', '--config', config()])).code).to.equal(2);
+    expect((await runCli(['plan', '--config', '-', '--services', '-'])).code).to.equal(2);
     expect(
-      (await cli(['plan', '--config', join(dir, 'missing'), '--services', NEW_USER])).code,
+      (await runCli(['plan', '--config', join(dir, 'missing'), '--services', NEW_USER])).code,
     ).to.equal(2);
-    expect((await cli(['plan', '--help'])).code).to.equal(0);
+    expect((await runCli(['plan', '--help'])).code).to.equal(0);
   });
 });
 

@@ -7,27 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processIO, run, type CliIO } from '../../src/cli/index.js';
-import { FIXTURES, ROOT, SHARED } from '../support/paths.js';
+import { runCli, type Ran } from '../support/cli.js';
+import { FIXTURES, ROOT } from '../support/paths.js';
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], stdinIsTerminal = false): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    ...processIO(),
-    stdinIsTerminal,
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
-}
+/** Standard input is not a terminal unless a test says so. */
+const cli = (args: string[], stdinIsTerminal = false): Promise<Ran> =>
+  runCli(args, { stdinIsTerminal });
 
 interface JsonResult {
   valid: boolean;
@@ -50,46 +35,6 @@ async function json(args: string[]): Promise<{ code: number; result: JsonResult 
 }
 
 const input = (name: string): string => join(FIXTURES, 'inputs', name);
-
-describe('cli: config validate on the v0.9 examples', () => {
-  it('normalises example-config.yaml: CIDR, range prefixes, hold time, community alias', async () => {
-    const { code, result } = await json([
-      join(SHARED, 'upstream-v0.9/manifests/example-config.yaml'),
-    ]);
-    expect(code).to.equal(0);
-    expect(result.valid).to.equal(true);
-    const pool = result.config?.pools[0];
-    // 192.168.0.150-192.168.0.200: .150-.151 /31, .152-.159 /29, .160-.191 /27, .192-.199 /29, .200 /32
-    expect(pool?.cidrs).to.deep.equal([
-      '198.51.100.0/24',
-      '192.168.0.150/31',
-      '192.168.0.152/29',
-      '192.168.0.160/27',
-      '192.168.0.192/29',
-      '192.168.0.200/32',
-    ]);
-    // avoid-buggy-ips: the /24 loses .0 and .255 (254); the range has neither (51).
-    expect(pool?.addresses).to.equal('305');
-    // no-export is the alias of 65535:65281 (RFC 1997); sorted after 64512:1.
-    expect(pool?.bgpAdvertisements[0]?.communities).to.deep.equal(['64512:1', '65535:65281']);
-    expect(result.config?.peers[0]?.holdTimeSeconds).to.equal(120);
-    expect(result.config?.peers[0]?.hasPassword).to.equal(true);
-    expect(JSON.stringify(result), 'the password is never printed').not.to.include('yourPassword');
-  });
-
-  it('summarises example-layer2-config.yaml for a person', async () => {
-    const ran = await cli([
-      'config',
-      'validate',
-      join(SHARED, 'upstream-v0.9/manifests/example-layer2-config.yaml'),
-    ]);
-    expect(ran.code).to.equal(0);
-    expect(ran.stdout).to.match(/valid config, 1 address pool, 0 BGP peers/);
-    expect(ran.stdout).to.match(
-      /pool my-ip-space \(layer2\): 16 addresses in 192\.168\.1\.240\/28/,
-    );
-  });
-});
 
 describe('cli: config validate finds the config in what kubectl prints', () => {
   it('picks the ConfigMap named config out of a List', async () => {

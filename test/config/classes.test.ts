@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import {
   parseBalancerClasses,
@@ -17,7 +17,9 @@ import {
   type Pool,
 } from '../../src/config/index.js';
 import { formatCidr } from '../../src/ip/index.js';
-import { FIXTURES, ROOT, SHARED } from '../support/paths.js';
+import { FIXTURES, ROOT } from '../support/paths.js';
+import { configOfConfigMap, OWN_SAMPLES } from '../support/v09-samples.js';
+import { expectDataKeyReadsAsConfig, where } from './data-key.js';
 
 /** The pools of the `config` key the classes are checked against. */
 const CONFIG = `address-pools:
@@ -52,8 +54,6 @@ function errorsOf(text: string, offset = 0): ConfigError[] {
   }
   return [...result.errors];
 }
-
-const where = (errors: readonly ConfigError[]) => errors.map(({ path, line }) => ({ path, line }));
 
 describe('config: balancer classes, valid', () => {
   it('applies every default to a class with only a name and addresses', () => {
@@ -343,69 +343,26 @@ describe('config: balancer classes, errors by key path and line', () => {
   });
 });
 
-/** Every config text of the corpus and of the v0.9 manifests, by name. */
+/** Every config text of the corpus and of this project's v0.9 samples, by name. */
 function v09Configs(): [string, string][] {
   const folder = join(FIXTURES, 'configs');
   const texts: [string, string][] = readdirSync(folder)
     .filter((file) => file.endsWith('.yaml'))
     .sort()
     .map((file) => [file, readFileSync(join(folder, file), 'utf8')]);
-  const manifests = join(SHARED, 'upstream-v0.9', 'manifests');
-  for (const file of ['example-config.yaml', 'example-layer2-config.yaml']) {
-    const manifest = parse(readFileSync(join(manifests, file), 'utf8')) as {
-      data: { config: string };
-    };
-    texts.push([file, manifest.data.config]);
-  }
+  for (const file of [OWN_SAMPLES.bgp, OWN_SAMPLES.layer2])
+    texts.push([basename(file), configOfConfigMap(file)]);
   return texts;
 }
-
-/** A class no fixture's pool overlaps or is named after (2001:db8:c1a5::/64 is in none). */
-const GOOD_CLASS =
-  '- name: scaleout-test\n  addresses: [2001:db8:c1a5::/120]\n  ips-per-service: 3\n';
-/** A class with two errors of its own, whatever the config key holds. */
-const BAD_CLASS = '- name: Not_A_Label\n  addresses: [2001:db8:c1a5::/120]\n  colour: red\n';
 
 describe('config: parseConfigData reads the v0.9 key exactly as parseConfig does', () => {
   const corpus = v09Configs();
 
-  it('has the whole corpus and both v0.9 manifests', () => {
+  it('has the whole corpus and both samples', () => {
     expect(corpus.length).to.be.at.least(90);
   });
 
-  for (const [name, text] of corpus) {
-    it(name, () => {
-      const alone = parseConfig(text);
-      // The same result as parseConfig when there is no classes key, or another key.
-      expect(parseConfigData({ config: text })).to.deep.equal(alone);
-      expect(parseConfigData({ config: text, 'other-key': 'x: [' })).to.deep.equal(alone);
-
-      const withGood = parseConfigData({ config: text, 'balancer-classes': GOOD_CLASS });
-      const withBad = parseConfigData({ config: text, 'balancer-classes': BAD_CLASS });
-      if (alone.ok) {
-        if (!withGood.ok) expect.fail(JSON.stringify(withGood.errors));
-        const { balancerClasses, ...v09 } = withGood.config;
-        expect({ ...v09, balancerClasses: [] }).to.deep.equal(alone.config);
-        expect(balancerClasses.map((c) => c.name)).to.deep.equal(['scaleout-test']);
-        expect(withBad.ok).to.equal(false);
-        if (!withBad.ok) {
-          expect(withBad.errors.every((e) => e.path.startsWith('balancer-classes['))).to.equal(
-            true,
-          );
-        }
-        return;
-      }
-      // The config key's errors come first, byte for byte, then the classes' own.
-      expect(withGood).to.deep.equal(alone);
-      if (withBad.ok) expect.fail('expected errors');
-      expect(JSON.stringify(withBad.errors.slice(0, alone.errors.length))).to.equal(
-        JSON.stringify(alone.errors),
-      );
-      expect(where(withBad.errors.slice(alone.errors.length))).to.deep.equal([
-        { path: 'balancer-classes[0].colour', line: 3 },
-      ]);
-    });
-  }
+  for (const [name, text] of corpus) it(name, () => expectDataKeyReadsAsConfig(text));
 });
 
 describe('config: parseConfigData', () => {

@@ -13,45 +13,19 @@ import { SPEAKER_USAGE } from '../../src/cli/speaker.js';
 import { ROOT } from '../support/paths.js';
 import {
   identity,
+  manifestFacts,
   OURS,
   ourObjects,
+  recordedManifestFacts,
   SCHEMA_VALIDATORS,
   unknownFields,
-  v09Objects,
+  type ManifestFacts,
   type ManifestObject,
+  type Workload,
 } from './support.js';
 
-interface Container {
-  name: string;
-  image: string;
-  args?: string[];
-  env?: { name: string; value?: string; valueFrom?: Record<string, Record<string, string>> }[];
-  ports?: { containerPort: number; name?: string }[];
-  securityContext?: {
-    capabilities?: { add?: string[]; drop?: string[] };
-    readOnlyRootFilesystem?: boolean;
-    allowPrivilegeEscalation?: boolean;
-    runAsUser?: number;
-  };
-}
-interface PodTemplate {
-  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
-  spec: {
-    containers: Container[];
-    hostNetwork?: boolean;
-    serviceAccountName: string;
-    securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
-  };
-}
-interface Workload extends ManifestObject {
-  spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate };
-}
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  resourceNames?: string[];
-}
+type ObjectFacts = ManifestFacts['objects'][number];
+const key = (o: ObjectFacts): string => `${o.kind}/${o.namespace ?? ''}/${o.name}`;
 
 function find<T extends ManifestObject>(objects: ManifestObject[], kind: string, name: string): T {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -59,18 +33,8 @@ function find<T extends ManifestObject>(objects: ManifestObject[], kind: string,
   return found as T;
 }
 
-/** One line per permission: `group resource verb [name]`. */
-function permissions(rules: Rule[]): Set<string> {
-  const out = new Set<string>();
-  for (const r of rules)
-    for (const g of r.apiGroups)
-      for (const res of r.resources)
-        for (const v of r.verbs)
-          for (const n of r.resourceNames ?? ['*']) out.add(`${g} ${res} ${v} ${n}`);
-  return out;
-}
-
-const minus = (a: Set<string>, b: Set<string>): string[] => [...a].filter((x) => !b.has(x)).sort();
+const minus = (a: readonly string[], b: readonly string[]): string[] =>
+  a.filter((x) => !b.includes(x)).sort();
 
 async function cli(args: string[]): Promise<number> {
   const io: CliIO = { ...processIO(), stdout: () => undefined, stderr: () => undefined };
@@ -79,7 +43,9 @@ async function cli(args: string[]): Promise<number> {
 
 describe('manifests', () => {
   const ours = ourObjects();
-  const v09 = v09Objects();
+  const mine = manifestFacts(ours);
+  /** v0.9.6's manifests as test/fixtures/upstream-facts records them. */
+  const v09 = recordedManifestFacts();
   const migration = readFileSync(join(ROOT, 'MIGRATION.md'), 'utf8');
 
   it('every object validates against the Kubernetes OpenAPI schema of its kind', () => {
@@ -107,41 +73,37 @@ describe('manifests', () => {
   });
 
   it("keeps every v0.9.6 object's kind, name and namespace, or MIGRATION.md explains its removal", () => {
-    const have = new Set(ours.map(identity));
-    const removed = v09.filter((o) => !have.has(identity(o)));
-    expect(removed.map(identity)).to.deep.equal([
+    const have = new Map(mine.objects.map((o) => [key(o), o]));
+    const removed = v09.objects.filter((o) => !have.has(key(o)));
+    expect(removed.map(key)).to.deep.equal([
       'PodSecurityPolicy/metallb-system/controller',
       'PodSecurityPolicy/metallb-system/speaker',
     ]);
     for (const object of removed)
-      expect(migration, identity(object)).to.contain(`${object.kind} \`${object.metadata.name}\``);
-    for (const object of v09.filter((o) => have.has(identity(o)))) {
-      const mine = find(ours, object.kind, object.metadata.name);
-      expect(mine.apiVersion, identity(object)).to.equal(object.apiVersion);
-      expect(mine.metadata.labels?.['app'], identity(object)).to.equal('metallb');
+      expect(migration, key(object)).to.contain(`${object.kind} \`${object.name}\``);
+    for (const object of v09.objects.filter((o) => have.has(key(o)))) {
+      const ourObject = have.get(key(object));
+      expect(ourObject?.apiVersion, key(object)).to.equal(object.apiVersion);
+      expect(ourObject?.labels['app'], key(object)).to.equal('metallb');
     }
-    expect(ours.length).to.equal(v09.length - removed.length);
+    expect(ours.length).to.equal(v09.objects.length - removed.length);
   });
 
   it('keeps the workload selectors, pod labels, ports and Prometheus annotations exactly', () => {
-    for (const [kind, name] of [
-      ['DaemonSet', 'speaker'],
-      ['Deployment', 'controller'],
-    ] as const) {
-      const old = find<Workload>(v09, kind, name);
-      const mine = find<Workload>(ours, kind, name);
-      expect(mine.spec.selector, kind).to.deep.equal(old.spec.selector);
-      expect(mine.spec.template.metadata.labels).to.deep.equal(old.spec.template.metadata.labels);
-      expect(mine.spec.template.metadata.annotations).to.deep.equal({
+    for (const workload of ['DaemonSet/speaker', 'Deployment/controller']) {
+      const old = v09.workloads[workload];
+      const ourWorkload = mine.workloads[workload];
+      expect(old, workload).to.not.equal(undefined);
+      expect(ourWorkload?.selector, workload).to.deep.equal(old?.selector);
+      expect(ourWorkload?.podLabels).to.deep.equal(old?.podLabels);
+      expect(ourWorkload?.podAnnotations).to.deep.equal(old?.podAnnotations);
+      expect(ourWorkload?.podAnnotations).to.deep.equal({
         'prometheus.io/port': '7472',
         'prometheus.io/scrape': 'true',
       });
-      expect(mine.spec.template.spec.serviceAccountName).to.equal(
-        old.spec.template.spec.serviceAccountName,
-      );
-      const ports = (w: Workload) => w.spec.template.spec.containers[0]?.ports;
-      expect(ports(mine)).to.deep.equal(ports(old));
-      expect(ports(mine)).to.deep.equal([{ containerPort: 7472, name: 'monitoring' }]);
+      expect(ourWorkload?.serviceAccountName).to.equal(old?.serviceAccountName);
+      expect(ourWorkload?.ports).to.deep.equal(old?.ports);
+      expect(ourWorkload?.ports).to.deep.equal([{ containerPort: 7472, name: 'monitoring' }]);
     }
   });
 
@@ -156,29 +118,36 @@ describe('manifests', () => {
       'config-watcher': [],
       'pod-lister': [],
     };
+    expect(Object.keys(mine.roles).sort()).to.deep.equal(Object.keys(added).sort());
     for (const [name, extra] of Object.entries(added)) {
-      const kind = name.startsWith('metallb-system:') ? 'ClusterRole' : 'Role';
-      const old = permissions(find<ManifestObject & { rules: Rule[] }>(v09, kind, name).rules);
-      const mine = permissions(find<ManifestObject & { rules: Rule[] }>(ours, kind, name).rules);
-      expect(minus(mine, old), name).to.deep.equal(extra);
+      const old = v09.roles[name];
+      const ourRole = mine.roles[name];
+      expect(ourRole?.kind, name).to.equal(old?.kind);
+      expect(ourRole?.kind, name).to.equal(
+        name.startsWith('metallb-system:') ? 'ClusterRole' : 'Role',
+      );
+      const oldPermissions = old?.permissions ?? [];
+      const ourPermissions = ourRole?.permissions ?? [];
+      expect(minus(ourPermissions, oldPermissions), name).to.deep.equal(extra);
       expect(
-        minus(old, mine).every((p) => p.startsWith('policy podsecuritypolicies use ')),
-        `${name} lost ${minus(old, mine).join(', ')}`,
+        minus(oldPermissions, ourPermissions).every((p) =>
+          p.startsWith('policy podsecuritypolicies use '),
+        ),
+        `${name} lost ${minus(oldPermissions, ourPermissions).join(', ')}`,
       ).to.equal(true);
     }
-    for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
-      for (const old of v09.filter((o) => o.kind === kind)) {
-        const mine = find(ours, kind, old.metadata.name);
-        expect(mine['roleRef']).to.deep.equal(old['roleRef']);
-        expect(mine['subjects']).to.deep.equal(old['subjects']);
-      }
+    expect(Object.keys(v09.bindings)).to.have.length(4);
+    for (const [name, old] of Object.entries(v09.bindings)) {
+      const ourBinding = mine.bindings[name];
+      expect(ourBinding?.kind, name).to.equal(old.kind);
+      expect(ourBinding?.roleRef, name).to.deep.equal(old.roleRef);
+      expect(ourBinding?.subjects, name).to.deep.equal(old.subjects);
     }
   });
 
   it("gives the speaker v0.9's environment, and our speaker reads it as memberlist settings", () => {
-    const old = find<Workload>(v09, 'DaemonSet', 'speaker').spec.template.spec.containers[0];
-    const mine = find<Workload>(ours, 'DaemonSet', 'speaker').spec.template.spec.containers[0];
-    expect(mine?.env).to.deep.equal(old?.env);
+    const ourEnv = mine.workloads['DaemonSet/speaker']?.env ?? [];
+    expect(ourEnv).to.deep.equal(v09.workloads['DaemonSet/speaker']?.env);
     // What the kubelet would put there on a node.
     const fields: Record<string, string> = {
       'spec.nodeName': 'node-a',
@@ -187,7 +156,7 @@ describe('manifests', () => {
       'metadata.namespace': 'metallb-system',
     };
     const env: Record<string, string> = {};
-    for (const variable of mine?.env ?? []) {
+    for (const variable of ourEnv) {
       const fieldPath = variable.valueFrom?.['fieldRef']?.['fieldPath'];
       const secret = variable.valueFrom?.['secretKeyRef'];
       env[variable.name] =
@@ -207,7 +176,7 @@ describe('manifests', () => {
       });
     }
     // The memberlist labels select exactly the speaker pods.
-    const labels = find<Workload>(ours, 'DaemonSet', 'speaker').spec.template.metadata.labels;
+    const labels = mine.workloads['DaemonSet/speaker']?.podLabels ?? {};
     expect(env['METALLB_ML_LABELS']).to.equal(
       Object.entries(labels)
         .map(([k, v]) => `${k}=${v}`)

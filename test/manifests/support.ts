@@ -1,5 +1,8 @@
 /**
- * Reading the manifests, ours and v0.9.6's, and checking objects against
+ * Reading the manifests, ours and v0.9.6's, reducing them to the facts the
+ * tests compare (test/fixtures/upstream-facts/v0.9.6-manifests.json records
+ * v0.9.6's; test/upstream/ holds that record against the files), and
+ * checking objects against
  * the Kubernetes API's own descriptions of their kinds: the OpenAPI schemas
  * (types, required fields, enums; through kubernetes-models) and the field
  * names of each type (through @kubernetes/client-node's generated models),
@@ -17,7 +20,7 @@ import {
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
-import { ROOT, SHARED } from '../support/paths.js';
+import { ROOT, UPSTREAM_FACTS } from '../support/paths.js';
 
 export interface ManifestObject {
   readonly apiVersion: string;
@@ -31,7 +34,6 @@ export interface ManifestObject {
 }
 
 export const OURS = join(ROOT, 'manifests');
-export const V09 = join(SHARED, 'upstream-v0.9', 'manifests');
 
 export function readObjects(file: string): ManifestObject[] {
   return parseAllDocuments(readFileSync(file, 'utf8'))
@@ -44,12 +46,143 @@ export function ourObjects(): ManifestObject[] {
   return [...readObjects(join(OURS, 'metallb.yaml')), ...readObjects(join(OURS, 'namespace.yaml'))];
 }
 
-export function v09Objects(): ManifestObject[] {
-  return [...readObjects(join(V09, 'metallb.yaml')), ...readObjects(join(V09, 'namespace.yaml'))];
+/** The objects of v0.9.6's manifests folder, in the same order. */
+export function v09Objects(folder: string): ManifestObject[] {
+  return [
+    ...readObjects(join(folder, 'metallb.yaml')),
+    ...readObjects(join(folder, 'namespace.yaml')),
+  ];
 }
 
 export const identity = (o: ManifestObject): string =>
   `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: Record<string, Record<string, string>> }[];
+  ports?: { containerPort: number; name?: string }[];
+  securityContext?: {
+    capabilities?: { add?: string[]; drop?: string[] };
+    readOnlyRootFilesystem?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    runAsUser?: number;
+  };
+}
+interface PodTemplate {
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+  spec: {
+    containers: Container[];
+    hostNetwork?: boolean;
+    serviceAccountName: string;
+    securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+  };
+}
+export interface Workload extends ManifestObject {
+  spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate };
+}
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/**
+ * What the tests compare between our manifests and v0.9.6's: each object's
+ * identity and labels, the workloads' selectors, pod labels and annotations,
+ * service accounts, ports and environment, each role's permissions (one
+ * line per `group resource verb name`), each binding's role and subjects.
+ */
+export interface ManifestFacts {
+  readonly objects: {
+    readonly kind: string;
+    readonly apiVersion: string;
+    readonly namespace: string | null;
+    readonly name: string;
+    readonly labels: Readonly<Record<string, string>>;
+  }[];
+  /** By `Kind/name`. */
+  readonly workloads: Readonly<
+    Record<
+      string,
+      {
+        readonly selector: { matchLabels: Record<string, string> };
+        readonly podLabels: Readonly<Record<string, string>>;
+        readonly podAnnotations: Readonly<Record<string, string>>;
+        readonly serviceAccountName: string;
+        readonly ports: Container['ports'] | null;
+        readonly env: Container['env'] | null;
+      }
+    >
+  >;
+  /** By role name. */
+  readonly roles: Readonly<
+    Record<string, { readonly kind: string; readonly permissions: string[] }>
+  >;
+  /** By binding name. */
+  readonly bindings: Readonly<
+    Record<string, { readonly kind: string; readonly roleRef: unknown; readonly subjects: unknown }>
+  >;
+}
+
+/** One line per permission: `group resource verb [name]`, sorted. */
+export function permissions(rules: readonly Rule[]): string[] {
+  const out = new Set<string>();
+  for (const r of rules)
+    for (const g of r.apiGroups)
+      for (const res of r.resources)
+        for (const v of r.verbs)
+          for (const n of r.resourceNames ?? ['*']) out.add(`${g} ${res} ${v} ${n}`);
+  return [...out].sort();
+}
+
+export function manifestFacts(objects: readonly ManifestObject[]): ManifestFacts {
+  const of = (...kinds: string[]) => objects.filter((o) => kinds.includes(o.kind));
+  return {
+    objects: objects.map((o) => ({
+      kind: o.kind,
+      apiVersion: o.apiVersion,
+      namespace: o.metadata.namespace ?? null,
+      name: o.metadata.name,
+      labels: o.metadata.labels ?? {},
+    })),
+    workloads: Object.fromEntries(
+      (of('DaemonSet', 'Deployment') as Workload[]).map((w) => {
+        const container = w.spec.template.spec.containers[0];
+        return [
+          `${w.kind}/${w.metadata.name}`,
+          {
+            selector: w.spec.selector,
+            podLabels: w.spec.template.metadata.labels,
+            podAnnotations: w.spec.template.metadata.annotations,
+            serviceAccountName: w.spec.template.spec.serviceAccountName,
+            ports: container?.ports ?? null,
+            env: container?.env ?? null,
+          },
+        ];
+      }),
+    ),
+    roles: Object.fromEntries(
+      of('ClusterRole', 'Role').map((r) => [
+        r.metadata.name,
+        { kind: r.kind, permissions: permissions((r['rules'] ?? []) as Rule[]) },
+      ]),
+    ),
+    bindings: Object.fromEntries(
+      of('ClusterRoleBinding', 'RoleBinding').map((b) => [
+        b.metadata.name,
+        { kind: b.kind, roleRef: b['roleRef'], subjects: b['subjects'] },
+      ]),
+    ),
+  };
+}
+
+export function recordedManifestFacts(): ManifestFacts {
+  const file = join(UPSTREAM_FACTS, 'v0.9.6-manifests.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { facts: ManifestFacts }).facts;
+}
 
 type Validate = (object: unknown) => void;
 function model<T extends { validate(): void }>(Model: new (data: never) => T): Validate {

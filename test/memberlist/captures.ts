@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { endpointText, readPcap } from '../support/pcap.js';
-import { SHARED } from '../support/paths.js';
+import { FIXTURES } from '../support/paths.js';
 import { readDecodings, type Entry, type Node } from './decodings.js';
 
-export const VECTORS = join(SHARED, 'vectors', 'memberlist');
+export const VECTORS = join(FIXTURES, 'vectors', 'memberlist');
 /** The secret of enc.pcap, and the v0.9 key it gives. */
 export const ENC_SECRET = 'abcdefghijklmnopqrstuvwx';
 export const ENC_KEY = new TextEncoder().encode('abcdefghijklmnop');

@@ -1,6 +1,6 @@
 /**
  * Reads the decoded-text companions of the captures (`*.txt` and
- * `vectors.txt` in ../shared/vectors/memberlist/), written by a decoder we
+ * `vectors.txt` in test/fixtures/vectors/memberlist/), written by a decoder we
  * did not write, so the tests can hold our decoding against them.
  *
  * An entry is a header line, then an indented tree, two spaces a level:

@@ -15,5 +15,7 @@ function findRoot(): string {
 
 export const ROOT = findRoot();
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
-/** The reference data beside the project (../shared). */
-export const SHARED = join(ROOT, '..', 'shared');
+/** What this project wrote down about MetalLB's own files (test/upstream/ holds it against them). */
+export const UPSTREAM_FACTS = join(FIXTURES, 'upstream-facts');
+/** v0.9 configs written here, covering what MetalLB v0.9.6's example configs show. */
+export const SAMPLES = join(FIXTURES, 'samples');

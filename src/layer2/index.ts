@@ -91,6 +91,7 @@ export { respond } from './responder.js';
 export { AnnouncedSet } from './announced.js';
 
 export {
+  addressAnnouncementFrames,
   announcementFrames,
   gratuitousArp,
   unsolicitedNeighborAdvertisement,
@@ -123,7 +124,13 @@ export type { PacketSocketKind, InterfaceRef } from './packet-socket.js';
 export { Ipv6GroupMembership, PacketSocket } from './packet-socket.js';
 export {
   Layer2Announcer,
+  SYSTEM_LAYER2,
+  type FrameHandlers,
+  type FrameSocket,
+  type GroupJoins,
   type Layer2AnnouncerOptions,
   type Layer2Counters,
   type Layer2LogLevel,
+  type Layer2System,
+  type Layer2Target,
 } from './announcer.js';

@@ -15,16 +15,12 @@ import { formatIP, ipToBytes, type IPAddress } from '../ip/index.js';
 import { formatMac } from './mac.js';
 import type { AddressBytes } from './address.js';
 import { addressAnnouncementFrames } from './gratuitous.js';
-import {
-  answersArp,
-  answersNdp,
-  listInterfaces as listSystemInterfaces,
-  type NetInterface,
-} from './interfaces.js';
+import { answersArp, answersNdp, type NetInterface } from './interfaces.js';
 import { ipv6MulticastMac, solicitedNodeMulticast } from './ipv6.js';
-import { Ipv6GroupMembership, PacketSocket, type PacketSocketKind } from './packet-socket.js';
+import type { PacketSocketKind } from './packet-socket.js';
 import { respond, type ResponderDecision } from './responder.js';
 import { GratuitousSchedule, type GratuitousTimings } from './schedule.js';
+import { SYSTEM_LAYER2, type FrameSocket, type GroupJoins, type Layer2System } from './system.js';
 
 export type Layer2LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -34,69 +30,6 @@ export interface Layer2Counters {
   readonly responsesSent: { inc(labels: { ip: string }): void };
   readonly gratuitousSent: { inc(labels: { ip: string }): void };
 }
-
-/** A packet socket as the announcer uses it: `PacketSocket`, or a fake. */
-export interface FrameSocket {
-  send(frame: Uint8Array): void;
-  addMembership(mac: Uint8Array): void;
-  dropMembership(mac: Uint8Array): void;
-  close(): void;
-}
-
-/** IPv6 groups joined at the IP level on one interface: `Ipv6GroupMembership`, or a fake. */
-export interface GroupJoins {
-  join(group: Uint8Array): void;
-  leave(group: Uint8Array): void;
-  close(): void;
-}
-
-/** What a socket reports to the announcer. */
-export interface FrameHandlers {
-  frame(frame: Uint8Array): void;
-  error(error: Error): void;
-}
-
-/** Where the announcer's I/O and time come from. */
-export interface Layer2System {
-  /** The interfaces now (sysfs). */
-  listInterfaces(): NetInterface[];
-  /** Opens an ARP or NDP socket on the interface; throws when it cannot. */
-  openSocket(iface: NetInterface, kind: PacketSocketKind, handlers: FrameHandlers): FrameSocket;
-  /** Opens the IP-level group joins of the interface; throws when it cannot. */
-  openGroups(iface: NetInterface): GroupJoins;
-  /** Milliseconds, for the gratuitous schedule. */
-  now(): number;
-  /** Runs `work` once after `ms`; the returned function cancels it. */
-  after(ms: number, work: () => void): () => void;
-  /** Runs `work` every `ms`; the returned function cancels it. */
-  every(ms: number, work: () => void): () => void;
-}
-
-/**
- * The machine: sysfs, the addon's packet sockets, the wall clock, and timers
- * that never keep the process alive.
- */
-export const SYSTEM_LAYER2: Layer2System = {
-  listInterfaces: () => listSystemInterfaces(),
-  openSocket: (iface, kind, handlers) => {
-    const socket = PacketSocket.open(iface, kind);
-    socket.on('frame', (frame) => handlers.frame(frame));
-    socket.on('error', (error) => handlers.error(error));
-    return socket;
-  },
-  openGroups: (iface) => Ipv6GroupMembership.open(iface),
-  now: () => Date.now(),
-  after: (ms, work) => {
-    const timer = setTimeout(work, ms);
-    timer.unref();
-    return () => clearTimeout(timer);
-  },
-  every: (ms, work) => {
-    const timer = setInterval(work, ms);
-    timer.unref();
-    return () => clearInterval(timer);
-  },
-};
 
 export interface Layer2AnnouncerOptions {
   readonly log: (

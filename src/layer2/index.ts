@@ -124,13 +124,15 @@ export type { PacketSocketKind, InterfaceRef } from './packet-socket.js';
 export { Ipv6GroupMembership, PacketSocket } from './packet-socket.js';
 export {
   Layer2Announcer,
+  type Layer2AnnouncerOptions,
+  type Layer2Counters,
+  type Layer2LogLevel,
+  type Layer2Target,
+} from './announcer.js';
+export {
   SYSTEM_LAYER2,
   type FrameHandlers,
   type FrameSocket,
   type GroupJoins,
-  type Layer2AnnouncerOptions,
-  type Layer2Counters,
-  type Layer2LogLevel,
   type Layer2System,
-  type Layer2Target,
-} from './announcer.js';
+} from './system.js';

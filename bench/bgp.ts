@@ -19,8 +19,14 @@
  * Only documentation ranges; the prefixes are routes handed to GoBGP in a
  * namespace, no traffic goes to them.
  */
-import { bgpSessionFactory, BgpAnnouncer } from '../src/speaker/index.js';
-import { parseConfig } from '../src/config/index.js';
+import {
+  bgpSessionFactory,
+  BgpAnnouncer,
+  announcementFor,
+  type Announcement,
+} from '../src/speaker/index.js';
+import { parseConfig, type Config } from '../src/config/index.js';
+import { parseIP } from '../src/ip/index.js';
 import { NetnsTopology, netnsUnavailable } from '../src/netns/index.js';
 import { bgpMetrics, newRegistry } from '../src/metrics/index.js';
 import {
@@ -135,8 +141,10 @@ async function main(): Promise<void> {
     const run = async (family: 4 | 6, addresses: readonly string[]) => {
       const peer = family === 6 ? '[2001:db8:100::fa]:179' : '198.51.100.250:179';
       const before = (await updates()).get(peer) ?? 0;
+      // Resolved as the speaker's decide() does, before the clock starts.
+      const announcements = addresses.map((ip) => announcementIn(parsed.config, ip));
       let start = performance.now();
-      for (const ip of addresses) announcer.announce(ip);
+      for (const announcement of announcements) announcer.announce(announcement);
       await waitFor(
         async () => (await ribCount(router, family)) === addresses.length,
         60_000,
@@ -145,7 +153,7 @@ async function main(): Promise<void> {
       const announceMs = performance.now() - start;
       const announceUpdates = ((await updates()).get(peer) ?? 0) - before;
       start = performance.now();
-      for (const ip of addresses) announcer.withdraw(ip);
+      for (const announcement of announcements) announcer.withdraw(announcement);
       await waitFor(async () => (await ribCount(router, family)) === 0, 60_000, 'all withdrawn');
       const withdrawMs = performance.now() - start;
       const withdrawUpdates = ((await updates()).get(peer) ?? 0) - before - announceUpdates;
@@ -174,3 +182,11 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** An address as the speaker hands it to its BGP side: parsed, with its pool. */
+function announcementIn(config: Config, text: string): Announcement {
+  const parsed = parseIP(text);
+  const announcement = parsed.ok ? announcementFor(config, parsed.value) : undefined;
+  if (announcement === undefined) throw new Error(`${text} is no address of a pool`);
+  return announcement;
+}

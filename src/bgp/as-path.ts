@@ -12,7 +12,7 @@
  * AS_TRANS and the true path goes in AS4_PATH (RFC 6793 section 4.2.2), which never carries
  * confederation segments.
  */
-import { ByteWriter, readUint16, readUint32, requireUint } from './bytes.js';
+import { ByteWriter, readUint16, readUint32, requireUint } from '../bytes/index.js';
 import { AS_TRANS, type AsPathSegment } from './types.js';
 
 const MAX_TWO_OCTET = 0xffff;

@@ -10,11 +10,10 @@
  * Only the first treat-as-withdraw error is reported; decoding goes on so that a later error
  * that needs a session reset is still found.
  */
-import type { IPAddress } from '../ip/index.js';
-import { readAddress } from './addresses.js';
+import { ipFromBytes, type IPAddress } from '../ip/index.js';
 import { decodeSegments, mergeAs4Path } from './as-path.js';
 import { AttributeFlag, AttributeType, EXPECTED_FLAGS } from './attributes.js';
-import { copyRange, readUint16, readUint32 } from './bytes.js';
+import { copyRange, readUint16, readUint32 } from '../bytes/index.js';
 import { failed, okValue, updateError, type BodyResult } from './errors.js';
 import { decodeMpReach, decodeMpUnreach } from './mp.js';
 import {
@@ -233,7 +232,7 @@ function decodeKnown(
       // RFC 7606 section 7.3: treat-as-withdraw.
       if (!flagsOk) return flagsError();
       if (value.length !== 4) return lengthError();
-      const nextHop = readAddress(value, 0, 4);
+      const nextHop = ipFromBytes(value, 4, 0);
       if (!isValidNextHop(nextHop.value)) {
         return withdrawWith(
           UpdateSubcode.invalidNextHop,

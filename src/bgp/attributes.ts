@@ -11,8 +11,8 @@
  * Extended Length only for values over 255 bytes. The decoder is in `attribute-list.ts`.
  */
 import { encodeAs4Path, encodeAsPath } from './as-path.js';
-import { ByteWriter, requireUint } from './bytes.js';
-import { writeAddress } from './addresses.js';
+import { ByteWriter, requireUint } from '../bytes/index.js';
+import { ipToBytes } from '../ip/index.js';
 import { encodeMpReach, encodeMpUnreach } from './mp.js';
 import type { CodecContext, PathAttributes } from './types.js';
 
@@ -106,7 +106,7 @@ export function encodeAttributes(attributes: PathAttributes, context: CodecConte
   if (attributes.nextHop !== undefined) {
     if (attributes.nextHop.family !== 4) throw new RangeError('NEXT_HOP must be an IPv4 address');
     const writer = new ByteWriter();
-    writeAddress(writer, attributes.nextHop);
+    writer.bytes(ipToBytes(attributes.nextHop));
     add(AttributeType.nextHop, writer.finish());
   }
   if (attributes.multiExitDisc !== undefined) {

@@ -13,7 +13,7 @@
  * Everything else is kept as 'unknown': RFC 5492 section 3 says a speaker that does not
  * support a capability ignores it rather than refusing the session.
  */
-import { ByteWriter, copyRange, readUint16, readUint32, requireUint } from './bytes.js';
+import { ByteWriter, copyRange, readUint16, readUint32, requireUint } from '../bytes/index.js';
 import { failed, okValue, openError, type BodyResult } from './errors.js';
 import type { Capability } from './types.js';
 

@@ -9,7 +9,7 @@
  * length (Bad Message Length, Data = the length field), type (Bad Message Type, Data = the
  * type field).
  */
-import { ByteWriter, readUint16, requireUint } from './bytes.js';
+import { ByteWriter, readUint16, requireUint } from '../bytes/index.js';
 import { headerError } from './errors.js';
 import {
   HEADER_LENGTH,

@@ -13,9 +13,8 @@
  * then link-local; RFC 2545 section 3); IPv4 NLRI may have an IPv6 next hop (RFC 8950).
  * Other families are returned as 'unsupported' and carried as raw attributes.
  */
-import type { Family, IPAddress } from '../ip/index.js';
-import { readAddress, writeAddress } from './addresses.js';
-import { ByteWriter, readUint16, requireUint } from './bytes.js';
+import { ipFromBytes, ipToBytes, type Family, type IPAddress } from '../ip/index.js';
+import { ByteWriter, readUint16, requireUint } from '../bytes/index.js';
 import { readPrefixes, writePrefixes } from './prefixes.js';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST, type MpReach, type MpUnreach } from './types.js';
 
@@ -55,7 +54,7 @@ export function encodeMpReach(mp: MpReach): Uint8Array {
   checkNextHops(family, mp.nextHops);
   const nextHopLength = mp.nextHops.reduce((sum, hop) => sum + (hop.family === 4 ? 4 : 16), 0);
   const writer = new ByteWriter().u16(mp.afi).u8(mp.safi).u8(nextHopLength);
-  for (const hop of mp.nextHops) writeAddress(writer, hop);
+  for (const hop of mp.nextHops) writer.bytes(ipToBytes(hop));
   writer.u8(0);
   writePrefixes(writer, family, mp.nlri);
   return writer.finish();
@@ -70,9 +69,9 @@ export function encodeMpUnreach(mp: MpUnreach): Uint8Array {
 }
 
 function nextHopsOf(value: Uint8Array, family: Family, length: number): IPAddress[] | null {
-  if (family === 4 && length === 4) return [readAddress(value, 4, 4)];
-  if (length === 16) return [readAddress(value, 4, 6)];
-  if (length === 32) return [readAddress(value, 4, 6), readAddress(value, 20, 6)];
+  if (family === 4 && length === 4) return [ipFromBytes(value, 4, 4)];
+  if (length === 16) return [ipFromBytes(value, 6, 4)];
+  if (length === 32) return [ipFromBytes(value, 6, 4), ipFromBytes(value, 6, 20)];
   return null;
 }
 

@@ -8,7 +8,7 @@
  *
  * KEEPALIVE (RFC 4271 section 4.4) has no body at all.
  */
-import { ByteWriter, copyRange, readUint16, requireUint } from './bytes.js';
+import { ByteWriter, copyRange, readUint16, requireUint } from '../bytes/index.js';
 import type { NotificationMessage, RouteRefreshMessage } from './types.js';
 
 export function encodeNotificationBody(notification: NotificationMessage): Uint8Array {

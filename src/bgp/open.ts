@@ -11,7 +11,7 @@
  * We send all capabilities in one Capabilities parameter (type 2, RFC 5492 section 4) and
  * accept them spread over several.
  */
-import { ByteWriter, readUint16, readUint32, requireUint } from './bytes.js';
+import { ByteWriter, readUint16, readUint32, requireUint } from '../bytes/index.js';
 import { decodeCapabilities, encodeCapabilities } from './capabilities.js';
 import { failed, okValue, openError, type BodyResult } from './errors.js';
 import { OpenSubcode, type Capability, type OpenMessage } from './types.js';

@@ -6,7 +6,7 @@
  *   Prefix   ceil(Length/8)    the leading bytes of the address; trailing bits are irrelevant
  */
 import { makeCidr, type Cidr, type Family } from '../ip/index.js';
-import type { ByteWriter } from './bytes.js';
+import type { ByteWriter } from '../bytes/index.js';
 
 /** Bytes one prefix takes on the wire. */
 export function prefixSize(prefix: Cidr): number {

@@ -13,7 +13,7 @@
  */
 import { encodeAttributes } from './attributes.js';
 import { decodeAttributeList } from './attribute-list.js';
-import { ByteWriter, readUint16, requireUint } from './bytes.js';
+import { ByteWriter, readUint16, requireUint } from '../bytes/index.js';
 import { failed, okValue, updateError, type BodyResult } from './errors.js';
 import { readPrefixes, writePrefixes } from './prefixes.js';
 import { UpdateSubcode, type BgpError, type CodecContext, type UpdateMessage } from './types.js';

@@ -181,9 +181,9 @@ export async function startSpeaker(
 /** Logs what a real sink would do: the lab's default speakers, which must send nothing. */
 function dryRunSink(protocol: string, log: Log): ClosableSink {
   return {
-    announce: (ip) =>
+    announce: ({ ip }) =>
       log({ op: protocol, event: 'wouldAnnounce', ip, msg: 'dry run: would announce' }),
-    withdraw: (ip) =>
+    withdraw: ({ ip }) =>
       log({ op: protocol, event: 'wouldWithdraw', ip, msg: 'dry run: would withdraw' }),
     setConfig: () => undefined,
     setNodeLabels: () => undefined,

@@ -2,11 +2,12 @@
  * IP addresses at the edges of the layer 2 codecs.
  *
  * Inside the codecs an address is what is on the wire: a 4-byte (IPv4) or 16-byte (IPv6)
- * Uint8Array. Callers hold text from Kubernetes objects ('203.0.113.5', '2001:db8::5'); these
- * functions convert between the two with the project's IP module, so text is parsed one way
- * everywhere and formatted canonically (dotted decimal, RFC 5952).
+ * Uint8Array. Callers hold text ('203.0.113.5', '2001:db8::5') or a parsed IPAddress; these
+ * functions convert text with the project's IP module (its `ipToBytes`/`ipFromBytes` do the
+ * bytes), so text is parsed one way everywhere and formatted canonically (dotted decimal,
+ * RFC 5952).
  */
-import { formatIP, parseIP } from '../ip/index.js';
+import { formatIP, ipFromBytes, ipToBytes, parseIP } from '../ip/index.js';
 import type { Family } from '../ip/index.js';
 
 /** An address as bytes, tagged with its family. */
@@ -20,14 +21,7 @@ export interface AddressBytes {
 export function parseAddressBytes(text: string): AddressBytes | null {
   const parsed = parseIP(text);
   if (!parsed.ok) return null;
-  const { family, value } = parsed.value;
-  const bytes = new Uint8Array(family === 4 ? 4 : 16);
-  let rest = value;
-  for (let i = bytes.length - 1; i >= 0; i--) {
-    bytes[i] = Number(rest & 0xffn);
-    rest >>= 8n;
-  }
-  return { family, bytes };
+  return { family: parsed.value.family, bytes: ipToBytes(parsed.value) };
 }
 
 /** IPv4 text to 4 bytes. Throws a RangeError for anything but IPv4 text. */
@@ -56,9 +50,7 @@ export function formatAddressBytes(bytes: Uint8Array): string {
   if (bytes.length !== 4 && bytes.length !== 16) {
     throw new RangeError(`an IP address is 4 or 16 bytes, got ${bytes.length}`);
   }
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return formatIP({ family: bytes.length === 4 ? 4 : 6, value });
+  return formatIP(ipFromBytes(bytes, bytes.length === 4 ? 4 : 6));
 }
 
 /** The canonical text of an address given as text, or null when it is not an address. */

@@ -6,21 +6,21 @@
  * the interface they arrived on, and on taking an address over announces
  * it at once and then on v0.9's schedule. Releasing an address stops the
  * answers at once.
+ *
+ * Its I/O (interface list, packet sockets, IPv6 group joins, clock and
+ * timers) comes through one `Layer2System`; the default is the machine's,
+ * and a test hands in fakes, so the shell runs without root.
  */
+import { formatIP, ipToBytes, type IPAddress } from '../ip/index.js';
 import { formatMac } from './mac.js';
-import { canonicalAddress, ipv6Bytes } from './address.js';
-import { AnnouncedSet } from './announced.js';
-import { gratuitousArp, unsolicitedNeighborAdvertisement } from './gratuitous.js';
-import {
-  answersArp,
-  answersNdp,
-  listInterfaces as listSystemInterfaces,
-  type NetInterface,
-} from './interfaces.js';
-import { solicitedNodeGroup } from './multicast.js';
-import { Ipv6GroupMembership, PacketSocket, type PacketSocketKind } from './packet-socket.js';
+import type { AddressBytes } from './address.js';
+import { addressAnnouncementFrames } from './gratuitous.js';
+import { answersArp, answersNdp, type NetInterface } from './interfaces.js';
+import { ipv6MulticastMac, solicitedNodeMulticast } from './ipv6.js';
+import type { PacketSocketKind } from './packet-socket.js';
 import { respond, type ResponderDecision } from './responder.js';
 import { GratuitousSchedule, type GratuitousTimings } from './schedule.js';
+import { SYSTEM_LAYER2, type FrameSocket, type GroupJoins, type Layer2System } from './system.js';
 
 export type Layer2LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -42,40 +42,54 @@ export interface Layer2AnnouncerOptions {
   readonly rescanIntervalMs?: number;
   /** The announcement schedule; v0.9's by default (every 1.1 s for 5 s). */
   readonly gratuitous?: GratuitousTimings;
-  /** The interfaces to consider (tests); the system's by default. */
-  readonly listInterfaces?: () => NetInterface[];
+  /** Interfaces, sockets and time; the machine's by default (SYSTEM_LAYER2). */
+  readonly system?: Layer2System;
+}
+
+/**
+ * What the announcer is handed: the address, parsed by the caller (the
+ * speaker's announcement carries more, which is not needed here).
+ */
+export interface Layer2Target {
+  readonly address: IPAddress;
+}
+
+/** An owned address: its canonical text (the key of answers, schedule and metrics) and bytes. */
+interface Owned extends AddressBytes {
+  readonly ip: string;
 }
 
 /** What is open on one interface. */
 interface Attached {
   readonly iface: NetInterface;
-  readonly arp: PacketSocket | null;
-  readonly ndp: PacketSocket | null;
-  readonly groups: Ipv6GroupMembership | null;
+  readonly arp: FrameSocket | null;
+  readonly ndp: FrameSocket | null;
+  readonly groups: GroupJoins | null;
 }
 
 export class Layer2Announcer {
-  private readonly owned = new AnnouncedSet();
+  /** By canonical text, which is how the responder looks addresses up. */
+  private readonly owned = new Map<string, Owned>();
   private readonly schedule: GratuitousSchedule;
   private readonly attached = new Map<string, Attached>();
-  private rescanTimer: NodeJS.Timeout | undefined;
-  private announceTimer: NodeJS.Timeout | undefined;
+  private readonly system: Layer2System;
+  private stopRescans: (() => void) | undefined;
+  private cancelRound: (() => void) | undefined;
   private closed = false;
   /** Drops by reason, for debugging (malformed frames are counted, never thrown). */
   readonly ignored = new Map<string, number>();
 
   private constructor(private readonly options: Layer2AnnouncerOptions) {
     this.schedule = new GratuitousSchedule(options.gratuitous);
+    this.system = options.system ?? SYSTEM_LAYER2;
   }
 
   static start(options: Layer2AnnouncerOptions): Promise<Layer2Announcer> {
     const announcer = new Layer2Announcer(options);
     announcer.rescan();
-    announcer.rescanTimer = setInterval(
-      () => announcer.rescan(),
-      options.rescanIntervalMs ?? 10_000,
+    announcer.stopRescans = announcer.system.every(options.rescanIntervalMs ?? 10_000, () =>
+      announcer.rescan(),
     );
-    announcer.rescanTimer.unref();
     return Promise.resolve(announcer);
   }
 
@@ -88,29 +102,32 @@ export class Layer2Announcer {
     }));
   }
 
-  announce(ip: string): void {
-    const canonical = canonicalAddress(ip);
-    if (canonical === null || this.closed || this.owned.has(canonical)) return;
-    this.owned.add(canonical);
-    if (canonical.includes(':'))
-      for (const a of this.attached.values()) this.joinGroup(a, canonical);
-    this.schedule.takeOver(canonical, Date.now());
+  /** Answers for the address from now on, and announces it at once and on the schedule. */
+  announce({ address }: Layer2Target): void {
+    const ip = formatIP(address);
+    if (this.closed || this.owned.has(ip)) return;
+    const owned: Owned = { ip, family: address.family, bytes: ipToBytes(address) };
+    this.owned.set(ip, owned);
+    if (owned.family === 6) for (const a of this.attached.values()) this.joinGroup(a, owned);
+    this.schedule.takeOver(ip, this.system.now());
     this.sendDue();
   }
 
-  withdraw(ip: string): void {
-    const canonical = canonicalAddress(ip);
-    if (canonical === null || !this.owned.delete(canonical)) return;
-    this.schedule.release(canonical);
-    if (canonical.includes(':'))
-      for (const a of this.attached.values()) this.leaveGroup(a, canonical);
+  /** Stops answering for the address and announcing it, at once. */
+  withdraw({ address }: Layer2Target): void {
+    const ip = formatIP(address);
+    const owned = this.owned.get(ip);
+    if (owned === undefined) return;
+    this.owned.delete(ip);
+    this.schedule.release(ip);
+    if (owned.family === 6) for (const a of this.attached.values()) this.leaveGroup(a, owned);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.rescanTimer);
-    clearTimeout(this.announceTimer);
+    this.stopRescans?.();
+    this.cancelRound?.();
     for (const name of [...this.attached.keys()]) this.detach(name);
   }
 
@@ -119,7 +136,7 @@ export class Layer2Announcer {
     if (this.closed) return;
     let found: NetInterface[];
     try {
-      found = (this.options.listInterfaces ?? listSystemInterfaces)();
+      found = this.system.listInterfaces();
     } catch (error) {
       this.options.log('warn', 'cannot list interfaces', { error: String(error) });
       return;
@@ -143,17 +160,17 @@ export class Layer2Announcer {
   }
 
   private attach(iface: NetInterface): void {
-    const open = (kind: PacketSocketKind): PacketSocket | null => {
+    const open = (kind: PacketSocketKind): FrameSocket | null => {
       try {
-        const socket = PacketSocket.open(iface, kind);
-        socket.on('frame', (frame) => this.onFrame(iface, socket, frame));
-        socket.on('error', (error) =>
-          this.options.log('warn', 'packet socket error', {
-            interface: iface.name,
-            kind,
-            error: error.message,
-          }),
-        );
+        const socket: FrameSocket = this.system.openSocket(iface, kind, {
+          frame: (frame) => this.onFrame(iface, socket, frame),
+          error: (error) =>
+            this.options.log('warn', 'packet socket error', {
+              interface: iface.name,
+              kind,
+              error: error.message,
+            }),
+        });
         return socket;
       } catch (error) {
         this.options.log('error', `cannot open the ${kind} socket`, {
@@ -165,10 +182,10 @@ export class Layer2Announcer {
     };
     const arp = answersArp(iface) ? open('arp') : null;
     const ndp = answersNdp(iface) ? open('ndp') : null;
-    let groups: Ipv6GroupMembership | null = null;
+    let groups: GroupJoins | null = null;
     if (ndp !== null) {
       try {
-        groups = Ipv6GroupMembership.open(iface);
+        groups = this.system.openGroups(iface);
       } catch (error) {
         this.options.log('warn', 'cannot join IPv6 groups (no MLD reports)', {
           interface: iface.name,
@@ -183,10 +200,10 @@ export class Layer2Announcer {
       arp: arp === null ? 'no' : 'yes',
       ndp: ndp === null ? 'no' : 'yes',
     });
-    for (const ip of this.owned) {
-      if (ip.includes(':')) this.joinGroup(attached, ip);
+    for (const owned of this.owned.values()) {
+      if (owned.family === 6) this.joinGroup(attached, owned);
       // A new interface learns about every address we hold.
-      this.sendAnnouncement(attached, ip);
+      this.sendAnnouncement(attached, owned);
     }
   }
 
@@ -200,33 +217,34 @@ export class Layer2Announcer {
     this.options.log('info', 'stopped answering on interface', { interface: name });
   }
 
-  private joinGroup(attached: Attached, ip: string): void {
+  /** Receives the solicitations for an IPv6 address: its solicited-node group (RFC 4861 7.2.1). */
+  private joinGroup(attached: Attached, owned: Owned): void {
     if (attached.ndp === null) return;
-    const group = solicitedNodeGroup(ip);
+    const group = solicitedNodeMulticast(owned.bytes);
     try {
-      attached.ndp.addMembership(group.mac);
-      attached.groups?.join(ipv6Bytes(group.address));
+      attached.ndp.addMembership(ipv6MulticastMac(group));
+      attached.groups?.join(group);
     } catch (error) {
       this.options.log('warn', 'cannot join the solicited-node group', {
         interface: attached.iface.name,
-        ip,
+        ip: owned.ip,
         error: String(error),
       });
     }
   }
 
-  private leaveGroup(attached: Attached, ip: string): void {
+  private leaveGroup(attached: Attached, owned: Owned): void {
     if (attached.ndp === null) return;
-    const group = solicitedNodeGroup(ip);
+    const group = solicitedNodeMulticast(owned.bytes);
     try {
-      attached.ndp.dropMembership(group.mac);
-      attached.groups?.leave(ipv6Bytes(group.address));
+      attached.ndp.dropMembership(ipv6MulticastMac(group));
+      attached.groups?.leave(group);
     } catch {
       // The interface may be going away; nothing to undo.
     }
   }
 
-  private onFrame(iface: NetInterface, socket: PacketSocket, frame: Buffer): void {
+  private onFrame(iface: NetInterface, socket: FrameSocket, frame: Uint8Array): void {
     const decision: ResponderDecision = respond(frame, iface, this.owned);
     if (decision.kind === 'ignore') {
       this.ignored.set(decision.reason, (this.ignored.get(decision.reason) ?? 0) + 1);
@@ -248,31 +266,32 @@ export class Layer2Announcer {
 
   /** Sends the rounds that are due and arms the timer for the next one. */
   private sendDue(): void {
-    clearTimeout(this.announceTimer);
+    this.cancelRound?.();
+    this.cancelRound = undefined;
     if (this.closed) return;
-    for (const ip of this.schedule.due(Date.now()))
-      for (const attached of this.attached.values()) this.sendAnnouncement(attached, ip);
-    const next = this.schedule.nextDeadline();
-    if (next !== null) {
-      this.announceTimer = setTimeout(() => this.sendDue(), Math.max(0, next - Date.now()));
-      this.announceTimer.unref();
+    for (const ip of this.schedule.due(this.system.now())) {
+      const owned = this.owned.get(ip);
+      if (owned === undefined) continue;
+      for (const attached of this.attached.values()) this.sendAnnouncement(attached, owned);
     }
+    const next = this.schedule.nextDeadline();
+    if (next !== null)
+      this.cancelRound = this.system.after(Math.max(0, next - this.system.now()), () =>
+        this.sendDue(),
+      );
   }
 
-  private sendAnnouncement(attached: Attached, ip: string): void {
-    const v6 = ip.includes(':');
-    const socket = v6 ? attached.ndp : attached.arp;
+  private sendAnnouncement(attached: Attached, owned: Owned): void {
+    const socket = owned.family === 6 ? attached.ndp : attached.arp;
     if (socket === null) return;
-    const frames = v6
-      ? [unsolicitedNeighborAdvertisement(ip, attached.iface.mac)]
-      : gratuitousArp(ip, attached.iface.mac);
+    const frames = addressAnnouncementFrames(owned, attached.iface.mac);
     try {
       for (const frame of frames) socket.send(frame);
-      this.options.metrics.gratuitousSent.inc({ ip });
+      this.options.metrics.gratuitousSent.inc({ ip: owned.ip });
     } catch (error) {
       this.options.log('warn', 'cannot send a gratuitous announcement', {
         interface: attached.iface.name,
-        ip,
+        ip: owned.ip,
         error: String(error),
       });
     }

@@ -15,7 +15,7 @@
  *
  * Anything after byte 28 (Ethernet padding) is ignored.
  */
-import { copyRange, requireLength, viewOf } from './bytes.js';
+import { copyRange, requireLength, viewOf } from '../bytes/index.js';
 import { MAC_LENGTH } from './mac.js';
 import { decoded, dropped, type Decoded } from './result.js';
 

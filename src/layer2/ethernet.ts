@@ -8,7 +8,7 @@
  * here; the frame decoder drops it as 'vlan-tagged', because it belongs to a VLAN interface, not
  * to the one it was read from.
  */
-import { copyRange, requireLength, requireUint, viewOf } from './bytes.js';
+import { copyRange, requireLength, requireUint, viewOf } from '../bytes/index.js';
 import { decoded, dropped, type Decoded } from './result.js';
 import { MAC_LENGTH } from './mac.js';
 

@@ -15,18 +15,49 @@
  * itself; v0.9 sent from the interface's link-local address, which receivers accept alike.
  */
 import { ArpOperation } from './arp.js';
-import { ipv4Bytes, ipv6Bytes, parseAddressBytes } from './address.js';
+import { ipv4Bytes, ipv6Bytes, parseAddressBytes, type AddressBytes } from './address.js';
 import { encodeArpFrame, encodeNdpFrame } from './frames.js';
 import { IPV6_ALL_NODES, ipv6MulticastMac } from './ipv6.js';
 import { BROADCAST_MAC, MAC_LENGTH } from './mac.js';
-import { requireLength } from './bytes.js';
+import { requireLength } from '../bytes/index.js';
 
 /**
  * The gratuitous ARP request and reply announcing IPv4 `ip` at `mac`, in that order.
  * Throws a RangeError unless `ip` is IPv4 text and `mac` is 6 bytes.
  */
 export function gratuitousArp(ip: string, mac: Uint8Array): Uint8Array[] {
-  const address = ipv4Bytes(ip);
+  return arpAnnouncement(ipv4Bytes(ip), mac);
+}
+
+/**
+ * The unsolicited Neighbor Advertisement announcing IPv6 `ip` at `mac`.
+ * Throws a RangeError unless `ip` is IPv6 text and `mac` is 6 bytes.
+ */
+export function unsolicitedNeighborAdvertisement(ip: string, mac: Uint8Array): Uint8Array {
+  return ndpAnnouncement(ipv6Bytes(ip), mac);
+}
+
+/**
+ * The frames of one announcement round for `ip` on one interface: the two ARP frames for
+ * IPv4, the one advertisement for IPv6. Throws a RangeError for text that is not an address.
+ */
+export function announcementFrames(ip: string, mac: Uint8Array): Uint8Array[] {
+  const parsed = parseAddressBytes(ip);
+  if (parsed === null) throw new RangeError(`${JSON.stringify(ip)} is not an IP address`);
+  return addressAnnouncementFrames(parsed, mac);
+}
+
+/**
+ * The same frames for an address already in bytes (the announcer holds its addresses so, and
+ * builds a round without parsing). Throws a RangeError unless `mac` is 6 bytes.
+ */
+export function addressAnnouncementFrames(address: AddressBytes, mac: Uint8Array): Uint8Array[] {
+  return address.family === 4
+    ? arpAnnouncement(address.bytes, mac)
+    : [ndpAnnouncement(address.bytes, mac)];
+}
+
+function arpAnnouncement(address: Uint8Array, mac: Uint8Array): Uint8Array[] {
   requireLength('MAC address', mac, MAC_LENGTH);
   return [ArpOperation.Request, ArpOperation.Reply].map((operation) =>
     encodeArpFrame(
@@ -42,12 +73,7 @@ export function gratuitousArp(ip: string, mac: Uint8Array): Uint8Array[] {
   );
 }
 
-/**
- * The unsolicited Neighbor Advertisement announcing IPv6 `ip` at `mac`.
- * Throws a RangeError unless `ip` is IPv6 text and `mac` is 6 bytes.
- */
-export function unsolicitedNeighborAdvertisement(ip: string, mac: Uint8Array): Uint8Array {
-  const address = ipv6Bytes(ip);
+function ndpAnnouncement(address: Uint8Array, mac: Uint8Array): Uint8Array {
   requireLength('MAC address', mac, MAC_LENGTH);
   return encodeNdpFrame(
     { destination: ipv6MulticastMac(IPV6_ALL_NODES), source: mac },
@@ -61,14 +87,4 @@ export function unsolicitedNeighborAdvertisement(ip: string, mac: Uint8Array): U
       options: [{ direction: 'target', address: mac }],
     },
   );
-}
-
-/**
- * The frames of one announcement round for `ip` on one interface: the two ARP frames for
- * IPv4, the one advertisement for IPv6. Throws a RangeError for text that is not an address.
- */
-export function announcementFrames(ip: string, mac: Uint8Array): Uint8Array[] {
-  const parsed = parseAddressBytes(ip);
-  if (parsed === null) throw new RangeError(`${JSON.stringify(ip)} is not an IP address`);
-  return parsed.family === 4 ? gratuitousArp(ip, mac) : [unsolicitedNeighborAdvertisement(ip, mac)];
 }

@@ -10,7 +10,7 @@
  * destination, because they are part of what is summed.
  */
 import { icmpv6Checksum } from './checksum.js';
-import { copyRange, requireLength, requireUint } from './bytes.js';
+import { copyRange, requireLength, requireUint } from '../bytes/index.js';
 import { decoded, dropped, type Decoded } from './result.js';
 
 /** Type, code and checksum. */

@@ -91,6 +91,7 @@ export { respond } from './responder.js';
 export { AnnouncedSet } from './announced.js';
 
 export {
+  addressAnnouncementFrames,
   announcementFrames,
   gratuitousArp,
   unsolicitedNeighborAdvertisement,
@@ -126,4 +127,12 @@ export {
   type Layer2AnnouncerOptions,
   type Layer2Counters,
   type Layer2LogLevel,
+  type Layer2Target,
 } from './announcer.js';
+export {
+  SYSTEM_LAYER2,
+  type FrameHandlers,
+  type FrameSocket,
+  type GroupJoins,
+  type Layer2System,
+} from './system.js';

@@ -13,7 +13,7 @@
  * Extension headers are not walked: Neighbor Discovery messages carry none, so a packet whose
  * Next Header is not ICMPv6 is simply not one of ours.
  */
-import { copyRange, requireLength, requireUint, viewOf } from './bytes.js';
+import { copyRange, requireLength, requireUint, viewOf } from '../bytes/index.js';
 import { decoded, dropped, type Decoded } from './result.js';
 
 /** Length of the fixed IPv6 header. */

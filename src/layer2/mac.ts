@@ -1,7 +1,7 @@
 /**
  * Ethernet (IEEE 802 MAC-48) addresses: 6 bytes, as Uint8Array.
  */
-import { bytesEqual } from './bytes.js';
+import { bytesEqual } from '../bytes/index.js';
 
 /** Length of an Ethernet hardware address in bytes. */
 export const MAC_LENGTH = 6;

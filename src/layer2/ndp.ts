@@ -20,7 +20,7 @@
  * (type 1) and Target (type 2) Link-Layer Address options carry a 6-byte MAC on Ethernet, so
  * their length is 1 (RFC 2464 section 6). Other options are skipped.
  */
-import { copyRange, requireLength } from './bytes.js';
+import { copyRange, requireLength } from '../bytes/index.js';
 import {
   ICMPV6_HEADER_LENGTH,
   decodeIcmpv6Message,
@@ -37,7 +37,7 @@ import {
   type Ipv6Header,
   type Ipv6Packet,
 } from './ipv6.js';
-import { bytesEqual } from './bytes.js';
+import { bytesEqual } from '../bytes/index.js';
 import { MAC_LENGTH } from './mac.js';
 import { decoded, dropped, type Decoded } from './result.js';
 

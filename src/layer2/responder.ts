@@ -23,7 +23,7 @@
  */
 import { ArpOperation } from './arp.js';
 import { formatAddressBytes } from './address.js';
-import { bytesEqual } from './bytes.js';
+import { bytesEqual } from '../bytes/index.js';
 import { decodeEthernetFrame } from './ethernet.js';
 import {
   decodeFramePayload,

@@ -5,20 +5,23 @@
  * v0.9's announcer keeps it while any Service name holds it. A Service of
  * a balancer class may have several of its addresses announced here.
  */
-import type { Protocol } from '../config/index.js';
-import type { Decision, WithdrawReason } from './decide.js';
+import type { Pool, Protocol } from '../config/index.js';
+import type { Announcement, Decision, WithdrawReason } from './decide.js';
 
-/** A protocol's announcing side: layer 2 answers ARP/NDP, BGP advertises routes. */
+/**
+ * A protocol's announcing side: layer 2 answers ARP/NDP, BGP advertises
+ * routes. Each is handed the address as decide() resolved it (parsed, with
+ * its pool), never text to parse again. `announce` of an address already
+ * announced hands over its pool under a new config.
+ */
 export interface AnnouncementSink {
-  announce(ip: string): void;
-  withdraw(ip: string): void;
+  announce(announcement: Announcement): void;
+  withdraw(announcement: Announcement): void;
 }
 
 /** One address announced for a Service. */
-export interface Announced {
+export interface Announced extends Announcement {
   readonly protocol: Protocol;
-  readonly ip: string;
-  readonly pool: string;
 }
 
 export type ChangeReason = WithdrawReason | 'protocolChanged' | 'loadBalancerIPChanged';
@@ -55,11 +58,9 @@ export class Announcements {
       for (const a of previous) this.release(service, a);
       return { withdrawn: previous.map((a) => ({ ...a, reason: decision.reason })), announced: [] };
     }
-    const next: Announced[] = [...new Set(decision.ips)].map((ip) => ({
-      protocol: decision.protocol,
-      ip,
-      pool: decision.pool,
-    }));
+    const next: Announced[] = [];
+    for (const a of decision.announcements)
+      if (!next.some((n) => n.ip === a.ip)) next.push({ ...a, protocol: decision.protocol });
     const withdrawn: (Announced & { reason: ChangeReason })[] = [];
     for (const a of previous) {
       if (next.some((n) => n.protocol === a.protocol && n.ip === a.ip)) continue;
@@ -74,10 +75,14 @@ export class Announcements {
       this.release(service, a);
       withdrawn.push({ ...a, reason });
     }
-    const announced = next.filter(
-      (n) => !previous.some((a) => a.protocol === n.protocol && a.ip === n.ip),
-    );
-    // The pool's name may have changed for an address kept; nothing to send for it.
+    const announced: Announced[] = [];
+    for (const n of next) {
+      const kept = previous.find((a) => a.protocol === n.protocol && a.ip === n.ip);
+      if (kept === undefined) announced.push(n);
+      // An address kept under a new config: the protocol takes its pool as it is now
+      // (BGP advertises per the pool's bgp-advertisements). Nothing to report.
+      else if (poolChanged(kept.pool, n.pool)) this.sinks[n.protocol].announce(n);
+    }
     this.byService.set(service, next);
     for (const a of announced) this.hold(service, a);
     return { withdrawn, announced };
@@ -91,7 +96,7 @@ export class Announcements {
       this.holders.set(key, holders);
     }
     holders.add(service);
-    if (holders.size === 1) this.sinks[announced.protocol].announce(announced.ip);
+    if (holders.size === 1) this.sinks[announced.protocol].announce(announced);
   }
 
   private release(service: string, announced: Announced): void {
@@ -101,6 +106,19 @@ export class Announcements {
     holders.delete(service);
     if (holders.size > 0) return;
     this.holders.delete(key);
-    this.sinks[announced.protocol].withdraw(announced.ip);
+    this.sinks[announced.protocol].withdraw(announced);
   }
+}
+
+/**
+ * Whether a protocol must be handed a kept address again under a new config:
+ * what it reads of the pool (its name, its BGP advertisements) changed. The
+ * same config parsed again is no change.
+ */
+function poolChanged(before: Pool, after: Pool): boolean {
+  if (before === after) return false;
+  return (
+    before.name !== after.name ||
+    JSON.stringify(before.bgpAdvertisements) !== JSON.stringify(after.bgpAdvertisements)
+  );
 }

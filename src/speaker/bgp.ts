@@ -11,11 +11,11 @@
 import type { AdjRibOutRoute } from '../bgp/index.js';
 import { mergeRoutes } from '../bgp/index.js';
 import { nodeSelectorsMatch, type Config, type Peer, type Pool } from '../config/index.js';
-import { formatIP, makeCidr, parseIP, type IPAddress } from '../ip/index.js';
+import { formatIP, makeCidr, type IPAddress } from '../ip/index.js';
 import type { BgpMetrics } from '../metrics/index.js';
 import type { AnnouncementSink } from './announcements.js';
-import { poolOf } from './decide.js';
 import type { Log } from './daemon.js';
+import type { Announcement } from './decide.js';
 
 /** What a session reports, for logs and metrics. */
 export interface PeerSessionEvents {
@@ -96,7 +96,8 @@ interface OpenPeer {
 export class BgpAnnouncer implements BgpSink {
   private config: Config | null = null;
   private labels: ReadonlyMap<string, string> = new Map();
-  private readonly ips = new Set<string>();
+  /** What is announced, by canonical text, with the pool decide() found for it. */
+  private readonly announced = new Map<string, Announcement>();
   private readonly peers = new Map<string, OpenPeer>();
   private readonly unadvertised = new Set<string>();
   private routesDirty = false;
@@ -118,13 +119,14 @@ export class BgpAnnouncer implements BgpSink {
     this.syncPeers();
   }
 
-  announce(ip: string): void {
-    this.ips.add(ip);
+  /** Announces an address, or hands over its pool under a new config. */
+  announce(announcement: Announcement): void {
+    this.announced.set(announcement.ip, announcement);
     this.markRoutesDirty();
   }
 
-  withdraw(ip: string): void {
-    this.ips.delete(ip);
+  withdraw({ ip }: Announcement): void {
+    this.announced.delete(ip);
     this.unadvertised.delete(ip);
     this.markRoutesDirty();
   }
@@ -236,18 +238,14 @@ export class BgpAnnouncer implements BgpSink {
   private pushRoutes(): void {
     if (this.closed || this.config === null) return;
     const routes: AdjRibOutRoute[] = [];
-    for (const text of this.ips) {
-      const parsed = parseIP(text);
-      if (!parsed.ok) continue;
-      const pool = poolOf(this.config, parsed.value);
-      if (pool === undefined || pool.protocol !== 'bgp') continue;
-      const forIp = routesFor(parsed.value, pool);
-      if (forIp.length === 0 && !this.unadvertised.has(text)) {
-        this.unadvertised.add(text);
+    for (const { ip, address, pool } of this.announced.values()) {
+      const forIp = routesFor(address, pool);
+      if (forIp.length === 0 && !this.unadvertised.has(ip)) {
+        this.unadvertised.add(ip);
         this.options.log({
           op: 'bgp',
           event: 'notAdvertised',
-          ip: text,
+          ip,
           pool: pool.name,
           msg: 'IPv6 addresses of a bgp pool are advertised only when an advertisement sets aggregation-length-v6',
         });

@@ -17,7 +17,6 @@ import {
   summarizeErrors,
   type Config,
 } from '../config/index.js';
-import { parseIP } from '../ip/index.js';
 import {
   EventRecorder,
   referenceTo,
@@ -218,7 +217,7 @@ export class SpeakerDaemon {
   /** The Services this node announces, one row per IP (for the lab and debugging). */
   announced(): { service: string; ip: string; protocol: string; pool: string }[] {
     return [...this.announcements.services()].flatMap(([service, list]) =>
-      list.map((a) => ({ service, ...a })),
+      list.map((a) => ({ service, ip: a.ip, protocol: a.protocol, pool: a.pool.name })),
     );
   }
 
@@ -362,7 +361,7 @@ export class SpeakerDaemon {
         protocol: a.protocol,
         service: key,
         ip: a.ip,
-        pool: a.pool,
+        pool: a.pool.name,
         msg: 'service has IP, announcing',
       });
       // v0.9 sends this on every sync; once per change of announcing node is
@@ -404,8 +403,7 @@ export class SpeakerDaemon {
     const stranded: string[] = [];
     for (const [service, list] of this.announcements.services()) {
       for (const announced of list) {
-        const ip = parseIP(announced.ip);
-        if (ip.ok && ownerOf(parsed.config, ip.value) === undefined)
+        if (ownerOf(parsed.config, announced.address) === undefined)
           stranded.push(`${service} (${announced.ip})`);
       }
     }

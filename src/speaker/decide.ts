@@ -69,14 +69,26 @@ export type WithdrawReason =
   /** A balancer class the config does not have, or two different ones named. */
   | 'noBalancerClass';
 
+/**
+ * One address this node announces, resolved once here: parsed, in canonical text, and
+ * placed in its pool. The protocols take it as it is (BGP reads the pool's
+ * bgp-advertisements; layer 2 the address), so neither parses nor looks up again.
+ */
+export interface Announcement {
+  /** Canonical text (dotted decimal, RFC 5952): what logs, metrics and Events show. */
+  readonly ip: string;
+  /** The same address, parsed. */
+  readonly address: IPAddress;
+  /** Its pool in the config decided on; for a balancer class, the class's pool (named after it). */
+  readonly pool: Pool;
+}
+
 export type Decision =
   | {
       readonly kind: 'announce';
       readonly protocol: Protocol;
       /** The addresses this node announces: the Service's one, or its share of a class's. */
-      readonly ips: readonly string[];
-      /** The pool, or the balancer class, the addresses come from. */
-      readonly pool: string;
+      readonly announcements: readonly Announcement[];
       /** For a Service of a balancer class: who announces each of its addresses. */
       readonly assignment?: AddressAssignment;
     }
@@ -117,9 +129,10 @@ export function decide(
   if (only === undefined || more.length > 0) return { kind: 'withdraw', reason: 'noIPAllocated' };
   const parsed = parseIP(only);
   if (!parsed.ok) return { kind: 'withdraw', reason: 'invalidIP' };
-  const ip = formatIP(parsed.value);
-  const pool = poolOf(view.config, parsed.value);
-  if (pool === undefined) return { kind: 'withdraw', reason: 'ipNotAllowed', ip };
+  const announcement = announcementFor(view.config, parsed.value);
+  if (announcement === undefined)
+    return { kind: 'withdraw', reason: 'ipNotAllowed', ip: formatIP(parsed.value) };
+  const { ip, pool } = announcement;
   if (pool.protocol === 'layer2') {
     const announcer = layer2Announcer(service.key, endpoints, view.live);
     if (announcer !== view.myNode) return { kind: 'withdraw', reason: 'notOwner', announcer, ip };
@@ -129,7 +142,7 @@ export function decide(
       return { kind: 'withdraw', reason: 'noLocalEndpoints', ip };
     if (!endpoints.anyReady) return { kind: 'withdraw', reason: 'noEndpoints', ip };
   }
-  return { kind: 'announce', protocol: pool.protocol, ips: [ip], pool: pool.name };
+  return { kind: 'announce', protocol: pool.protocol, announcements: [announcement] };
 }
 
 /**
@@ -144,15 +157,16 @@ function decideScaledOut(
   endpoints: ReadyEndpoints,
   view: SpeakerView,
 ): Decision {
-  const ips: string[] = [];
+  const owned = new Map<string, Announcement>();
   for (const text of service.ingress) {
     const parsed = parseIP(text);
     if (!parsed.ok) continue;
     // An address outside the class (a config change the controller has not caught up with yet) is not announced.
     if (!poolContains(balancerClass.pool, parsed.value)) continue;
     const ip = formatIP(parsed.value);
-    if (!ips.includes(ip)) ips.push(ip);
+    if (!owned.has(ip)) owned.set(ip, { ip, address: parsed.value, pool: balancerClass.pool });
   }
+  const ips = [...owned.keys()];
   if (ips.length === 0)
     return {
       kind: 'withdraw',
@@ -173,14 +187,14 @@ function decideScaledOut(
     view.homes?.home(view.nodes, balancerClass, service.key, ips, members) ??
     homeAssignment(service.key, ips, members);
   const assignment = liveFromHome(service.key, ips, members, home, usable);
-  const mine = ips.filter((ip) => assignment.get(ip) === view.myNode);
+  const mine = [...owned.values()].filter((a) => assignment.get(a.ip) === view.myNode);
   if (mine.length === 0)
     return {
       kind: 'withdraw',
       reason: local && !endpoints.nodes.includes(view.myNode) ? 'noLocalEndpoints' : 'notOwner',
       assignment,
     };
-  return { kind: 'announce', protocol: 'layer2', ips: mine, pool: balancerClass.name, assignment };
+  return { kind: 'announce', protocol: 'layer2', announcements: mine, assignment };
 }
 
 /**
@@ -201,6 +215,12 @@ export function layer2Announcer(
 /** The pool whose addresses contain `ip`, first in config order (v0.9's poolFor). */
 export function poolOf(config: Config, ip: IPAddress): Pool | undefined {
   return config.pools.find((pool) => poolContains(pool, ip));
+}
+
+/** `address` as the protocols are handed it, or undefined when it is in no pool (v0.9's poolFor). */
+export function announcementFor(config: Config, address: IPAddress): Announcement | undefined {
+  const pool = poolOf(config, address);
+  return pool === undefined ? undefined : { ip: formatIP(address), address, pool };
 }
 
 /** The name of the address pool, or else of the balancer class, that `ip` belongs to. */

@@ -11,10 +11,12 @@ export {
 } from './announcements.js';
 export { SpeakerDaemon, type Log, type SpeakerOptions } from './daemon.js';
 export {
+  announcementFor,
   decide,
   layer2Announcer,
   ownerOf,
   poolOf,
+  type Announcement,
   type Decision,
   type NodeFacts,
   type ServiceFacts,

@@ -1,14 +1,28 @@
 import { expect } from 'chai';
 import type { AdjRibOutRoute } from '../../src/bgp/index.js';
 import { parseConfig, type Config, type Peer } from '../../src/config/index.js';
-import { formatCidr } from '../../src/ip/index.js';
+import { formatCidr, parseIP } from '../../src/ip/index.js';
 import { bgpMetrics, newRegistry } from '../../src/metrics/index.js';
-import { BgpAnnouncer, type PeerSession, type PeerSessionEvents } from '../../src/speaker/index.js';
+import {
+  announcementFor,
+  BgpAnnouncer,
+  type Announcement,
+  type PeerSession,
+  type PeerSessionEvents,
+} from '../../src/speaker/index.js';
 
 function config(text: string): Config {
   const parsed = parseConfig(text);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   return parsed.config;
+}
+
+/** An address of BASE as the speaker hands it over: parsed, with the pool that contains it. */
+function at(text: string): Announcement {
+  const parsed = parseIP(text);
+  const announcement = parsed.ok ? announcementFor(config(BASE), parsed.value) : undefined;
+  if (announcement === undefined) throw new Error(`${text} is no address of a pool of BASE`);
+  return announcement;
 }
 
 const BASE = `
@@ -123,10 +137,10 @@ describe('speaker BGP announcer', () => {
     const { announcer, open, flush } = harness();
     announcer.setNodeLabels({ rack: 'a' });
     announcer.setConfig(config(BASE));
-    announcer.announce('203.0.113.5');
-    announcer.announce('203.0.113.70');
-    announcer.announce('203.0.113.71');
-    announcer.announce('2001:db8:203::10');
+    announcer.announce(at('203.0.113.5'));
+    announcer.announce(at('203.0.113.70'));
+    announcer.announce(at('203.0.113.71'));
+    announcer.announce(at('2001:db8:203::10'));
     flush();
     // The rolled-up advertisement's communities: bar (64512:1) and 65535:65281, as A<<16 | B.
     const rolled = `100 ${64512 * 65536 + 1},${65535 * 65536 + 65281}`;
@@ -140,8 +154,8 @@ describe('speaker BGP announcer', () => {
     ].sort();
     for (const session of open()) expect(session.lines()).to.deep.equal(expected);
 
-    announcer.withdraw('203.0.113.70');
-    announcer.withdraw('203.0.113.71');
+    announcer.withdraw(at('203.0.113.70'));
+    announcer.withdraw(at('203.0.113.71'));
     flush();
     expect(open()[0]?.lines()).to.deep.equal(
       ['203.0.113.5/32 0', `2001:db8:203::/120 ${rolled}`, '2001:db8:203::10/128 0'].sort(),
@@ -151,9 +165,9 @@ describe('speaker BGP announcer', () => {
   it('does not advertise IPv6 addresses of a pool that did not opt in, and says so once', () => {
     const { announcer, open, flush, logs } = harness();
     announcer.setConfig(config(BASE));
-    announcer.announce('2001:db8:204::1');
+    announcer.announce(at('2001:db8:204::1'));
     flush();
-    announcer.announce('203.0.113.1');
+    announcer.announce(at('203.0.113.1'));
     flush();
     expect(open()[0]?.lines()).to.deep.equal(['203.0.113.1/32 0']);
     expect(logs.filter((l) => l['event'] === 'notAdvertised')).to.have.length(1);
@@ -172,7 +186,7 @@ describe('speaker BGP announcer', () => {
     };
     flush();
     pushes = 0;
-    for (let i = 0; i < 50; i += 1) announcer.announce(`203.0.113.${i}`);
+    for (let i = 0; i < 50; i += 1) announcer.announce(at(`203.0.113.${i}`));
     flush();
     expect(pushes).to.equal(1);
     expect(session.routes.size).to.equal(50);
@@ -209,7 +223,7 @@ describe('speaker BGP announcer', () => {
     announcer.setConfig(config(BASE));
     await announcer.close();
     expect(sessions.map((s) => s.closedWith)).to.deep.equal([2]);
-    announcer.announce('203.0.113.1');
+    announcer.announce(at('203.0.113.1'));
     announcer.setConfig(config(BASE));
     flush();
     expect(sessions).to.have.length(1);

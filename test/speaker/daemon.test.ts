@@ -12,7 +12,7 @@ import { createLabPod, setLabPodStatus } from '../../src/netns/cluster/index.js'
 import type { Lab } from '../../src/lab/index.js';
 import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
 import type { Config } from '../../src/config/index.js';
-import { SpeakerDaemon, type BgpSink } from '../../src/speaker/index.js';
+import { SpeakerDaemon, type Announcement, type BgpSink } from '../../src/speaker/index.js';
 import { labApi } from '../support/lab-api.js';
 import { labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
@@ -44,11 +44,11 @@ class RecordingSink implements BgpSink {
     this.labels = labels;
   }
 
-  announce(ip: string): void {
+  announce({ ip }: Announcement): void {
     this.ips.add(ip);
     this.calls.push(`+${ip}`);
   }
-  withdraw(ip: string): void {
+  withdraw({ ip }: Announcement): void {
     this.ips.delete(ip);
     this.calls.push(`-${ip}`);
   }

@@ -81,7 +81,7 @@ function announcedBy(decisions: Record<string, Decision>): Map<string, string> {
   const byIp = new Map<string, string>();
   for (const [name, d] of Object.entries(decisions))
     if (d.kind === 'announce')
-      for (const ip of d.ips) {
+      for (const { ip } of d.announcements) {
         expect(byIp.has(ip), `${ip} announced twice`).to.equal(false);
         byIp.set(ip, name);
       }
@@ -95,8 +95,12 @@ describe('speaker decision for a balancer class', () => {
     expect([...byIp.keys()].sort()).to.deep.equal(IPS);
     expect(new Set(byIp.values())).to.deep.equal(new Set(['b1', 'b2', 'b3']));
     expect(decisions['w1']).to.include({ kind: 'withdraw', reason: 'notOwner' });
-    for (const name of ['b1', 'b2', 'b3'])
-      expect(decisions[name]).to.include({ pool: 'edge', protocol: 'layer2' });
+    for (const name of ['b1', 'b2', 'b3']) {
+      const d = decisions[name];
+      expect(d).to.include({ protocol: 'layer2' });
+      if (d?.kind === 'announce')
+        for (const a of d.announcements) expect(a.pool.name, a.ip).to.equal('edge');
+    }
   });
 
   it('a node memberlist does not see alive hands over only its own address', () => {
@@ -121,7 +125,9 @@ describe('speaker decision for a balancer class', () => {
     const local = service({ externalTrafficPolicy: 'Local' });
     const endpoints = { nodes: ['b2'], anyReady: true };
     const b2 = decideOn('b2', local, endpoints);
-    expect(b2.kind === 'announce' ? [...b2.ips].sort() : []).to.deep.equal(IPS);
+    expect(b2.kind === 'announce' ? b2.announcements.map((a) => a.ip).sort() : []).to.deep.equal(
+      IPS,
+    );
     expect(decideOn('b1', local, endpoints)).to.include({
       kind: 'withdraw',
       reason: 'noLocalEndpoints',

@@ -1,32 +1,4 @@
-/**
- * Byte helpers for the BGP codec: a growable writer for the encoders and bounds-checked
- * readers for the decoders. Every read is preceded by a length check, so a decoder can
- * never read past what it was given.
- */
-
-/** A copy of `bytes[start, end)` as a plain Uint8Array, so decoded values never alias input. */
-export function copyRange(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(bytes.subarray(start, end));
-}
-
-/** Big-endian unsigned 16-bit integer at `offset`; the caller has checked the length. */
-export function readUint16(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset] ?? 0) << 8) | (bytes[offset + 1] ?? 0);
-}
-
-/** Big-endian unsigned 32-bit integer at `offset`; the caller has checked the length. */
-export function readUint32(bytes: Uint8Array, offset: number): number {
-  return readUint16(bytes, offset) * 0x10000 + readUint16(bytes, offset + 2);
-}
-
-/** Throws a RangeError unless `value` is an integer in 0..max (encoders only). */
-export function requireUint(what: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${what} must be an integer in 0..${max}, got ${value}`);
-  }
-}
-
-/** Appends big-endian fields to a buffer that grows as needed. */
+/** A growable buffer the encoders append big-endian fields to (network byte order). */
 export class ByteWriter {
   private buffer = new Uint8Array(64);
   private used = 0;

@@ -16,6 +16,8 @@ WORKDIR /src
 COPY package.json package-lock.json .npmrc binding.gyp tsconfig.json ./
 COPY native/ native/
 COPY src/ src/
+# The npm workspace the program imports by name (memberlist-ts).
+COPY packages/ packages/
 # npm ci builds the addon (install script) and the JavaScript (prepare).
 RUN npm ci && npm prune --omit=dev
 
@@ -25,6 +27,9 @@ ENV NODE_ENV=production
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules/ ./node_modules/
 COPY --from=build /src/dist/src/ ./dist/src/
+# node_modules/memberlist-ts is npm's link to the workspace: its target goes too.
+COPY --from=build /src/packages/memberlist-ts/package.json ./packages/memberlist-ts/package.json
+COPY --from=build /src/packages/memberlist-ts/dist/src/ ./packages/memberlist-ts/dist/src/
 COPY --from=build /src/build/Release/metallb_native.node ./build/Release/metallb_native.node
 # Not root by default: the controller runs as is; the speaker's pod asks for
 # root with only NET_RAW (manifests/metallb.yaml).

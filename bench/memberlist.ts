@@ -4,7 +4,7 @@
  * build). Everything stays on 127.0.0.1.
  *
  * 1. SIGKILL to "dead": clusters of `metallb-ts memberlist` processes (and
- *    Go memberlist peers, test/memberlist/go/mlpeer, in the mixed ones) on
+ *    Go memberlist peers, packages/memberlist-ts/test/go/mlpeer, in the mixed ones) on
  *    loopback. Each run starts a cluster, waits until every member sees
  *    every other alive, waits a random 0-1 s, SIGKILLs one member and
  *    waits (at most 30 s) until every survivor reports it dead. "first" and
@@ -20,8 +20,8 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Memberlist, NodeState } from '../src/memberlist/index.js';
-import { ensureGoPeer, freePort, startGoPeer, type GoPeer } from '../test/support/go-peer.js';
+import { Memberlist, NodeState } from 'memberlist-ts';
+import { ensureGoPeer, freePort, startGoPeer, type GoPeer } from 'memberlist-ts/testing';
 
 const RUNS = 5;
 /** Clusters running at once in part 1. */

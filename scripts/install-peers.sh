@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages of the real peers and tools the interop and
 # end-to-end tests run against (code we did not write: see
-# test/support/go-peer.ts, src/netns/ and test/support/routers/), only
-# those that are missing. Idempotent; prints one line. As root a failed install fails (the
+# packages/memberlist-ts/test/support/go-peer.ts, src/netns/ and
+# test/support/routers/), only those that are missing. Idempotent; prints one line. As root a failed install fails (the
 # test command needs the peers then); without root it only says what is
 # missing, and the tests skip those tiers, so it exits 0.
 set -euo pipefail

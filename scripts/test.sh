@@ -13,4 +13,4 @@ npm run --silent lint
 bash scripts/install-peers.sh
 # The spec is given here, not in .mocharc.json: mocha adds a config's spec to the
 # files named on its command line, so `npx mocha FILES` would run everything.
-npx mocha 'dist/test/**/*.test.js'
+npx mocha 'dist/test/**/*.test.js' 'packages/memberlist-ts/dist/test/**/*.test.js'

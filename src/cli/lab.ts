@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reuseConnections } from '../k8s/index.js';
 import { Lab } from '../lab/index.js';
-import { LAN_TIMINGS } from '../memberlist/index.js';
+import { LAN_TIMINGS } from 'memberlist-ts';
 import { balancerClassText, createLabPod, createMetallbConfig } from '../netns/cluster/index.js';
 import { jsonLog, startController, type RunningController } from './controller.js';
 import type { CliIO } from './io.js';

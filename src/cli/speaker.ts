@@ -10,7 +10,7 @@ import type { Config } from '../config/index.js';
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { clusterAccess, podIPLister, type BackoffOptions } from '../k8s/index.js';
-import { FAST_TIMINGS, LAN_TIMINGS, type Timings } from '../memberlist/index.js';
+import { FAST_TIMINGS, LAN_TIMINGS, type Timings } from 'memberlist-ts';
 import {
   bgpMetrics,
   k8sClientMetrics,

@@ -19,7 +19,7 @@ import {
   type Endpoint,
   type LogLevel,
   type Timings,
-} from '../memberlist/index.js';
+} from 'memberlist-ts';
 
 /** What v0.9 reads from its environment (or the matching flags). */
 export interface MembershipSettings {

@@ -14,8 +14,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { NetnsCluster } from '../../src/netns/cluster/index.js';
 import { netnsUnavailable } from '../../src/netns/index.js';
-import { goPeerOrSkip } from '../support/go-peer.js';
-import { MemberProcess, eventIs } from '../support/member-process.js';
+import { eventIs, goPeerOrSkip, MemberProcess } from 'memberlist-ts/testing';
 import { until } from '../support/until.js';
 
 const NODES = ['n1', 'n2', 'n3'];

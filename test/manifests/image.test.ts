@@ -7,7 +7,15 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../support/paths.js';
@@ -57,13 +65,17 @@ function workdir(stage: Stage): string {
   return stage.instructions.filter((i) => i.op === 'WORKDIR').at(-1)?.args ?? '/';
 }
 
-/** The packages `npm prune --omit=dev` keeps, from package-lock.json. */
+/**
+ * The packages `npm prune --omit=dev` keeps in node_modules, from
+ * package-lock.json (a workspace's own entry, `packages/...`, is the target
+ * of its link there, which the Dockerfile copies on its own).
+ */
 function productionPackages(): string[] {
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, { dev?: boolean }>;
   };
   return Object.entries(lock.packages)
-    .filter(([path, entry]) => path !== '' && entry.dev !== true)
+    .filter(([path, entry]) => path.startsWith('node_modules/') && entry.dev !== true)
     .map(([path]) => path);
 }
 
@@ -145,8 +157,10 @@ describe('container image (Dockerfile)', function () {
               mkdirSync(dirname(join(dest, pkg.slice('node_modules/'.length))), {
                 recursive: true,
               });
+              // A workspace's link stays a relative link, as COPY keeps it.
               cpSync(join(ROOT, pkg), join(dest, pkg.slice('node_modules/'.length)), {
                 recursive: true,
+                verbatimSymlinks: true,
               });
             }
           } else {
@@ -191,10 +205,16 @@ describe('container image (Dockerfile)', function () {
         version: string;
       };
       expect(start(['--version']).stdout).to.equal(`metallb-ts ${version}\n`);
-      for (const command of ['controller', 'speaker', 'migrate', 'plan']) {
+      for (const command of ['controller', 'speaker', 'migrate', 'plan', 'memberlist']) {
         const ran = start([command, '--help']);
         expect(ran.status, `${command}: ${ran.stderr}`).to.equal(0);
       }
+    });
+
+    it('resolves memberlist-ts to the workspace copied beside the program', () => {
+      expect(realpathSync(join(app, 'node_modules', 'memberlist-ts'))).to.equal(
+        realpathSync(join(app, 'packages', 'memberlist-ts')),
+      );
     });
 
     it('loads the native addon and the Kubernetes client from its own files', () => {

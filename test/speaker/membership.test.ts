@@ -3,8 +3,7 @@ import { expect } from 'chai';
 import { podIPLister, reuseConnections } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
 import { membershipConfig, SpeakerMembership } from '../../src/speaker/index.js';
-import { eventIs, freePort, goPeerOrSkip, startGoPeer } from '../support/go-peer.js';
-import { canBind } from '../support/member-process.js';
+import { canBind, eventIs, freePort, goPeerOrSkip, startGoPeer } from 'memberlist-ts/testing';
 import { labApi } from '../support/lab-api.js';
 import { until } from '../support/until.js';
 

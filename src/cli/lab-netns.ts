@@ -15,7 +15,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { reuseConnections } from '../k8s/index.js';
 import { Lab, NetnsTopology } from '../lab/index.js';
-import { jsonLog, startController, type RunningController } from './controller.js';
+import { startController, type RunningController } from './controller.js';
+import { jsonLog } from './daemon-run.js';
 import { createLabPod, setLabPodStatus } from './lab-pods.js';
 
 export const NETNS_NAMESPACE = 'metallb-system';

@@ -21,7 +21,14 @@ export {
   type CallOptions,
   type Query,
 } from './rest.js';
-export { writeServiceIngress } from './status.js';
+export {
+  ALL_ENDPOINT_SLICES,
+  ALL_ENDPOINTS,
+  ALL_NODES,
+  ALL_SERVICES,
+  configMapNamed,
+} from './paths.js';
+export { writeServiceIngress, type ServiceStatusView } from './status.js';
 export type {
   ConfigMap,
   EndpointSlice,

@@ -11,11 +11,11 @@
 import type { AdjRibOutRoute } from '../bgp/index.js';
 import { mergeRoutes } from '../bgp/index.js';
 import { nodeSelectorsMatch, type Config, type Peer, type Pool } from '../config/index.js';
+import type { Log } from '../daemon/index.js';
 import { formatIP, makeCidr, parseIP, type IPAddress } from '../ip/index.js';
 import type { BgpMetrics } from '../metrics/index.js';
 import type { AnnouncementSink } from './announcements.js';
 import { poolOf } from './decide.js';
-import type { Log } from './daemon.js';
 
 /** What a session reports, for logs and metrics. */
 export interface PeerSessionEvents {

@@ -9,15 +9,13 @@ export {
   type AppliedChange,
   type ChangeReason,
 } from './announcements.js';
-export { SpeakerDaemon, type Log, type SpeakerOptions } from './daemon.js';
+export { SpeakerDaemon, type SpeakerOptions } from './daemon.js';
 export {
   decide,
   layer2Announcer,
   ownerOf,
   poolOf,
   type Decision,
-  type NodeFacts,
-  type ServiceFacts,
   type SpeakerView,
   type WithdrawReason,
 } from './decide.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { backendKey, claimOf, serviceKey } from '../../src/controller/index.js';
+import { backendKey, claimOf, serviceKey } from '../../src/service/index.js';
 
-describe('controller/service-object: what a Service brings', () => {
+describe('service: what a Service brings', () => {
   it('keys Services by namespace/name, default namespace when missing', () => {
     expect(serviceKey({ metadata: { namespace: 'shop', name: 'web' } })).to.equal('shop/web');
     expect(serviceKey({ metadata: { name: 'web' } })).to.equal('default/web');

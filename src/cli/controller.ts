@@ -8,14 +8,7 @@ import { ControllerDaemon } from '../controller/index.js';
 import type { Log } from '../daemon/index.js';
 import type { BackoffOptions } from '../k8s/index.js';
 import { allocatorMetrics, k8sClientMetrics } from '../metrics/index.js';
-import {
-  jsonLog,
-  parseDaemonFlags,
-  runUntilSignalled,
-  startDaemon,
-  type DaemonPlace,
-  type RunningDaemon,
-} from './daemon-run.js';
+import { daemonCommand, startDaemon, type DaemonPlace, type RunningDaemon } from './daemon-run.js';
 import type { CliIO } from './io.js';
 
 export const CONTROLLER_USAGE = `Usage: metallb-ts controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
@@ -59,11 +52,12 @@ export function startController(
   );
 }
 
-export async function controllerCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const values = parseDaemonFlags(
+export function controllerCommand(args: readonly string[], io: CliIO): Promise<number> {
+  return daemonCommand(
     'controller',
     CONTROLLER_USAGE,
     args,
+    io,
     {
       config: { type: 'string', default: 'config' },
       port: { type: 'string', default: '7472' },
@@ -71,28 +65,25 @@ export async function controllerCommand(args: readonly string[], io: CliIO): Pro
       namespace: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    io,
-  );
-  if (typeof values === 'number') return values;
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.stderr(`metallb-ts controller: --port must be a port number\n`);
-    return 2;
-  }
-  const log = jsonLog(io.stdout);
-  return runUntilSignalled(
-    'controller',
-    io,
-    () =>
-      startController(
-        {
-          configName: values.config,
-          port,
-          ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
-          ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
-        },
-        log,
-      ),
-    () => log({ op: 'shutdown', msg: 'stopping' }),
+    (values, log) => {
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        io.stderr(`metallb-ts controller: --port must be a port number\n`);
+        return 2;
+      }
+      return {
+        start: () =>
+          startController(
+            {
+              configName: values.config,
+              port,
+              ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
+              ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
+            },
+            log,
+          ),
+        stopping: 'stopping',
+      };
+    },
   );
 }

@@ -23,18 +23,27 @@ type FlagValues<O extends ParseArgsOptionsConfig> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; strict: true }>
 >['values'];
 
+/** How a daemon command starts its daemon, and what it logs when a signal stops it. */
+export interface DaemonLaunch {
+  readonly start: () => Promise<{ stop(): Promise<void> }>;
+  /** The `msg` of the `op: shutdown` line. */
+  readonly stopping: string;
+}
+
 /**
- * The flags of `metallb-ts COMMAND`, or the exit code when there is nothing
- * to run: 2 (and the usage) for flags it does not take, 0 after `--help`
- * (which `options` must declare).
+ * `metallb-ts COMMAND` for a daemon: the flags in `options` (exit 2 and the
+ * usage for flags it does not take, 0 after `--help`, which `options` must
+ * declare), JSON log lines on stdout, then `launch` (or the exit code it
+ * gives for flags it refuses) run until SIGTERM or SIGINT.
  */
-export function parseDaemonFlags<const O extends ParseArgsOptionsConfig>(
+export async function daemonCommand<const O extends ParseArgsOptionsConfig>(
   command: string,
   usage: string,
   args: readonly string[],
-  options: O,
   io: CliIO,
-): FlagValues<O> | number {
+  options: O,
+  launch: (flags: FlagValues<O>, log: Log) => DaemonLaunch | number,
+): Promise<number> {
   let values: FlagValues<O>;
   try {
     values = parseArgs({ args: [...args], options, strict: true }).values;
@@ -49,7 +58,12 @@ export function parseDaemonFlags<const O extends ParseArgsOptionsConfig>(
     io.stdout(usage);
     return 0;
   }
-  return values;
+  const log = jsonLog(io.stdout);
+  const launched = launch(values, log);
+  if (typeof launched === 'number') return launched;
+  return runUntilSignalled(command, io, launched.start, () =>
+    log({ op: 'shutdown', msg: launched.stopping }),
+  );
 }
 
 /** Where a daemon finds its cluster and serves its endpoints. */

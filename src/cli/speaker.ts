@@ -20,14 +20,7 @@ import {
   type AnnouncementSink,
   type BgpSink,
 } from '../speaker/index.js';
-import {
-  jsonLog,
-  parseDaemonFlags,
-  runUntilSignalled,
-  startDaemon,
-  type DaemonPlace,
-  type RunningDaemon,
-} from './daemon-run.js';
+import { daemonCommand, startDaemon, type DaemonPlace, type RunningDaemon } from './daemon-run.js';
 import type { CliIO } from './io.js';
 
 export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
@@ -159,12 +152,13 @@ function dryRunSink(protocol: string, log: Log): ClosableSink {
   };
 }
 
-export async function speakerCommand(args: readonly string[], io: CliIO): Promise<number> {
+export function speakerCommand(args: readonly string[], io: CliIO): Promise<number> {
   const env = process.env;
-  const values = parseDaemonFlags(
+  return daemonCommand(
     'speaker',
     SPEAKER_USAGE,
     args,
+    io,
     {
       'node-name': { type: 'string' },
       host: { type: 'string' },
@@ -181,58 +175,58 @@ export async function speakerCommand(args: readonly string[], io: CliIO): Promis
       namespace: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    io,
-  );
-  if (typeof values === 'number') return values;
-  const text = (name: keyof typeof values): string | undefined => {
-    const value = values[name];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const nodeName = text('node-name') ?? env['METALLB_NODE_NAME'] ?? '';
-  if (nodeName === '') {
-    io.stderr('metallb-ts speaker: --node-name or METALLB_NODE_NAME is required\n');
-    return 2;
-  }
-  const port = Number(text('port'));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.stderr('metallb-ts speaker: --port must be a port number\n');
-    return 2;
-  }
-  const bindPortText = text('ml-bindport');
-  const bindPort = bindPortText === undefined ? undefined : Number(bindPortText);
-  if (bindPort !== undefined && (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535)) {
-    io.stderr('metallb-ts speaker: --ml-bindport must be a port number\n');
-    return 2;
-  }
-  const host = text('host') ?? env['METALLB_HOST'];
-  const optional = <K extends string, V>(key: K, value: V | undefined) =>
-    (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
-  const log = jsonLog(io.stdout);
-  return runUntilSignalled(
-    'speaker',
-    io,
-    () =>
-      startSpeaker(
-        {
-          nodeName,
-          configName: text('config') ?? 'config',
-          port,
-          ...optional('host', host),
-          ...optional('kubeconfig', text('kubeconfig')),
-          ...optional('namespace', text('namespace')),
-          dryRun: values['dry-run'] === true,
-          timings: values['fast-failover'] === true ? FAST_TIMINGS : LAN_TIMINGS,
-          memberlist: {
-            ...optional('bindAddr', text('ml-bindaddr')),
-            ...optional('bindPort', bindPort),
-            ...optional('labels', text('ml-labels')),
-            ...optional('namespace', text('ml-namespace')),
-            ...optional('secret', text('ml-secret-key')),
-          },
-          env,
-        },
-        log,
-      ),
-    () => log({ op: 'shutdown', msg: 'leaving memberlist, then withdrawing' }),
+    (values, log) => {
+      const text = (name: keyof typeof values): string | undefined => {
+        const value = values[name];
+        return typeof value === 'string' ? value : undefined;
+      };
+      const nodeName = text('node-name') ?? env['METALLB_NODE_NAME'] ?? '';
+      if (nodeName === '') {
+        io.stderr('metallb-ts speaker: --node-name or METALLB_NODE_NAME is required\n');
+        return 2;
+      }
+      const port = Number(text('port'));
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        io.stderr('metallb-ts speaker: --port must be a port number\n');
+        return 2;
+      }
+      const bindPortText = text('ml-bindport');
+      const bindPort = bindPortText === undefined ? undefined : Number(bindPortText);
+      if (
+        bindPort !== undefined &&
+        (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535)
+      ) {
+        io.stderr('metallb-ts speaker: --ml-bindport must be a port number\n');
+        return 2;
+      }
+      const host = text('host') ?? env['METALLB_HOST'];
+      const optional = <K extends string, V>(key: K, value: V | undefined) =>
+        (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
+      return {
+        start: () =>
+          startSpeaker(
+            {
+              nodeName,
+              configName: text('config') ?? 'config',
+              port,
+              ...optional('host', host),
+              ...optional('kubeconfig', text('kubeconfig')),
+              ...optional('namespace', text('namespace')),
+              dryRun: values['dry-run'] === true,
+              timings: values['fast-failover'] === true ? FAST_TIMINGS : LAN_TIMINGS,
+              memberlist: {
+                ...optional('bindAddr', text('ml-bindaddr')),
+                ...optional('bindPort', bindPort),
+                ...optional('labels', text('ml-labels')),
+                ...optional('namespace', text('ml-namespace')),
+                ...optional('secret', text('ml-secret-key')),
+              },
+              env,
+            },
+            log,
+          ),
+        stopping: 'leaving memberlist, then withdrawing',
+      };
+    },
   );
 }

@@ -18,16 +18,11 @@ import {
   writeServiceIngress,
   type ApiClient,
   type BackoffOptions,
+  type ObjectReference,
   type ResilientInformer,
 } from '../k8s/index.js';
 import type { AllocatorMetrics, K8sClientMetrics } from '../metrics/index.js';
-import {
-  serviceKey,
-  serviceRequest,
-  slimService,
-  type ServiceObject,
-  type ServiceRequest,
-} from '../service/index.js';
+import { serviceKey, serviceRequest, slimService, type ServiceObject } from '../service/index.js';
 import { allocatedMessage } from './class-events.js';
 import { convergeAnyService } from './converge-any.js';
 import type { ClassConvergence } from './converge-class.js';
@@ -49,6 +44,15 @@ const CONFIG_KEY = '\u0000config';
 /** Keys worked at once. The allocator's decisions are synchronous; only the API writes overlap. */
 const WORKERS = 16;
 const RETRY_MS = { initialMs: 100, maxMs: 10_000 };
+
+/** A Service whose outcome is being reported: its status write and Events. */
+interface Subject {
+  readonly key: string;
+  readonly service: ServiceObject;
+  /** The addresses its status holds now. */
+  readonly held: readonly string[];
+  readonly reference: ObjectReference;
+}
 
 export class ControllerDaemon {
   private readonly allocator = new Allocator();
@@ -190,8 +194,14 @@ export class ControllerDaemon {
     if (outcome.rules === 'foreign') this.leaveAlone(key, outcome.loadBalancerClass);
     else {
       this.foreignLogged.delete(key);
-      if (outcome.rules === 'class') await this.reportClass(service, request, outcome.result);
-      else await this.reportSingle(service, request, outcome.result);
+      const subject: Subject = {
+        key: request.key,
+        service,
+        held: request.ingress,
+        reference: referenceTo('Service', service),
+      };
+      if (outcome.rules === 'class') await this.reportClass(subject, outcome.result);
+      else await this.reportSingle(subject, outcome.result);
     }
     this.updatePoolMetrics();
   }
@@ -215,24 +225,18 @@ export class ControllerDaemon {
   }
 
   /** Status, log and Events of a v0.9 Service (COMPAT.md section 2). */
-  private async reportSingle(
-    service: ServiceObject,
-    request: ServiceRequest,
-    result: Convergence,
-  ): Promise<void> {
+  private async reportSingle(subject: Subject, result: Convergence): Promise<void> {
     const { log } = this.options;
-    const key = request.key;
-    const [namespace = '', name = ''] = key.split('/');
-    const reference = referenceTo('Service', service);
+    const { key, reference } = subject;
     switch (result.kind) {
       case 'not-load-balancer':
       case 'failed': {
         // v0.9 clears what it set when a Service stops being a LoadBalancer or loses its address.
         if (
-          request.ingress.length > 0 &&
+          subject.held.length > 0 &&
           (result.kind === 'failed' || result.kind === 'not-load-balancer')
         ) {
-          await writeServiceIngress(this.options.api, namespace, name, [], service);
+          await this.writeIngress(subject, []);
         }
         if (result.kind === 'failed') {
           log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
@@ -258,7 +262,7 @@ export class ControllerDaemon {
             reason: result.dropped,
             msg: 'previous address dropped',
           });
-        await writeServiceIngress(this.options.api, namespace, name, [ip], service);
+        await this.writeIngress(subject, [ip]);
         if (result.allocated) {
           log({
             op: 'allocateIP',
@@ -276,15 +280,9 @@ export class ControllerDaemon {
   }
 
   /** Status, log and Events of a Service of a balancer class (docs/SCALEOUT.md). */
-  private async reportClass(
-    service: ServiceObject,
-    request: ServiceRequest,
-    result: ClassConvergence,
-  ): Promise<void> {
+  private async reportClass(subject: Subject, result: ClassConvergence): Promise<void> {
     const { log } = this.options;
-    const key = request.key;
-    const [namespace = '', name = ''] = key.split('/');
-    const reference = referenceTo('Service', service);
+    const { key, reference } = subject;
     const failed = (error: string): void => {
       log({ op: 'allocateIP', service: key, error, msg: 'IP allocation failed' });
       void this.shell.events.record(
@@ -307,13 +305,12 @@ export class ControllerDaemon {
     if (result.kind === 'waiting') return;
     if (result.kind === 'failed') {
       // As v0.9 clears a Service that cannot have its address.
-      if (request.ingress.length > 0)
-        await writeServiceIngress(this.options.api, namespace, name, [], service);
+      if (subject.held.length > 0) await this.writeIngress(subject, []);
       failed(result.error);
       return;
     }
     const ips = result.ips.map(formatIP);
-    await writeServiceIngress(this.options.api, namespace, name, ips, service);
+    await this.writeIngress(subject, ips);
     if (result.released.length > 0) {
       log({
         op: 'allocateIP',
@@ -340,6 +337,12 @@ export class ControllerDaemon {
       );
     }
     if (result.shortfall !== null) failed(result.shortfall);
+  }
+
+  /** The Service's `status.loadBalancer.ingress`, written from its cached copy. */
+  private async writeIngress(subject: Subject, ips: readonly string[]): Promise<void> {
+    const [namespace = '', name = ''] = subject.key.split('/');
+    await writeServiceIngress(this.options.api, namespace, name, ips, subject.service);
   }
 
   /** Queues the Services that found no address, now that one was released. */

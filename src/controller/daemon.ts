@@ -22,7 +22,13 @@ import {
   type ResilientInformer,
 } from '../k8s/index.js';
 import type { AllocatorMetrics, K8sClientMetrics } from '../metrics/index.js';
-import { serviceKey, serviceRequest, slimService, type ServiceObject } from '../service/index.js';
+import {
+  keyParts,
+  serviceKey,
+  serviceRequest,
+  slimService,
+  type ServiceObject,
+} from '../service/index.js';
 import { allocatedMessage } from './class-events.js';
 import { convergeAnyService } from './converge-any.js';
 import type { ClassConvergence } from './converge-class.js';
@@ -156,7 +162,7 @@ export class ControllerDaemon {
 
   private async syncService(key: string): Promise<void> {
     const { log, metrics } = this.options;
-    const [namespace = '', name = ''] = key.split('/');
+    const { namespace, name } = keyParts(key);
     const service = this.services.get(name, namespace);
     metrics.k8s.updates.inc();
     if (service === undefined) {
@@ -341,7 +347,7 @@ export class ControllerDaemon {
 
   /** The Service's `status.loadBalancer.ingress`, written from its cached copy. */
   private async writeIngress(subject: Subject, ips: readonly string[]): Promise<void> {
-    const [namespace = '', name = ''] = subject.key.split('/');
+    const { namespace, name } = keyParts(subject.key);
     await writeServiceIngress(this.options.api, namespace, name, ips, subject.service);
   }
 

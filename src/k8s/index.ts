@@ -28,7 +28,7 @@ export {
   ALL_SERVICES,
   configMapNamed,
 } from './paths.js';
-export { writeServiceIngress, type ServiceStatusView } from './status.js';
+export { writeServiceIngress } from './status.js';
 export type {
   ConfigMap,
   EndpointSlice,

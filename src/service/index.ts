@@ -18,7 +18,7 @@ export {
   type BalancerFields,
   type ClassFields,
 } from './balancer-class.js';
-export { ingressOf, serviceKey, slimService, type ServiceObject } from './object.js';
+export { ingressOf, keyParts, serviceKey, slimService, type ServiceObject } from './object.js';
 export { backendKey, claimOf, serviceRequest, type ServiceRequest } from './request.js';
 export { serviceFacts, type ServiceFacts } from './facts.js';
 export { nodeFacts, sameNodeFacts, slimNode, type NodeFacts, type NodeObject } from './node.js';

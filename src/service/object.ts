@@ -40,6 +40,12 @@ export function serviceKey(object: {
   return `${object.metadata?.namespace ?? 'default'}/${object.metadata?.name ?? ''}`;
 }
 
+/** The namespace and name a `serviceKey` was made of (neither can contain a `/`). */
+export function keyParts(key: string): { readonly namespace: string; readonly name: string } {
+  const [namespace = '', name = ''] = key.split('/');
+  return { namespace, name };
+}
+
 /** `status.loadBalancer.ingress[].ip`: the addresses the Service holds now. */
 export function ingressOf(service: ServiceObject): string[] {
   return (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '');

@@ -28,6 +28,7 @@ import {
 import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
 import {
   nodeFacts,
+  keyParts,
   sameNodeFacts,
   serviceFacts,
   serviceKey,
@@ -241,7 +242,8 @@ export class SpeakerDaemon {
   private indexSlice(slice: EndpointSlice, present: boolean): void {
     const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (service === undefined) return;
-    const key = `${slice.metadata?.namespace ?? 'default'}/${service}`;
+    // A slice names its Service by label, in the Service's namespace.
+    const key = serviceKey({ metadata: { namespace: slice.metadata?.namespace, name: service } });
     const name = slice.metadata?.name ?? '';
     let slices = this.slicesByService.get(key);
     if (present) {
@@ -266,7 +268,7 @@ export class SpeakerDaemon {
   }
 
   private readyEndpoints(key: string): ReadyEndpoints {
-    const [namespace = '', name = ''] = key.split('/');
+    const { namespace, name } = keyParts(key);
     const endpoints = this.endpoints.get(name, namespace);
     if (endpoints !== undefined) return fromEndpoints(endpoints);
     const slices = this.slicesByService.get(key);
@@ -276,7 +278,7 @@ export class SpeakerDaemon {
   private syncService(key: string): void {
     const config = this.configs.config;
     if (config === null) return;
-    const [namespace = '', name = ''] = key.split('/');
+    const { namespace, name } = keyParts(key);
     const service = this.services.get(name, namespace);
     this.options.metrics.k8s.updates.inc();
     const decision = decide(

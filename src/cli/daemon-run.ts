@@ -142,7 +142,7 @@ export async function startDaemon<D extends Daemon>(
  * How every long-running command lives: start, or say why it cannot and
  * exit 1; then serve until SIGTERM or SIGINT, log the shutdown, stop.
  */
-export async function runUntilSignalled(
+async function runUntilSignalled(
   command: string,
   io: CliIO,
   start: () => Promise<{ stop(): Promise<void> }>,

@@ -15,7 +15,8 @@ import { reuseConnections } from '../k8s/index.js';
 import { Lab } from '../lab/index.js';
 import { LAN_TIMINGS } from 'memberlist-ts';
 import { balancerClassText, createLabPod, createMetallbConfig } from '../netns/cluster/index.js';
-import { jsonLog, startController, type RunningController } from './controller.js';
+import { startController, type RunningController } from './controller.js';
+import { jsonLog } from './daemon-run.js';
 import type { CliIO } from './io.js';
 import { startSpeaker, type RunningSpeaker } from './speaker.js';
 

@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { serviceRequest } from '../controller/index.js';
+import { serviceRequest } from '../service/index.js';
 import { checkUpgrade, toCrds, type ServiceFinding, type UpgradeCheck } from '../migrate/index.js';
 import { errorLine, loadConfigInput, type ConfigInput } from './config-input.js';
 import { InputError, type CliIO } from './io.js';

@@ -9,12 +9,8 @@
  * config or Services are invalid, 2 for a usage error or an unreadable file.
  */
 import { parseArgs } from 'node:util';
-import {
-  planServices,
-  serviceRequest,
-  type Plan,
-  type PlannedService,
-} from '../controller/index.js';
+import { planServices, type Plan, type PlannedService } from '../controller/index.js';
+import { serviceRequest } from '../service/index.js';
 import { errorLine, loadConfigInput } from './config-input.js';
 import { InputError, type CliIO } from './io.js';
 import { readServices } from './services-input.js';

@@ -6,7 +6,7 @@
  * it keeps positions, needs close to a minute for that).
  */
 import { loadAll } from 'js-yaml';
-import type { ServiceObject } from '../controller/index.js';
+import type { ServiceObject } from '../service/index.js';
 
 export type ServicesInput =
   | { readonly ok: true; readonly services: ServiceObject[]; readonly otherObjects: number }

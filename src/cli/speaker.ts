@@ -7,17 +7,10 @@
  * leaves memberlist first, then stops answering.
  */
 import type { Config } from '../config/index.js';
-import type { Server } from 'node:http';
-import { parseArgs } from 'node:util';
-import { clusterAccess, podIPLister, type BackoffOptions } from '../k8s/index.js';
+import type { Log } from '../daemon/index.js';
+import { podIPLister, type BackoffOptions } from '../k8s/index.js';
 import { FAST_TIMINGS, LAN_TIMINGS, type Timings } from 'memberlist-ts';
-import {
-  bgpMetrics,
-  k8sClientMetrics,
-  layer2Metrics,
-  newRegistry,
-  speakerMetrics,
-} from '../metrics/index.js';
+import { bgpMetrics, k8sClientMetrics, layer2Metrics, speakerMetrics } from '../metrics/index.js';
 import {
   BgpAnnouncer,
   bgpSessionFactory,
@@ -26,11 +19,8 @@ import {
   SpeakerMembership,
   type AnnouncementSink,
   type BgpSink,
-  type Log,
 } from '../speaker/index.js';
-import { jsonLog } from './controller.js';
-import { serveDaemonEndpoints } from './endpoints.js';
-import { runUntilSignalled } from './daemon-run.js';
+import { daemonCommand, startDaemon, type DaemonPlace, type RunningDaemon } from './daemon-run.js';
 import type { CliIO } from './io.js';
 
 export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
@@ -57,13 +47,9 @@ the environment variable of the v0.9 manifests named beside it.
   -h, --help           show this help
 `;
 
-export interface SpeakerStartOptions {
+export interface SpeakerStartOptions extends DaemonPlace {
   readonly nodeName: string;
   readonly configName: string;
-  readonly port: number;
-  readonly host?: string;
-  readonly kubeconfig?: string;
-  readonly namespace?: string;
   readonly dryRun: boolean;
   readonly timings: Timings;
   /** Memberlist settings as flags; the environment fills in the rest. */
@@ -78,12 +64,7 @@ export interface SpeakerStartOptions {
   readonly backoff?: BackoffOptions;
 }
 
-export interface RunningSpeaker {
-  readonly daemon: SpeakerDaemon;
-  readonly server: Server;
-  readonly port: number;
-  stop(): Promise<void>;
-}
+export type RunningSpeaker = RunningDaemon<SpeakerDaemon>;
 
 /** The BGP sink closes its sessions asynchronously (a Cease NOTIFICATION to each peer). */
 interface BgpSinkClosing extends BgpSink {
@@ -96,86 +77,67 @@ interface ClosableSink extends AnnouncementSink {
   close(): void;
 }
 
-export async function startSpeaker(
-  options: SpeakerStartOptions,
-  log: Log,
-): Promise<RunningSpeaker> {
-  const access = await clusterAccess({
-    ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-  });
-  const registry = newRegistry();
-  const layer2 = options.dryRun
-    ? dryRunSink('layer2', log)
-    : await (
-        await import('../layer2/index.js')
-      ).Layer2Announcer.start({
-        metrics: layer2Metrics(registry),
-        log: (level, msg, fields) => log({ level, op: 'layer2', msg, ...fields }),
-      });
-  const bgp: BgpSinkClosing = options.dryRun
-    ? { ...dryRunSink('bgp', log), close: () => Promise.resolve() }
-    : new BgpAnnouncer({
-        log,
-        metrics: bgpMetrics(registry),
-        openSession: bgpSessionFactory(log),
-      });
-  let membership: SpeakerMembership | null = null;
-  const ml = membershipConfig(options.env, {
-    nodeName: options.nodeName,
-    ...options.memberlist,
-  });
-  if (ml.enabled) {
-    membership = await SpeakerMembership.start(ml.settings, {
-      listPeers: podIPLister(access.api, ml.settings.namespace, ml.settings.labels),
-      log: (level, msg, fields) => log({ level, op: 'memberlist', msg, ...fields }),
-      timings: options.timings,
-    });
-  } else {
-    log({ op: 'startup', event: 'memberlistOff', msg: ml.reason });
-  }
-  const daemon = new SpeakerDaemon({
-    api: access.api,
-    namespace: access.namespace,
-    configName: options.configName,
-    nodeName: options.nodeName,
+export function startSpeaker(options: SpeakerStartOptions, log: Log): Promise<RunningSpeaker> {
+  return startDaemon(
+    options,
     log,
-    metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
-    layer2,
-    bgp,
-    membership,
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-  });
-  const endpoints = await serveDaemonEndpoints({
-    registry,
-    ready: () => daemon.ready,
-    port: options.port,
-    ...(options.host === undefined ? {} : { host: options.host }),
-  });
-  const server = endpoints.server;
-  const port = endpoints.port;
-  log({
-    op: 'startup',
-    msg: 'speaker starting',
-    node: options.nodeName,
-    namespace: access.namespace,
-    config: options.configName,
-    port,
-    dryRun: options.dryRun,
-  });
-  await daemon.start();
-  return {
-    daemon,
-    server,
-    port,
-    stop: async () => {
-      await daemon.stop();
-      access.api.close();
-      layer2.close();
-      await bgp.close();
-      await endpoints.close();
+    async (access, registry) => {
+      const layer2 = options.dryRun
+        ? dryRunSink('layer2', log)
+        : await (
+            await import('../layer2/index.js')
+          ).Layer2Announcer.start({
+            metrics: layer2Metrics(registry),
+            log: (level, msg, fields) => log({ level, op: 'layer2', msg, ...fields }),
+          });
+      const bgp: BgpSinkClosing = options.dryRun
+        ? { ...dryRunSink('bgp', log), close: () => Promise.resolve() }
+        : new BgpAnnouncer({
+            log,
+            metrics: bgpMetrics(registry),
+            openSession: bgpSessionFactory(log),
+          });
+      let membership: SpeakerMembership | null = null;
+      const ml = membershipConfig(options.env, {
+        nodeName: options.nodeName,
+        ...options.memberlist,
+      });
+      if (ml.enabled) {
+        membership = await SpeakerMembership.start(ml.settings, {
+          listPeers: podIPLister(access.api, ml.settings.namespace, ml.settings.labels),
+          log: (level, msg, fields) => log({ level, op: 'memberlist', msg, ...fields }),
+          timings: options.timings,
+        });
+      } else {
+        log({ op: 'startup', event: 'memberlistOff', msg: ml.reason });
+      }
+      const daemon = new SpeakerDaemon({
+        api: access.api,
+        namespace: access.namespace,
+        configName: options.configName,
+        nodeName: options.nodeName,
+        log,
+        metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
+        layer2,
+        bgp,
+        membership,
+        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      });
+      const close = async (): Promise<void> => {
+        layer2.close();
+        await bgp.close();
+      };
+      return { daemon, close };
     },
-  };
+    (namespace, port) => ({
+      msg: 'speaker starting',
+      node: options.nodeName,
+      namespace,
+      config: options.configName,
+      port,
+      dryRun: options.dryRun,
+    }),
+  );
 }
 
 /** Logs what a real sink would do: the lab's default speakers, which must send nothing. */
@@ -191,89 +153,81 @@ function dryRunSink(protocol: string, log: Log): ClosableSink {
   };
 }
 
-export async function speakerCommand(args: readonly string[], io: CliIO): Promise<number> {
+export function speakerCommand(args: readonly string[], io: CliIO): Promise<number> {
   const env = process.env;
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...args],
-      options: {
-        'node-name': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string', default: '7472' },
-        config: { type: 'string', default: 'config' },
-        'ml-bindaddr': { type: 'string' },
-        'ml-bindport': { type: 'string' },
-        'ml-labels': { type: 'string' },
-        'ml-namespace': { type: 'string' },
-        'ml-secret-key': { type: 'string' },
-        'fast-failover': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        kubeconfig: { type: 'string' },
-        namespace: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    io.stderr(
-      `metallb-ts speaker: ${error instanceof Error ? error.message : String(error)}\n\n${SPEAKER_USAGE}`,
-    );
-    return 2;
-  }
-  if (values['help'] === true) {
-    io.stdout(SPEAKER_USAGE);
-    return 0;
-  }
-  const text = (name: string): string | undefined => {
-    const value = values[name];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const nodeName = text('node-name') ?? env['METALLB_NODE_NAME'] ?? '';
-  if (nodeName === '') {
-    io.stderr('metallb-ts speaker: --node-name or METALLB_NODE_NAME is required\n');
-    return 2;
-  }
-  const port = Number(text('port'));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.stderr('metallb-ts speaker: --port must be a port number\n');
-    return 2;
-  }
-  const bindPortText = text('ml-bindport');
-  const bindPort = bindPortText === undefined ? undefined : Number(bindPortText);
-  if (bindPort !== undefined && (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535)) {
-    io.stderr('metallb-ts speaker: --ml-bindport must be a port number\n');
-    return 2;
-  }
-  const host = text('host') ?? env['METALLB_HOST'];
-  const optional = <K extends string, V>(key: K, value: V | undefined) =>
-    (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
-  const log = jsonLog(io.stdout);
-  return runUntilSignalled(
+  return daemonCommand(
     'speaker',
+    SPEAKER_USAGE,
+    args,
     io,
-    () =>
-      startSpeaker(
-        {
-          nodeName,
-          configName: text('config') ?? 'config',
-          port,
-          ...optional('host', host),
-          ...optional('kubeconfig', text('kubeconfig')),
-          ...optional('namespace', text('namespace')),
-          dryRun: values['dry-run'] === true,
-          timings: values['fast-failover'] === true ? FAST_TIMINGS : LAN_TIMINGS,
-          memberlist: {
-            ...optional('bindAddr', text('ml-bindaddr')),
-            ...optional('bindPort', bindPort),
-            ...optional('labels', text('ml-labels')),
-            ...optional('namespace', text('ml-namespace')),
-            ...optional('secret', text('ml-secret-key')),
-          },
-          env,
-        },
-        log,
-      ),
-    () => log({ op: 'shutdown', msg: 'leaving memberlist, then withdrawing' }),
+    {
+      'node-name': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string', default: '7472' },
+      config: { type: 'string', default: 'config' },
+      'ml-bindaddr': { type: 'string' },
+      'ml-bindport': { type: 'string' },
+      'ml-labels': { type: 'string' },
+      'ml-namespace': { type: 'string' },
+      'ml-secret-key': { type: 'string' },
+      'fast-failover': { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    (values, log) => {
+      const text = (name: keyof typeof values): string | undefined => {
+        const value = values[name];
+        return typeof value === 'string' ? value : undefined;
+      };
+      const nodeName = text('node-name') ?? env['METALLB_NODE_NAME'] ?? '';
+      if (nodeName === '') {
+        io.stderr('metallb-ts speaker: --node-name or METALLB_NODE_NAME is required\n');
+        return 2;
+      }
+      const port = Number(text('port'));
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        io.stderr('metallb-ts speaker: --port must be a port number\n');
+        return 2;
+      }
+      const bindPortText = text('ml-bindport');
+      const bindPort = bindPortText === undefined ? undefined : Number(bindPortText);
+      if (
+        bindPort !== undefined &&
+        (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535)
+      ) {
+        io.stderr('metallb-ts speaker: --ml-bindport must be a port number\n');
+        return 2;
+      }
+      const host = text('host') ?? env['METALLB_HOST'];
+      const optional = <K extends string, V>(key: K, value: V | undefined) =>
+        (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
+      return {
+        start: () =>
+          startSpeaker(
+            {
+              nodeName,
+              configName: text('config') ?? 'config',
+              port,
+              ...optional('host', host),
+              ...optional('kubeconfig', text('kubeconfig')),
+              ...optional('namespace', text('namespace')),
+              dryRun: values['dry-run'] === true,
+              timings: values['fast-failover'] === true ? FAST_TIMINGS : LAN_TIMINGS,
+              memberlist: {
+                ...optional('bindAddr', text('ml-bindaddr')),
+                ...optional('bindPort', bindPort),
+                ...optional('labels', text('ml-labels')),
+                ...optional('namespace', text('ml-namespace')),
+                ...optional('secret', text('ml-secret-key')),
+              },
+              env,
+            },
+            log,
+          ),
+        stopping: 'leaving memberlist, then withdrawing',
+      };
+    },
   );
 }

@@ -42,10 +42,3 @@ export {
   type PoolView,
   type ValidationView,
 } from './view.js';
-export {
-  BALANCER_CLASS_ANNOTATION,
-  BALANCER_CLASS_PREFIX,
-  balancerChoice,
-  type BalancerChoice,
-  type ClassFields,
-} from './service-class.js';

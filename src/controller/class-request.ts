@@ -3,23 +3,13 @@
  * a class"), read from its fields and annotations into plain values or a
  * reason the controller reports as AllocationFailed.
  */
-import type { BalancerClass, ClassFields } from '../config/index.js';
+import { MAX_IPS_PER_SERVICE, type BalancerClass } from '../config/index.js';
 import { formatIP, ipEquals, parseIP, type Family, type IPAddress } from '../ip/index.js';
 import {
   IP_COUNT_ANNOTATION,
   LOAD_BALANCER_IPS_ANNOTATION,
-  MAX_IPS_PER_SERVICE,
-} from './annotations.js';
-
-export { balancerChoice, type BalancerChoice } from '../config/index.js';
-
-/** The Service's class-related fields, as written. */
-export interface BalancerFields extends ClassFields {
-  /** Annotation `metallb-ts.io/ip-count`, or null when absent. */
-  readonly ipCount: string | null;
-  /** Annotation `metallb-ts.io/load-balancer-ips`, or null when absent. */
-  readonly loadBalancerIPs: string | null;
-}
+  type BalancerFields,
+} from '../service/index.js';
 
 /** How many addresses of its class a Service gets, and which it asks for. */
 export interface ClassWish {

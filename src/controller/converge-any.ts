@@ -6,14 +6,9 @@
  */
 import type { Allocator } from '../allocator/index.js';
 import type { BalancerClass } from '../config/index.js';
-import { balancerChoice } from './class-request.js';
+import { balancerChoice, type ServiceRequest } from '../service/index.js';
 import { convergeClassService, type ClassConvergence } from './converge-class.js';
-import {
-  convergeService,
-  type Convergence,
-  type ConvergeOptions,
-  type ServiceRequest,
-} from './converge.js';
+import { convergeService, type Convergence, type ConvergeOptions } from './converge.js';
 
 export type ServiceConvergence =
   | { readonly rules: 'v0.9'; readonly result: Convergence }

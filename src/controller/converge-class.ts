@@ -16,9 +16,9 @@
 import { slotKey, type Allocator, type Claim } from '../allocator/index.js';
 import type { BalancerClass } from '../config/index.js';
 import { formatIP, ipEquals, parseIP, type IPAddress } from '../ip/index.js';
-import { POOL_ANNOTATION } from './annotations.js';
-import { classWish, type BalancerChoice } from './class-request.js';
-import type { ConvergeOptions, ServiceRequest } from './converge.js';
+import { POOL_ANNOTATION, type BalancerChoice, type ServiceRequest } from '../service/index.js';
+import { classWish } from './class-request.js';
+import type { ConvergeOptions } from './converge.js';
 
 export type ClassConvergence =
   /** No valid clusterIP, so no family: left without addresses. */

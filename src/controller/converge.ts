@@ -4,27 +4,9 @@
  * allocateIP), over plain data and an Allocator: no Kubernetes client, no
  * I/O. The daemon and `metallb-ts plan` both run this.
  */
-import type { Allocator, Claim } from '../allocator/index.js';
+import type { Allocator } from '../allocator/index.js';
 import { formatIP, ipEquals, parseIP, type IPAddress } from '../ip/index.js';
-import type { BalancerFields } from './class-request.js';
-
-/** What converging one Service needs to know about it. */
-export interface ServiceRequest {
-  /** `namespace/name`. */
-  readonly key: string;
-  readonly isLoadBalancer: boolean;
-  /** `spec.clusterIP`: its family is the Service's. */
-  readonly clusterIP: string;
-  /** `spec.loadBalancerIP`, or empty. */
-  readonly loadBalancerIP: string;
-  /** Annotation `metallb.universe.tf/address-pool`, or empty. */
-  readonly pool: string;
-  readonly claim: Claim;
-  /** `status.loadBalancer.ingress[].ip`: what the Service holds now. */
-  readonly ingress: readonly string[];
-  /** What it says about balancer classes; a Service of none follows the rules here. */
-  readonly balancer: BalancerFields;
-}
+import type { ServiceRequest } from '../service/index.js';
 
 export type Convergence =
   /** Not a LoadBalancer: whatever it held is released. */

@@ -10,27 +10,29 @@
  * correctness.
  */
 import { Allocator } from '../allocator/index.js';
-import { parseConfigData, summarizeErrors, type Config } from '../config/index.js';
+import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
 import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
 import {
-  EventRecorder,
+  ALL_SERVICES,
   referenceTo,
-  ResilientInformer,
   writeServiceIngress,
   type ApiClient,
   type BackoffOptions,
-  type ConfigMap,
-  type Service,
+  type ObjectReference,
+  type ResilientInformer,
 } from '../k8s/index.js';
 import type { AllocatorMetrics, K8sClientMetrics } from '../metrics/index.js';
+import {
+  keyParts,
+  serviceKey,
+  serviceRequest,
+  slimService,
+  type ServiceObject,
+} from '../service/index.js';
 import { allocatedMessage } from './class-events.js';
 import { convergeAnyService } from './converge-any.js';
 import type { ClassConvergence } from './converge-class.js';
-import type { Convergence, ServiceRequest } from './converge.js';
-import { serviceKey, serviceRequest, slimService } from './service-object.js';
-
-/** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
-export type Log = (fields: Record<string, string | number | boolean>) => void;
+import type { Convergence } from './converge.js';
 
 export interface ControllerOptions {
   readonly api: ApiClient;
@@ -43,22 +45,28 @@ export interface ControllerOptions {
   readonly backoff?: BackoffOptions;
 }
 
+/** The queue key of the ConfigMap: `\u0000` is in no Service's `namespace/name`. */
 const CONFIG_KEY = '\u0000config';
 /** Keys worked at once. The allocator's decisions are synchronous; only the API writes overlap. */
 const WORKERS = 16;
-const RETRY_MS = { initial: 100, max: 10_000 };
+const RETRY_MS = { initialMs: 100, maxMs: 10_000 };
+
+/** A Service whose outcome is being reported: its status write and Events. */
+interface Subject {
+  readonly key: string;
+  readonly service: ServiceObject;
+  /** The addresses its status holds now. */
+  readonly held: readonly string[];
+  readonly reference: ObjectReference;
+}
 
 export class ControllerDaemon {
   private readonly allocator = new Allocator();
-  private readonly events: EventRecorder;
-  private readonly services: ResilientInformer<Service>;
-  private readonly configMaps: ResilientInformer<ConfigMap>;
-  private config: Config | null = null;
-  private readonly queue = new Set<string>();
-  private readonly inFlight = new Set<string>();
-  private readonly retries = new Map<string, number>();
-  private stopped = false;
-  private idleWaiters: (() => void)[] = [];
+  private readonly shell: DaemonShell;
+  private readonly services: ResilientInformer<ServiceObject>;
+  private readonly configs: ConfigKeeper;
+  /** The ConfigMap alone and first, then up to WORKERS Services at once; failures retried with backoff. */
+  private readonly queue: KeyedWorkQueue;
   private reportedPools = new Set<string>();
   /** Services whose last allocation failed: an address that frees up may be theirs. */
   private readonly waitingForAddress = new Set<string>();
@@ -66,195 +74,95 @@ export class ControllerDaemon {
   private readonly foreignLogged = new Set<string>();
 
   constructor(private readonly options: ControllerOptions) {
-    this.events = new EventRecorder(options.api, 'metallb-controller', undefined, (error) =>
-      options.log({ op: 'recordEvent', error: String(error), msg: 'failed to record an event' }),
-    );
-    const informerFailed = (what: string) => (error: unknown, retryInMs: number) =>
-      options.log({
-        op: 'watch',
-        kind: what,
-        error: String(error),
-        retryInMs,
-        msg: 'watch failed, retrying',
-      });
-    this.services = new ResilientInformer<Service>(
-      options.api,
-      { path: '/api/v1/services' },
+    this.shell = new DaemonShell({
+      api: options.api,
+      log: options.log,
+      component: 'metallb-controller',
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    });
+    this.queue = new KeyedWorkQueue({
+      work: (key) => (key === CONFIG_KEY ? this.syncConfig() : this.syncService(key)),
+      concurrency: WORKERS,
+      first: CONFIG_KEY,
+      retry: {
+        ...RETRY_MS,
+        failed: (key, error, retryInMs) => {
+          options.metrics.k8s.updateErrors.inc();
+          options.log({
+            op: 'sync',
+            service: key,
+            error: String(error),
+            retryInMs,
+            msg: 'update failed, will retry',
+          });
+        },
+      },
+    });
+    this.services = this.shell.watch<ServiceObject>(
+      'Service',
+      ALL_SERVICES,
       {
-        changed: (service) => this.enqueue(serviceKey(service)),
-        deleted: (service) => this.enqueue(serviceKey(service)),
+        changed: (service) => this.queue.add(serviceKey(service)),
+        deleted: (service) => this.queue.add(serviceKey(service)),
         synced: () => {
           options.log({
             op: 'allocateIPs',
             event: 'synced',
             msg: 'all Services are listed: allocating from now on',
           });
-          for (const service of this.services.list()) this.enqueue(serviceKey(service));
+          this.queue.addAll(this.services.list().map(serviceKey));
         },
-        failed: informerFailed('Service'),
       },
-      {
-        transform: slimService,
-        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-      },
+      slimService,
     );
-    this.configMaps = new ResilientInformer<ConfigMap>(
-      options.api,
-      {
-        path: `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/configmaps`,
-        fieldSelector: `metadata.name=${options.configName}`,
+    this.configs = new ConfigKeeper(this.shell, {
+      namespace: options.namespace,
+      configName: options.configName,
+      metrics: options.metrics.k8s,
+      withoutConfig: 'no addresses will be allocated',
+      changed: () => this.queue.add(CONFIG_KEY),
+      take: (config) => {
+        const set = this.allocator.setPools(config);
+        return set.ok ? undefined : set.error;
       },
-      {
-        changed: () => this.enqueue(CONFIG_KEY),
-        deleted: () => this.enqueue(CONFIG_KEY),
-        synced: () => this.enqueue(CONFIG_KEY),
-        failed: informerFailed('ConfigMap'),
-      },
-      options.backoff === undefined ? {} : { backoff: options.backoff },
-    );
+      describe: (config) => ({ pools: config.pools.length }),
+      events: this.shell.events,
+    });
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
+    this.queue.start();
     // The config first, so that Services are converged against it.
-    await this.configMaps.start();
+    await this.configs.start();
     await this.services.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all([this.services.stop(), this.configMaps.stop()]);
+    this.queue.stop();
+    await Promise.all([this.services.stop(), this.configs.stop()]);
   }
 
   /** Ready: the config is loaded and the Services are listed. */
   get ready(): boolean {
-    return this.config !== null && this.services.synced;
+    return this.configs.config !== null && this.services.synced;
   }
 
   /** Resolves when the queue is empty and nothing is being worked (for tests and the demo). */
   idle(): Promise<void> {
-    if (this.inFlight.size === 0 && this.queue.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private enqueue(key: string): void {
-    if (this.stopped) return;
-    this.queue.add(key);
-    this.pump();
-  }
-
-  /** Starts workers while there are keys that nobody is working; the config alone, before any Service. */
-  private pump(): void {
-    while (!this.stopped && this.inFlight.size < WORKERS) {
-      if (this.inFlight.has(CONFIG_KEY)) return;
-      const key = this.nextKey();
-      if (key === undefined) break;
-      if (key === CONFIG_KEY && this.inFlight.size > 0) return; // let the Service writes finish first
-      this.queue.delete(key);
-      this.inFlight.add(key);
-      void this.workOn(key).finally(() => {
-        this.inFlight.delete(key);
-        this.pump();
-        if (this.queue.size === 0 && this.inFlight.size === 0) {
-          for (const resolve of this.idleWaiters.splice(0)) resolve();
-        }
-      });
-    }
-  }
-
-  /** The config first; otherwise the oldest key nobody is working on. */
-  private nextKey(): string | undefined {
-    if (this.queue.has(CONFIG_KEY)) return CONFIG_KEY;
-    for (const key of this.queue) if (!this.inFlight.has(key)) return key;
-    return undefined;
-  }
-
-  private async workOn(key: string): Promise<void> {
-    try {
-      if (key === CONFIG_KEY) this.syncConfig();
-      else await this.syncService(key);
-      this.retries.delete(key);
-    } catch (error) {
-      this.options.metrics.k8s.updateErrors.inc();
-      const attempt = (this.retries.get(key) ?? 0) + 1;
-      this.retries.set(key, attempt);
-      const wait = Math.min(RETRY_MS.initial * 2 ** (attempt - 1), RETRY_MS.max);
-      this.options.log({
-        op: 'sync',
-        service: key,
-        error: String(error),
-        retryInMs: wait,
-        msg: 'update failed, will retry',
-      });
-      setTimeout(() => this.enqueue(key), wait);
-    }
+    return this.queue.idle();
   }
 
   /** A new or changed ConfigMap: take it, or refuse it and keep the one in force. */
   private syncConfig(): void {
-    const { namespace, configName, log, metrics } = this.options;
-    const configMap = this.configMaps.get(configName, namespace);
-    metrics.k8s.updates.inc();
-    if (configMap === undefined) {
-      if (this.config === null) {
-        log({
-          op: 'setConfig',
-          event: 'noConfig',
-          msg: `no ConfigMap ${namespace}/${configName}: no addresses will be allocated until there is one`,
-        });
-      } else {
-        log({
-          op: 'setConfig',
-          event: 'configDeleted',
-          msg: `ConfigMap ${namespace}/${configName} was deleted: keeping the configuration in force`,
-        });
-      }
-      return;
-    }
-    const parsed = parseConfigData(configMap.data ?? {});
-    if (!parsed.ok) {
-      this.refuseConfig(configMap, summarizeErrors(parsed.errors));
-      return;
-    }
-    const set = this.allocator.setPools(parsed.config);
-    if (!set.ok) {
-      this.refuseConfig(configMap, set.error);
-      return;
-    }
-    this.config = parsed.config;
-    metrics.k8s.configLoaded.set(1);
-    metrics.k8s.configStale.set(0);
-    log({
-      op: 'setConfig',
-      event: 'configLoaded',
-      pools: parsed.config.pools.length,
-      msg: 'config (re)loaded',
-    });
+    if (!this.configs.sync()) return;
     this.updatePoolMetrics();
     // Every Service may converge differently now.
-    for (const service of this.services.list()) this.enqueue(serviceKey(service));
-  }
-
-  private refuseConfig(configMap: ConfigMap, reason: string): void {
-    const { log, metrics } = this.options;
-    metrics.k8s.configStale.set(1);
-    log({
-      op: 'setConfig',
-      event: 'configRejected',
-      error: reason,
-      msg: 'new config not applied, keeping the previous one',
-    });
-    void this.events.record(
-      referenceTo('ConfigMap', configMap),
-      'Warning',
-      'InvalidConfig',
-      `configuration rejected, the previous one stays in force: ${reason}`,
-    );
+    this.queue.addAll(this.services.list().map(serviceKey));
   }
 
   private async syncService(key: string): Promise<void> {
     const { log, metrics } = this.options;
-    const [namespace = '', name = ''] = key.split('/');
+    const { namespace, name } = keyParts(key);
     const service = this.services.get(name, namespace);
     metrics.k8s.updates.inc();
     if (service === undefined) {
@@ -272,10 +180,11 @@ export class ControllerDaemon {
       this.updatePoolMetrics();
       return;
     }
-    if (this.config === null) return; // nothing to allocate from; the config's arrival requeues everything
+    const config = this.configs.config;
+    if (config === null) return; // nothing to allocate from; the config's arrival requeues everything
     const request = serviceRequest(service);
     const held = this.addressesOf(key);
-    const outcome = convergeAnyService(this.allocator, request, this.config.balancerClasses, {
+    const outcome = convergeAnyService(this.allocator, request, config.balancerClasses, {
       synced: this.services.synced,
     });
     const now = this.addressesOf(key);
@@ -291,8 +200,14 @@ export class ControllerDaemon {
     if (outcome.rules === 'foreign') this.leaveAlone(key, outcome.loadBalancerClass);
     else {
       this.foreignLogged.delete(key);
-      if (outcome.rules === 'class') await this.reportClass(service, request, outcome.result);
-      else await this.reportSingle(service, request, outcome.result);
+      const subject: Subject = {
+        key: request.key,
+        service,
+        held: request.ingress,
+        reference: referenceTo('Service', service),
+      };
+      if (outcome.rules === 'class') await this.reportClass(subject, outcome.result);
+      else await this.reportSingle(subject, outcome.result);
     }
     this.updatePoolMetrics();
   }
@@ -316,28 +231,22 @@ export class ControllerDaemon {
   }
 
   /** Status, log and Events of a v0.9 Service (COMPAT.md section 2). */
-  private async reportSingle(
-    service: Service,
-    request: ServiceRequest,
-    result: Convergence,
-  ): Promise<void> {
+  private async reportSingle(subject: Subject, result: Convergence): Promise<void> {
     const { log } = this.options;
-    const key = request.key;
-    const [namespace = '', name = ''] = key.split('/');
-    const reference = referenceTo('Service', service);
+    const { key, reference } = subject;
     switch (result.kind) {
       case 'not-load-balancer':
       case 'failed': {
         // v0.9 clears what it set when a Service stops being a LoadBalancer or loses its address.
         if (
-          request.ingress.length > 0 &&
+          subject.held.length > 0 &&
           (result.kind === 'failed' || result.kind === 'not-load-balancer')
         ) {
-          await writeServiceIngress(this.options.api, namespace, name, [], service);
+          await this.writeIngress(subject, []);
         }
         if (result.kind === 'failed') {
           log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
-          void this.events.record(
+          void this.shell.events.record(
             reference,
             'Warning',
             'AllocationFailed',
@@ -359,7 +268,7 @@ export class ControllerDaemon {
             reason: result.dropped,
             msg: 'previous address dropped',
           });
-        await writeServiceIngress(this.options.api, namespace, name, [ip], service);
+        await this.writeIngress(subject, [ip]);
         if (result.allocated) {
           log({
             op: 'allocateIP',
@@ -369,7 +278,7 @@ export class ControllerDaemon {
             pool: result.pool,
             msg: 'IP address assigned by controller',
           });
-          void this.events.record(reference, 'Normal', 'IPAllocated', `Assigned IP "${ip}"`);
+          void this.shell.events.record(reference, 'Normal', 'IPAllocated', `Assigned IP "${ip}"`);
         }
         break;
       }
@@ -377,18 +286,12 @@ export class ControllerDaemon {
   }
 
   /** Status, log and Events of a Service of a balancer class (docs/SCALEOUT.md). */
-  private async reportClass(
-    service: Service,
-    request: ServiceRequest,
-    result: ClassConvergence,
-  ): Promise<void> {
+  private async reportClass(subject: Subject, result: ClassConvergence): Promise<void> {
     const { log } = this.options;
-    const key = request.key;
-    const [namespace = '', name = ''] = key.split('/');
-    const reference = referenceTo('Service', service);
+    const { key, reference } = subject;
     const failed = (error: string): void => {
       log({ op: 'allocateIP', service: key, error, msg: 'IP allocation failed' });
-      void this.events.record(
+      void this.shell.events.record(
         reference,
         'Warning',
         'AllocationFailed',
@@ -408,13 +311,12 @@ export class ControllerDaemon {
     if (result.kind === 'waiting') return;
     if (result.kind === 'failed') {
       // As v0.9 clears a Service that cannot have its address.
-      if (request.ingress.length > 0)
-        await writeServiceIngress(this.options.api, namespace, name, [], service);
+      if (subject.held.length > 0) await this.writeIngress(subject, []);
       failed(result.error);
       return;
     }
     const ips = result.ips.map(formatIP);
-    await writeServiceIngress(this.options.api, namespace, name, ips, service);
+    await this.writeIngress(subject, ips);
     if (result.released.length > 0) {
       log({
         op: 'allocateIP',
@@ -433,7 +335,7 @@ export class ControllerDaemon {
         pool: result.className,
         msg: 'IP addresses assigned by controller',
       });
-      void this.events.record(
+      void this.shell.events.record(
         reference,
         'Normal',
         'IPAllocated',
@@ -443,9 +345,15 @@ export class ControllerDaemon {
     if (result.shortfall !== null) failed(result.shortfall);
   }
 
+  /** The Service's `status.loadBalancer.ingress`, written from its cached copy. */
+  private async writeIngress(subject: Subject, ips: readonly string[]): Promise<void> {
+    const { namespace, name } = keyParts(subject.key);
+    await writeServiceIngress(this.options.api, namespace, name, ips, subject.service);
+  }
+
   /** Queues the Services that found no address, now that one was released. */
   private retryWaiting(): void {
-    for (const key of this.waitingForAddress) this.enqueue(key);
+    this.queue.addAll(this.waitingForAddress);
   }
 
   private updatePoolMetrics(): void {

@@ -10,9 +10,8 @@
 import { Allocator } from '../allocator/index.js';
 import type { Config } from '../config/index.js';
 import { formatIP, parseIP, type IPAddress } from '../ip/index.js';
-import { balancerChoice } from './class-request.js';
+import { balancerChoice, type ServiceRequest } from '../service/index.js';
 import { convergeAnyService, type ServiceConvergence } from './converge-any.js';
-import type { ServiceRequest } from './converge.js';
 
 /** What happens to one address of a Service. */
 export type AddressChange =

@@ -6,6 +6,7 @@
  * describes.
  */
 import { randomInt } from 'node:crypto';
+import { eventPath } from './paths.js';
 import { MERGE_PATCH, statusOf, type ApiClient } from './rest.js';
 import type { Event, ObjectReference } from './wire.js';
 
@@ -101,11 +102,6 @@ export class EventRecorder {
 function eventName(objectName: string | undefined, at: Date): string {
   const nanos = BigInt(at.getTime()) * 1_000_000n + BigInt(randomInt(1_000_000));
   return `${objectName ?? 'object'}.${nanos.toString(16)}`;
-}
-
-function eventPath(namespace: string, name: string): string {
-  const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
-  return name === '' ? collection : `${collection}/${encodeURIComponent(name)}`;
 }
 
 /** The reference an Event names its object by (core/v1 kinds: Service, ConfigMap). */

@@ -3,6 +3,7 @@
  * other's memberlist: every speaker pod runs with hostNetwork, so its pod
  * IP is its node's address, and they all listen on the same port.
  */
+import { podsPath } from './paths.js';
 import type { ApiClient } from './rest.js';
 import type { ObjectList, Pod } from './wire.js';
 
@@ -12,7 +13,7 @@ export function podIPLister(
   namespace: string,
   labelSelector: string,
 ): () => Promise<string[]> {
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+  const path = podsPath(namespace);
   return async () => {
     const list = await api.request<ObjectList<Pod>>('GET', path, { query: { labelSelector } });
     const ips: string[] = [];

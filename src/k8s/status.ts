@@ -6,14 +6,18 @@
  * merge patch (RFC 7386) of the status alone: it replaces the ingress list
  * whole, and unlike a PUT it does not send the Service back.
  */
+import { servicePath, serviceStatusPath } from './paths.js';
 import { MERGE_PATCH, statusOf, type ApiClient } from './rest.js';
-import type { Service } from './wire.js';
+
+/** What the write reads of a Service: its resourceVersion and the addresses it holds. */
+export interface ServiceStatusView {
+  readonly metadata?: { readonly resourceVersion?: string };
+  readonly status?: {
+    readonly loadBalancer?: { readonly ingress?: readonly { readonly ip?: string }[] };
+  };
+}
 
 const MAX_ATTEMPTS = 5;
-
-function servicePath(namespace: string, name: string): string {
-  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`;
-}
 
 /**
  * `ingress` as IPs; [] clears it. Starts from `cached` (an informer's copy)
@@ -25,12 +29,14 @@ export async function writeServiceIngress(
   namespace: string,
   name: string,
   ips: readonly string[],
-  cached?: Service,
+  cached?: ServiceStatusView,
 ): Promise<boolean> {
   const path = servicePath(namespace, name);
   for (let attempt = 1; ; attempt++) {
     const current =
-      attempt === 1 && cached !== undefined ? cached : await api.request<Service>('GET', path);
+      attempt === 1 && cached !== undefined
+        ? cached
+        : await api.request<ServiceStatusView>('GET', path);
     const now = (current.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '');
     if (now.length === ips.length && now.every((ip, i) => ip === ips[i])) return false;
     const patch = {
@@ -39,7 +45,10 @@ export async function writeServiceIngress(
       status: { loadBalancer: { ingress: ips.length === 0 ? null : ips.map((ip) => ({ ip })) } },
     };
     try {
-      await api.request('PATCH', `${path}/status`, { body: patch, contentType: MERGE_PATCH });
+      await api.request('PATCH', serviceStatusPath(namespace, name), {
+        body: patch,
+        contentType: MERGE_PATCH,
+      });
       return true;
     } catch (error) {
       if (statusOf(error) !== 409 || attempt >= MAX_ATTEMPTS) throw error;

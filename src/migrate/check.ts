@@ -6,7 +6,8 @@
  * worth knowing before the upgrade is a note; notes never make it unsafe.
  */
 import type { Config, ConfigError } from '../config/index.js';
-import { planServices, type PlannedService, type ServiceRequest } from '../controller/index.js';
+import { planServices, type PlannedService } from '../controller/index.js';
+import type { ServiceRequest } from '../service/index.js';
 import { acceptedByV09 } from './leniency.js';
 
 export interface ConfigFinding {

@@ -5,7 +5,7 @@
 import { BgpSession } from '../bgp/index.js';
 import type { Peer } from '../config/index.js';
 import type { PeerSessionFactory } from './bgp.js';
-import type { Log } from './daemon.js';
+import type { Log } from '../daemon/index.js';
 
 export function bgpSessionFactory(log: Log): PeerSessionFactory {
   return (peer: Peer, events) => {

@@ -11,10 +11,10 @@
 import type { AdjRibOutRoute } from '../bgp/index.js';
 import { mergeRoutes } from '../bgp/index.js';
 import { nodeSelectorsMatch, type Config, type Peer, type Pool } from '../config/index.js';
+import type { Log } from '../daemon/index.js';
 import { formatIP, makeCidr, type IPAddress } from '../ip/index.js';
 import type { BgpMetrics } from '../metrics/index.js';
 import type { AnnouncementSink } from './announcements.js';
-import type { Log } from './daemon.js';
 import type { Announcement } from './decide.js';
 
 /** What a session reports, for logs and metrics. */

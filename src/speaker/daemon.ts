@@ -10,35 +10,37 @@
  * the endpoints are all listed, so a restart never withdraws what it is
  * about to announce again.
  */
+import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
 import {
-  BALANCER_CLASS_ANNOTATION,
-  balancerChoice,
-  parseConfigData,
-  summarizeErrors,
-  type Config,
-} from '../config/index.js';
-import {
-  EventRecorder,
+  ALL_ENDPOINT_SLICES,
+  ALL_ENDPOINTS,
+  ALL_NODES,
+  ALL_SERVICES,
   referenceTo,
-  ResilientInformer,
   type ApiClient,
   type BackoffOptions,
-  type ConfigMap,
   type EndpointSlice,
   type Endpoints,
-  type Node,
+  type ResilientInformer,
   type Service,
 } from '../k8s/index.js';
 import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
+import {
+  nodeFacts,
+  keyParts,
+  sameNodeFacts,
+  serviceFacts,
+  serviceKey,
+  slimNode,
+  type NodeFacts,
+  type NodeObject,
+} from '../service/index.js';
 import { Announcements, type AnnouncementSink, type AppliedChange } from './announcements.js';
-import { decide, ownerOf, type Decision, type NodeFacts, type ServiceFacts } from './decide.js';
+import { decide, ownerOf, type Decision } from './decide.js';
 import { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
 import type { BgpSink } from './bgp.js';
 import { HomeCache } from './home-cache.js';
 import type { SpeakerMembership } from './membership.js';
-
-/** One structured log line, with v0.9's keys (`op`, `event`, `msg`, `service`, `ip`, `pool`, `error`). */
-export type Log = (fields: Record<string, string | number | boolean>) => void;
 
 export interface SpeakerOptions {
   readonly api: ApiClient;
@@ -62,25 +64,25 @@ export interface SpeakerOptions {
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export class SpeakerDaemon {
-  private readonly events: EventRecorder;
+  private readonly shell: DaemonShell;
   private readonly services: ResilientInformer<Service>;
   private readonly endpoints: ResilientInformer<Endpoints>;
   private readonly slices: ResilientInformer<EndpointSlice>;
-  private readonly configMaps: ResilientInformer<ConfigMap>;
-  private readonly nodes: ResilientInformer<Node>;
+  private readonly configs: ConfigKeeper;
+  private readonly nodes: ResilientInformer<NodeObject>;
   /** EndpointSlices by Service key, then by slice name. */
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
   private readonly announcements: Announcements;
-  private config: Config | null = null;
   private live: ReadonlySet<string> | null;
   /** Every Node's name, labels and age, for the balancer classes (docs/SCALEOUT.md). */
-  private readonly nodeFacts = new Map<string, NodeFacts>();
+  private readonly factsByNode = new Map<string, NodeFacts>();
   private nodeFactsList: readonly NodeFacts[] = [];
   private readonly homes = new HomeCache();
-  private readonly queue = new Set<string>();
-  private scheduled = false;
-  private stopped = false;
-  private idleWaiters: (() => void)[] = [];
+  /**
+   * Service keys, worked on the next turn so that a burst of changes is
+   * decided once, and only once the config and every watched kind are in.
+   */
+  private readonly queue: KeyedWorkQueue;
   private readonly onMembership = (live: readonly string[]): void => {
     this.live = new Set(live);
     this.enqueueAll();
@@ -89,71 +91,64 @@ export class SpeakerDaemon {
   constructor(private readonly options: SpeakerOptions) {
     this.announcements = new Announcements({ layer2: options.layer2, bgp: options.bgp });
     this.live = options.membership === null ? null : new Set(options.membership.live());
-    this.events = new EventRecorder(options.api, 'metallb-speaker', undefined, (error) =>
-      options.log({ op: 'recordEvent', error: String(error), msg: 'failed to record an event' }),
-    );
-    const backoff = options.backoff === undefined ? {} : { backoff: options.backoff };
-    const failed = (kind: string) => (error: unknown, retryInMs: number) =>
-      options.log({
-        op: 'watch',
-        kind,
-        error: String(error),
-        retryInMs,
-        msg: 'watch failed, retrying',
-      });
+    this.shell = new DaemonShell({
+      api: options.api,
+      log: options.log,
+      component: 'metallb-speaker',
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    });
+    this.queue = new KeyedWorkQueue({
+      work: (key) => this.syncService(key),
+      concurrency: Infinity,
+      open: () => this.ready,
+      nextTurn: true,
+    });
+    const enqueue = (object: { metadata?: { name?: string; namespace?: string } }) =>
+      this.queue.add(serviceKey(object));
     const synced = () => this.enqueueAll();
-    this.services = new ResilientInformer<Service>(
-      options.api,
-      { path: '/api/v1/services' },
-      {
-        changed: (service) => this.enqueue(keyOf(service)),
-        deleted: (service) => this.enqueue(keyOf(service)),
-        synced,
-        failed: failed('Service'),
+    this.services = this.shell.watch<Service>('Service', ALL_SERVICES, {
+      changed: enqueue,
+      deleted: enqueue,
+      synced,
+    });
+    this.endpoints = this.shell.watch<Endpoints>('Endpoints', ALL_ENDPOINTS, {
+      changed: enqueue,
+      deleted: enqueue,
+      synced,
+    });
+    this.slices = this.shell.watch<EndpointSlice>('EndpointSlice', ALL_ENDPOINT_SLICES, {
+      changed: (slice) => this.indexSlice(slice, true),
+      deleted: (slice) => this.indexSlice(slice, false),
+      synced,
+    });
+    this.configs = new ConfigKeeper(this.shell, {
+      namespace: options.namespace,
+      configName: options.configName,
+      metrics: options.metrics.k8s,
+      withoutConfig: 'nothing is announced',
+      changed: () => {
+        if (this.configs.sync()) this.enqueueAll();
       },
-      backoff,
-    );
-    this.endpoints = new ResilientInformer<Endpoints>(
-      options.api,
-      { path: '/api/v1/endpoints' },
-      {
-        changed: (endpoints) => this.enqueue(keyOf(endpoints)),
-        deleted: (endpoints) => this.enqueue(keyOf(endpoints)),
-        synced,
-        failed: failed('Endpoints'),
+      take: (config) => {
+        // v0.9 refuses a config under which an announced IP belongs to no pool.
+        const stranded: string[] = [];
+        for (const [service, list] of this.announcements.services()) {
+          for (const announced of list) {
+            if (ownerOf(config, announced.address) === undefined)
+              stranded.push(`${service} (${announced.ip})`);
+          }
+        }
+        if (stranded.length > 0)
+          return `announced addresses would belong to no pool: ${stranded.join(', ')}`;
+        options.bgp.setConfig(config);
+        return undefined;
       },
-      backoff,
-    );
-    this.slices = new ResilientInformer<EndpointSlice>(
-      options.api,
-      { path: '/apis/discovery.k8s.io/v1/endpointslices' },
-      {
-        changed: (slice) => this.indexSlice(slice, true),
-        deleted: (slice) => this.indexSlice(slice, false),
-        synced,
-        failed: failed('EndpointSlice'),
-      },
-      backoff,
-    );
-    this.configMaps = new ResilientInformer<ConfigMap>(
-      options.api,
-      {
-        path: `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/configmaps`,
-        fieldSelector: `metadata.name=${options.configName}`,
-      },
-      {
-        changed: () => this.syncConfig(),
-        deleted: () => this.syncConfig(),
-        synced: () => this.syncConfig(),
-        failed: failed('ConfigMap'),
-      },
-      backoff,
-    );
+    });
     // v0.9 watches its own Node only: a change there is a hint that a speaker
     // came or went. The balancer classes need every Node's labels and age.
-    this.nodes = new ResilientInformer<Node>(
-      options.api,
-      { path: '/api/v1/nodes' },
+    this.nodes = this.shell.watch<NodeObject>(
+      'Node',
+      ALL_NODES,
       {
         changed: (node) => {
           const name = node.metadata?.name ?? '';
@@ -161,24 +156,23 @@ export class SpeakerDaemon {
             // v0.9 re-selects BGP peers by this node's labels whenever they change.
             options.bgp.setNodeLabels(node.metadata?.labels ?? {});
             options.membership?.nodeChanged();
-          } else if (!this.nodeFacts.has(name)) options.membership?.nodeChanged();
-          this.setNodeFacts(name, nodeFactsOf(node));
+          } else if (!this.factsByNode.has(name)) options.membership?.nodeChanged();
+          this.setNodeFacts(name, nodeFacts(node));
         },
         deleted: (node) => {
           options.membership?.nodeChanged();
           this.setNodeFacts(node.metadata?.name ?? '', undefined);
         },
         synced: () => this.enqueueAll(),
-        failed: failed('Node'),
       },
-      { ...backoff, transform: slimNode },
+      slimNode,
     );
     options.membership?.on('change', this.onMembership);
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
-    await this.configMaps.start();
+    this.queue.start();
+    await this.configs.start();
     await Promise.all([
       this.services.start(),
       this.endpoints.start(),
@@ -192,7 +186,7 @@ export class SpeakerDaemon {
    * leave time while this one still answers, then withdraws everything.
    */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.queue.stop();
     this.options.membership?.off('change', this.onMembership);
     await this.options.membership?.stop();
     for (const [service] of [...this.announcements.services()])
@@ -204,14 +198,14 @@ export class SpeakerDaemon {
       this.services.stop(),
       this.endpoints.stop(),
       this.slices.stop(),
-      this.configMaps.stop(),
+      this.configs.stop(),
       this.nodes.stop(),
     ]);
   }
 
   /** Ready: the config is loaded and every watched kind is listed. */
   get ready(): boolean {
-    return this.config !== null && this.listed();
+    return this.configs.config !== null && this.listed();
   }
 
   /** The Services this node announces, one row per IP (for the lab and debugging). */
@@ -221,10 +215,9 @@ export class SpeakerDaemon {
     );
   }
 
-  /** Resolves when no key is waiting (for tests and the lab). */
+  /** Resolves when no key is waiting, or what waits cannot be decided yet (for tests and the lab). */
   idle(): Promise<void> {
-    if (this.queue.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.queue.idle();
   }
 
   private listed(): boolean {
@@ -236,18 +229,19 @@ export class SpeakerDaemon {
    * changed (not its heartbeat), the Services are decided again.
    */
   private setNodeFacts(name: string, facts: NodeFacts | undefined): void {
-    const before = this.nodeFacts.get(name);
-    if (facts === undefined) this.nodeFacts.delete(name);
-    else this.nodeFacts.set(name, facts);
+    const before = this.factsByNode.get(name);
+    if (facts === undefined) this.factsByNode.delete(name);
+    else this.factsByNode.set(name, facts);
     if (before !== undefined && facts !== undefined && sameNodeFacts(before, facts)) return;
-    this.nodeFactsList = [...this.nodeFacts.values()];
-    if ((this.config?.balancerClasses.length ?? 0) > 0) this.enqueueAll();
+    this.nodeFactsList = [...this.factsByNode.values()];
+    if ((this.configs.config?.balancerClasses.length ?? 0) > 0) this.enqueueAll();
   }
 
   private indexSlice(slice: EndpointSlice, present: boolean): void {
     const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (service === undefined) return;
-    const key = `${slice.metadata?.namespace ?? 'default'}/${service}`;
+    // A slice names its Service by label, in the Service's namespace.
+    const key = serviceKey({ metadata: { namespace: slice.metadata?.namespace, name: service } });
     const name = slice.metadata?.name ?? '';
     let slices = this.slicesByService.get(key);
     if (present) {
@@ -260,44 +254,19 @@ export class SpeakerDaemon {
       slices.delete(name);
       if (slices.size === 0) this.slicesByService.delete(key);
     }
-    this.enqueue(key);
+    this.queue.add(key);
   }
 
   private enqueueAll(): void {
-    for (const service of this.services.list()) this.queue.add(keyOf(service));
     // Announced Services whose object is gone are withdrawn by working their key.
-    for (const [service] of this.announcements.services()) this.queue.add(service);
-    this.schedule();
-  }
-
-  private enqueue(key: string): void {
-    if (this.stopped) return;
-    this.queue.add(key);
-    this.schedule();
-  }
-
-  /** Works the queue on the next turn, so a burst of changes is decided once. */
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.work();
-    });
-  }
-
-  private work(): void {
-    if (!this.stopped && this.config !== null && this.listed()) {
-      const keys = [...this.queue];
-      this.queue.clear();
-      for (const key of keys) this.syncService(key);
-    }
-    if (this.queue.size === 0 || this.config === null || !this.listed())
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.queue.addAll([
+      ...this.services.list().map(serviceKey),
+      ...[...this.announcements.services()].map(([service]) => service),
+    ]);
   }
 
   private readyEndpoints(key: string): ReadyEndpoints {
-    const [namespace = '', name = ''] = key.split('/');
+    const { namespace, name } = keyParts(key);
     const endpoints = this.endpoints.get(name, namespace);
     if (endpoints !== undefined) return fromEndpoints(endpoints);
     const slices = this.slicesByService.get(key);
@@ -305,13 +274,13 @@ export class SpeakerDaemon {
   }
 
   private syncService(key: string): void {
-    const config = this.config;
+    const config = this.configs.config;
     if (config === null) return;
-    const [namespace = '', name = ''] = key.split('/');
+    const { namespace, name } = keyParts(key);
     const service = this.services.get(name, namespace);
     this.options.metrics.k8s.updates.inc();
     const decision = decide(
-      service === undefined ? undefined : factsOf(service),
+      service === undefined ? undefined : serviceFacts(service),
       this.readyEndpoints(key),
       {
         config,
@@ -367,7 +336,7 @@ export class SpeakerDaemon {
       // v0.9 sends this on every sync; once per change of announcing node is
       // enough. A class Service has one announcer per address: say which.
       if (a.protocol === 'layer2' && service !== undefined)
-        void this.events.record(
+        void this.shell.events.record(
           referenceTo('Service', service),
           'Normal',
           'nodeAssigned',
@@ -377,98 +346,4 @@ export class SpeakerDaemon {
         );
     }
   }
-
-  /** A new, changed or deleted ConfigMap: take it, or refuse it and keep the one in force. */
-  private syncConfig(): void {
-    const { namespace, configName, log, metrics } = this.options;
-    const configMap = this.configMaps.get(configName, namespace);
-    metrics.k8s.updates.inc();
-    if (configMap === undefined) {
-      log({
-        op: 'setConfig',
-        event: this.config === null ? 'noConfig' : 'configDeleted',
-        msg:
-          this.config === null
-            ? `no ConfigMap ${namespace}/${configName}: nothing is announced until there is one`
-            : `ConfigMap ${namespace}/${configName} was deleted: keeping the configuration in force`,
-      });
-      return;
-    }
-    const parsed = parseConfigData(configMap.data ?? {});
-    if (!parsed.ok) {
-      this.refuseConfig(summarizeErrors(parsed.errors));
-      return;
-    }
-    // v0.9 refuses a config under which an announced IP belongs to no pool.
-    const stranded: string[] = [];
-    for (const [service, list] of this.announcements.services()) {
-      for (const announced of list) {
-        if (ownerOf(parsed.config, announced.address) === undefined)
-          stranded.push(`${service} (${announced.ip})`);
-      }
-    }
-    if (stranded.length > 0) {
-      this.refuseConfig(`announced addresses would belong to no pool: ${stranded.join(', ')}`);
-      return;
-    }
-    this.config = parsed.config;
-    this.options.bgp.setConfig(parsed.config);
-    metrics.k8s.configLoaded.set(1);
-    metrics.k8s.configStale.set(0);
-    log({ op: 'setConfig', event: 'configLoaded', msg: 'config (re)loaded' });
-    this.enqueueAll();
-  }
-
-  private refuseConfig(reason: string): void {
-    this.options.metrics.k8s.configStale.set(1);
-    this.options.log({
-      op: 'setConfig',
-      event: 'configRejected',
-      error: reason,
-      msg: 'new config not applied, keeping the previous one',
-    });
-  }
-}
-
-function keyOf(object: { metadata?: { name?: string; namespace?: string } }): string {
-  return `${object.metadata?.namespace ?? 'default'}/${object.metadata?.name ?? ''}`;
-}
-
-function factsOf(service: Service): ServiceFacts {
-  return {
-    key: keyOf(service),
-    isLoadBalancer: service.spec?.type === 'LoadBalancer',
-    ingress: (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? ''),
-    externalTrafficPolicy: service.spec?.externalTrafficPolicy ?? 'Cluster',
-    class: balancerChoice({
-      loadBalancerClass: service.spec?.loadBalancerClass ?? '',
-      classAnnotation: service.metadata?.annotations?.[BALANCER_CLASS_ANNOTATION] ?? null,
-    }),
-  };
-}
-
-/**
- * What the speaker keeps of a Node: what nodeFactsOf reads. A real Node's
- * status (its image list above all) and managedFields are most of its size,
- * and every speaker watches every Node.
- */
-function slimNode(node: Node): Node {
-  const { name, labels, creationTimestamp, resourceVersion } = node.metadata ?? {};
-  return { metadata: { name, labels, creationTimestamp, resourceVersion } };
-}
-
-function nodeFactsOf(node: Node): NodeFacts {
-  const created = node.metadata?.creationTimestamp;
-  const ms = created === undefined ? NaN : new Date(created).getTime();
-  return {
-    name: node.metadata?.name ?? '',
-    labels: new Map(Object.entries(node.metadata?.labels ?? {})),
-    createdAt: Number.isFinite(ms) ? ms : Infinity,
-  };
-}
-
-function sameNodeFacts(a: NodeFacts, b: NodeFacts): boolean {
-  if (a.createdAt !== b.createdAt || a.labels.size !== b.labels.size) return false;
-  for (const [key, value] of a.labels) if (b.labels.get(key) !== value) return false;
-  return true;
 }

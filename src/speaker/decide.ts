@@ -6,7 +6,6 @@
  */
 import {
   nodeSelectorsMatch,
-  type BalancerChoice,
   type BalancerClass,
   type Config,
   type Pool,
@@ -19,29 +18,9 @@ import {
   liveFromHome,
   type AddressAssignment,
 } from '../layer2/index.js';
+import type { NodeFacts, ServiceFacts } from '../service/index.js';
 import type { ReadyEndpoints } from './endpoints.js';
 import type { HomeCache } from './home-cache.js';
-
-/** The parts of a Service the decision depends on. */
-export interface ServiceFacts {
-  /** `namespace/name`: also what the layer 2 election hashes. */
-  readonly key: string;
-  readonly isLoadBalancer: boolean;
-  /** `status.loadBalancer.ingress[].ip`, as written by the controller. */
-  readonly ingress: readonly string[];
-  /** `Cluster` (the API server's default) or `Local`. */
-  readonly externalTrafficPolicy: string;
-  /** Its balancer class (docs/SCALEOUT.md); `none` for a v0.9 Service. */
-  readonly class: BalancerChoice;
-}
-
-/** What the scale-out assignment needs of a Node. */
-export interface NodeFacts {
-  readonly name: string;
-  readonly labels: ReadonlyMap<string, string>;
-  /** `metadata.creationTimestamp` in ms; `Infinity` when missing. */
-  readonly createdAt: number;
-}
 
 export interface SpeakerView {
   readonly config: Config;

@@ -9,7 +9,7 @@ export {
   type AppliedChange,
   type ChangeReason,
 } from './announcements.js';
-export { SpeakerDaemon, type Log, type SpeakerOptions } from './daemon.js';
+export { SpeakerDaemon, type SpeakerOptions } from './daemon.js';
 export {
   announcementFor,
   decide,
@@ -18,8 +18,6 @@ export {
   poolOf,
   type Announcement,
   type Decision,
-  type NodeFacts,
-  type ServiceFacts,
   type SpeakerView,
   type WithdrawReason,
 } from './decide.js';

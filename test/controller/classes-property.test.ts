@@ -12,13 +12,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Allocator } from '../../src/allocator/index.js';
 import type { Config } from '../../src/config/index.js';
-import {
-  balancerChoice,
-  convergeAnyService,
-  serviceRequest,
-  type ServiceConvergence,
-  type ServiceObject,
-} from '../../src/controller/index.js';
+import { convergeAnyService, type ServiceConvergence } from '../../src/controller/index.js';
+import { balancerChoice, serviceRequest, type ServiceObject } from '../../src/service/index.js';
 import { cidrFirst, cidrLast, formatIP, parseIP } from '../../src/ip/index.js';
 import { configWithClasses, serviceObject, type ServiceSpec } from './classes.js';
 

@@ -9,7 +9,7 @@ import {
   serviceRequest,
   type ServiceObject,
   type ServiceRequest,
-} from '../../src/controller/index.js';
+} from '../../src/service/index.js';
 
 /**
  * Parses `text` (a v0.9 config) and turns the pools named in `classes` into

@@ -6,11 +6,8 @@
 import { expect } from 'chai';
 import { Allocator } from '../../src/allocator/index.js';
 import type { Config } from '../../src/config/index.js';
-import {
-  convergeAnyService,
-  type ServiceConvergence,
-  type ServiceRequest,
-} from '../../src/controller/index.js';
+import { convergeAnyService, type ServiceConvergence } from '../../src/controller/index.js';
+import type { ServiceRequest } from '../../src/service/index.js';
 import { formatIP, parseIP } from '../../src/ip/index.js';
 import { configWithClasses, service } from './classes.js';
 

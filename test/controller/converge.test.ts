@@ -5,13 +5,12 @@
 import { expect } from 'chai';
 import { Allocator } from '../../src/allocator/index.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
+import { convergeService, planServices } from '../../src/controller/index.js';
 import {
-  convergeService,
-  planServices,
   serviceRequest,
   type ServiceObject,
   type ServiceRequest,
-} from '../../src/controller/index.js';
+} from '../../src/service/index.js';
 import { formatIP } from '../../src/ip/index.js';
 
 function config(text: string): Config {

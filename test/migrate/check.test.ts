@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { parseConfig, parseConfigData } from '../../src/config/index.js';
-import { serviceRequest, type ServiceObject } from '../../src/controller/index.js';
+import { serviceRequest, type ServiceObject } from '../../src/service/index.js';
 import { acceptedByV09, checkUpgrade } from '../../src/migrate/index.js';
 
 function service(

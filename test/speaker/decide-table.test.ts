@@ -17,12 +17,8 @@
  */
 import { expect } from 'chai';
 import { parseConfig, type Config } from '../../src/config/index.js';
-import {
-  decide,
-  type Decision,
-  type ReadyEndpoints,
-  type ServiceFacts,
-} from '../../src/speaker/index.js';
+import type { ServiceFacts } from '../../src/service/index.js';
+import { decide, type Decision, type ReadyEndpoints } from '../../src/speaker/index.js';
 
 const CONFIG = `address-pools:
 - name: lan

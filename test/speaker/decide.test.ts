@@ -6,12 +6,8 @@
  */
 import { expect } from 'chai';
 import { parseConfig, type Config, type NodeSelector } from '../../src/config/index.js';
-import {
-  decide,
-  type Decision,
-  type NodeFacts,
-  type ServiceFacts,
-} from '../../src/speaker/index.js';
+import { decide, type Decision } from '../../src/speaker/index.js';
+import type { NodeFacts, ServiceFacts } from '../../src/service/index.js';
 
 const IPS = ['203.0.113.16', '203.0.113.17', '203.0.113.18'];
 

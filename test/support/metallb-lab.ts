@@ -5,7 +5,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { startController, type RunningController } from '../../src/cli/controller.js';
-import type { Log } from '../../src/controller/index.js';
+import type { Log } from '../../src/daemon/index.js';
 import { reuseConnections, type BackoffOptions } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
 

@@ -1,10 +1,18 @@
 import { expect } from 'chai';
-import { backendKey, claimOf, serviceKey } from '../../src/controller/index.js';
+import { backendKey, claimOf, keyParts, serviceKey } from '../../src/service/index.js';
 
-describe('controller/service-object: what a Service brings', () => {
+describe('service: what a Service brings', () => {
   it('keys Services by namespace/name, default namespace when missing', () => {
     expect(serviceKey({ metadata: { namespace: 'shop', name: 'web' } })).to.equal('shop/web');
     expect(serviceKey({ metadata: { name: 'web' } })).to.equal('default/web');
+  });
+
+  it('splits a key back into namespace and name', () => {
+    expect(keyParts('shop/web')).to.deep.equal({ namespace: 'shop', name: 'web' });
+    expect(keyParts(serviceKey({ metadata: { name: 'web' } }))).to.deep.equal({
+      namespace: 'default',
+      name: 'web',
+    });
   });
 
   it('uses the sorted selector as backend key only for externalTrafficPolicy Local', () => {

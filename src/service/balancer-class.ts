@@ -3,14 +3,7 @@
  * a class"): the one reading both daemons share, so the controller and the
  * speakers agree on every Service.
  */
-
-/**
- * `spec.loadBalancerClass` values of the form `metallb-ts.io/<class>` are
- * ours; any other value belongs to another implementation.
- */
-export const BALANCER_CLASS_PREFIX = 'metallb-ts.io/';
-/** Opts a Service into a class where `spec.loadBalancerClass` cannot be set. */
-export const BALANCER_CLASS_ANNOTATION = 'metallb-ts.io/balancer-class';
+import { BALANCER_CLASS_ANNOTATION, BALANCER_CLASS_PREFIX } from './annotations.js';
 
 /** The two places a Service names its class, as written. */
 export interface ClassFields {
@@ -18,6 +11,14 @@ export interface ClassFields {
   readonly loadBalancerClass: string;
   /** Annotation `metallb-ts.io/balancer-class`, or null when absent. */
   readonly classAnnotation: string | null;
+}
+
+/** The Service's class-related fields, as written. */
+export interface BalancerFields extends ClassFields {
+  /** Annotation `metallb-ts.io/ip-count`, or null when absent. */
+  readonly ipCount: string | null;
+  /** Annotation `metallb-ts.io/load-balancer-ips`, or null when absent. */
+  readonly loadBalancerIPs: string | null;
 }
 
 export type BalancerChoice =

@@ -1,0 +1,121 @@
+/**
+ * The `config` ConfigMap as both daemons take it (v0.9's controller and
+ * speaker SetConfig): a config that does not parse, or that the daemon's own
+ * check refuses, is logged (and, for the controller, recorded as a Warning
+ * Event on the ConfigMap) and the last good one stays in force; a deleted
+ * ConfigMap keeps it in force too. `metallb_k8s_client_config_loaded_bool`
+ * and `..._config_stale_bool` say which happened.
+ */
+import { parseConfigData, summarizeErrors, type Config } from '../config/index.js';
+import {
+  configMapNamed,
+  referenceTo,
+  type ConfigMap,
+  type EventRecorder,
+  type ResilientInformer,
+} from '../k8s/index.js';
+import type { K8sClientMetrics } from '../metrics/index.js';
+import type { Log } from './log.js';
+import type { DaemonShell } from './shell.js';
+
+export interface ConfigKeeperOptions {
+  /** Where the ConfigMap lives (metallb-system). */
+  readonly namespace: string;
+  /** The ConfigMap's name (v0.9 `--config`, default `config`). */
+  readonly configName: string;
+  readonly metrics: K8sClientMetrics;
+  /** What the daemon does while it has no config, for the log: "nothing is announced". */
+  readonly withoutConfig: string;
+  /** The ConfigMap was added, changed, deleted or first listed: call `sync()` now or later. */
+  readonly changed: () => void;
+  /** The daemon's own check of a parsed config, which puts it in force when it passes: a reason refuses it. */
+  readonly take: (config: Config) => string | undefined;
+  /** Fields the `configLoaded` log line adds. */
+  readonly describe?: (config: Config) => Record<string, string | number | boolean>;
+  /** When given, a refusal is also recorded as a Warning Event on the ConfigMap. */
+  readonly events?: EventRecorder;
+}
+
+export class ConfigKeeper {
+  private kept: Config | null = null;
+  private readonly configMaps: ResilientInformer<ConfigMap>;
+  private readonly log: Log;
+
+  constructor(
+    shell: DaemonShell,
+    private readonly options: ConfigKeeperOptions,
+  ) {
+    this.log = shell.log;
+    this.configMaps = shell.watch<ConfigMap>(
+      'ConfigMap',
+      configMapNamed(options.namespace, options.configName),
+      { changed: options.changed, deleted: options.changed, synced: options.changed },
+    );
+  }
+
+  /** The config in force: the last one taken, or null before the first. */
+  get config(): Config | null {
+    return this.kept;
+  }
+
+  start(): Promise<void> {
+    return this.configMaps.start();
+  }
+
+  stop(): Promise<void> {
+    return this.configMaps.stop();
+  }
+
+  /**
+   * Reads the ConfigMap from the cache and takes it, or refuses it and
+   * keeps the one in force. True when a config was taken.
+   */
+  sync(): boolean {
+    const { namespace, configName, metrics, withoutConfig } = this.options;
+    const configMap = this.configMaps.get(configName, namespace);
+    metrics.updates.inc();
+    if (configMap === undefined) {
+      this.log({
+        op: 'setConfig',
+        event: this.kept === null ? 'noConfig' : 'configDeleted',
+        msg:
+          this.kept === null
+            ? `no ConfigMap ${namespace}/${configName}: ${withoutConfig} until there is one`
+            : `ConfigMap ${namespace}/${configName} was deleted: keeping the configuration in force`,
+      });
+      return false;
+    }
+    const parsed = parseConfigData(configMap.data ?? {});
+    const refusal = parsed.ok ? this.options.take(parsed.config) : summarizeErrors(parsed.errors);
+    if (!parsed.ok || refusal !== undefined) {
+      this.refuse(configMap, refusal ?? '');
+      return false;
+    }
+    this.kept = parsed.config;
+    metrics.configLoaded.set(1);
+    metrics.configStale.set(0);
+    this.log({
+      op: 'setConfig',
+      event: 'configLoaded',
+      ...this.options.describe?.(parsed.config),
+      msg: 'config (re)loaded',
+    });
+    return true;
+  }
+
+  private refuse(configMap: ConfigMap, reason: string): void {
+    this.options.metrics.configStale.set(1);
+    this.log({
+      op: 'setConfig',
+      event: 'configRejected',
+      error: reason,
+      msg: 'new config not applied, keeping the previous one',
+    });
+    void this.options.events?.record(
+      referenceTo('ConfigMap', configMap),
+      'Warning',
+      'InvalidConfig',
+      `configuration rejected, the previous one stays in force: ${reason}`,
+    );
+  }
+}

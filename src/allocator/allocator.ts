@@ -1,6 +1,6 @@
 /**
  * Which Service holds which address: the v0.9 allocator's rules
- * (COMPAT.md section 2) on data structures that scale.
+ * (docs/COMPAT.md section 2) on data structures that scale.
  *
  * v0.9 walked a pool address by address for every allocation, checking
  * each against the sharing rules (quadratic over a large pool) and tried

@@ -2,7 +2,7 @@
  * The reconnect delays of a BGP session, as v0.9 spaced them: the first
  * attempt at once, then 1 s, 2 s, 4 s ... doubling up to a cap of two
  * minutes, and back to "at once" when a session reaches Established
- * (COMPAT.md section 3, v0.9 wire notes).
+ * (docs/COMPAT.md section 3, v0.9 wire notes).
  */
 export interface ReconnectBackoffOptions {
   /** The delay after the first failure. Default 1000 ms (v0.9). */

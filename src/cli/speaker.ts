@@ -1,6 +1,6 @@
 /**
  * `metallb-ts speaker`: the speaker daemon with v0.9's flags and
- * environment (COMPAT.md section 4), plus `--kubeconfig` and `--namespace`
+ * environment (docs/COMPAT.md section 4), plus `--kubeconfig` and `--namespace`
  * for running outside a cluster, `--dry-run` (decide and log, send nothing)
  * and `--fast-failover` (memberlist timings for clusters of metallb-ts
  * speakers only). Serves `/metrics`, `/healthz` and `/readyz`; on SIGTERM it

@@ -7,7 +7,7 @@
  */
 import { nodeSelectorSchema, stringSchema, type RawNodeSelector, type Schema } from './schema.js';
 
-/** SCALEOUT.md: a Service of a class gets 1 to 64 addresses. */
+/** docs/SCALEOUT.md: a Service of a class gets 1 to 64 addresses. */
 export const MIN_IPS_PER_SERVICE = 1;
 export const MAX_IPS_PER_SERVICE = 64;
 

@@ -19,7 +19,7 @@ import type { AddressEntry, BalancerClass, ConfigError, Pool } from './types.js'
 /** The data key v0.9 never reads; every path of its errors starts with it. */
 export const CLASSES_KEY = 'balancer-classes';
 
-/** SCALEOUT.md: addresses a Service of the class gets unless it asks for another number. */
+/** docs/SCALEOUT.md: addresses a Service of the class gets unless it asks for another number. */
 const DEFAULT_IPS_PER_SERVICE = 2;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `peers`: BGP sessions and which nodes open them. COMPAT.md section 1.
+ * `peers`: BGP sessions and which nodes open them. docs/COMPAT.md section 1.
  */
 import { formatIP, parseIP } from '../ip/index.js';
 import { parseGoDuration, wholeSeconds } from './duration.js';

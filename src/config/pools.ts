@@ -1,6 +1,6 @@
 /**
  * `address-pools`: each pool's own rules, then the rules between pools
- * (unique names, no overlapping addresses). COMPAT.md section 1.
+ * (unique names, no overlapping addresses). docs/COMPAT.md section 1.
  */
 import { formatCidr, type Cidr } from '../ip/index.js';
 import { findOverlaps, parseAddressEntry, usableAddressCount } from './addresses.js';

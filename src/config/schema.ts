@@ -1,6 +1,6 @@
 /**
  * The structure of a v0.9 config as a JSON schema: keys, types and required
- * keys (COMPAT.md section 1). v0.9 decoded the YAML with yaml.v2's strict
+ * keys (docs/COMPAT.md section 1). v0.9 decoded the YAML with yaml.v2's strict
  * mode into Go structs; this schema is that struct shape. Rules between
  * values (overlaps, aggregation lengths, label syntax...) are checked in
  * plain code after it.

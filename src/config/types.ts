@@ -1,6 +1,6 @@
 /**
  * The typed result of parsing a MetalLB v0.9 `config` ConfigMap
- * (COMPAT.md section 1). Every value here has been validated: a Config
+ * (docs/COMPAT.md section 1). Every value here has been validated: a Config
  * exists only when the whole text was valid, as v0.9 rejects a config as
  * a whole.
  */

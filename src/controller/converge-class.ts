@@ -5,7 +5,7 @@
  *
  * - what the status holds is restored first and kept while still valid, and
  *   nothing new is handed out before the first full list of Services is in,
- *   so a restart never moves an address (COMPAT.md section 2);
+ *   so a restart never moves an address (docs/COMPAT.md section 2);
  * - slot k of the Service is the k-th entry of its status, under its own
  *   allocator key (`slotKey`): growing the count appends, shrinking it
  *   releases the last ones, and an address that is no longer allowed is

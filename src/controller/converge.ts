@@ -1,6 +1,6 @@
 /**
  * One Service converged towards its address, as v0.9's controller does
- * (COMPAT.md section 2; controller service.go convergeBalancer and
+ * (docs/COMPAT.md section 2; controller service.go convergeBalancer and
  * allocateIP), over plain data and an Allocator: no Kubernetes client, no
  * I/O. The daemon and `metallb-ts plan` both run this.
  */

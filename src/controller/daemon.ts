@@ -1,7 +1,7 @@
 /**
  * The controller daemon: watches Services and the `config` ConfigMap and
  * keeps every LoadBalancer Service's `status.loadBalancer.ingress` where
- * v0.9's rules put it (COMPAT.md sections 1, 2 and 5).
+ * v0.9's rules put it (docs/COMPAT.md sections 1, 2 and 5).
  *
  * Level-based: an informer change only queues a key; working a key reads
  * the latest object from the informer's cache and converges it. A key is
@@ -230,7 +230,7 @@ export class ControllerDaemon {
     });
   }
 
-  /** Status, log and Events of a v0.9 Service (COMPAT.md section 2). */
+  /** Status, log and Events of a v0.9 Service (docs/COMPAT.md section 2). */
   private async reportSingle(subject: Subject, result: Convergence): Promise<void> {
     const { log } = this.options;
     const { key, reference } = subject;

@@ -1,6 +1,6 @@
 /**
  * Discovery as a real 1.32 server answers it in the legacy (non-aggregated)
- * form, which kubectl falls back to cleanly (LAB.md): /version, /api,
+ * form, which kubectl falls back to cleanly (docs/LAB.md): /version, /api,
  * /api/v1, /apis, /apis/<group>, /apis/<group>/<version>, and the OpenAPI v3
  * stub that `kubectl apply`, `create -f` and `replace -f` need before they
  * leave validation to the server (fieldValidation=Strict).

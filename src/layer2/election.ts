@@ -1,5 +1,5 @@
 /**
- * Which node announces a layer 2 Service (COMPAT.md section 3, v0.9's
+ * Which node announces a layer 2 Service (docs/COMPAT.md section 3, v0.9's
  * speaker/layer2_controller.go ShouldAnnounce).
  *
  * Every candidate node gets the key sha256(nodeName + "#" + "namespace/name"), over the UTF-8

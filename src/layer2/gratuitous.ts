@@ -1,6 +1,6 @@
 /**
  * The frames a node sends when it takes an address over, so that neighbours update their
- * caches at once instead of when their entries expire (COMPAT.md section 3).
+ * caches at once instead of when their entries expire (docs/COMPAT.md section 3).
  *
  * IPv4, per interface, one ARP request and one ARP reply (v0.9's arpResponder.Gratuitous):
  * Ethernet destination broadcast, sender = (our MAC, the address), target protocol address =

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics with MetalLB v0.9's names (COMPAT.md section 5), so
+ * Prometheus metrics with MetalLB v0.9's names (docs/COMPAT.md section 5), so
  * existing dashboards and alerts keep working, plus the usual process
  * metrics.
  */
@@ -125,7 +125,7 @@ export interface BgpMetrics {
   readonly pendingPrefixes: Gauge<'peer'>;
 }
 
-/** v0.9's BGP metrics, label `peer` = `ip:port` (COMPAT.md section 5). */
+/** v0.9's BGP metrics, label `peer` = `ip:port` (docs/COMPAT.md section 5). */
 export function bgpMetrics(registry: Registry): BgpMetrics {
   return {
     sessionUp: new Gauge({

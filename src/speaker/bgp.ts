@@ -1,5 +1,5 @@
 /**
- * The speaker's BGP side (v0.9 `speaker/bgp_controller.go`, COMPAT.md
+ * The speaker's BGP side (v0.9 `speaker/bgp_controller.go`, docs/COMPAT.md
  * section 3): one session to each configured peer whose node-selectors
  * match this node's labels, re-evaluated when the config or the labels
  * change, and every session told the routes of every Service IP this node

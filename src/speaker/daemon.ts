@@ -1,7 +1,7 @@
 /**
  * The speaker daemon: Services + Endpoints (or EndpointSlices) + its Node +
  * the `config` ConfigMap + the live memberlist members -> what this node
- * announces (COMPAT.md section 3).
+ * announces (docs/COMPAT.md section 3).
  *
  * Level-based like the controller: any change queues the Service keys it
  * may affect; working a key reads the latest objects from the informers'

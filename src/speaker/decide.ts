@@ -2,7 +2,7 @@
  * What this speaker should do about one Service (pure): announce its IP,
  * and how, or withdraw it, and why. The rules and the reasons' names are
  * v0.9's (`speaker/main.go` handleService and the protocols'
- * ShouldAnnounce; COMPAT.md section 3), so logs read the same.
+ * ShouldAnnounce; docs/COMPAT.md section 3), so logs read the same.
  */
 import {
   nodeSelectorsMatch,

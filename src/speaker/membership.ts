@@ -1,5 +1,5 @@
 /**
- * The speaker's memberlist, set up as v0.9 sets it up (COMPAT section 4):
+ * The speaker's memberlist, set up as v0.9 sets it up (docs/COMPAT.md section 4):
  * member name = node name, the AES key derived from METALLB_ML_SECRET_KEY
  * with v0.9's quirk, peers found by listing the speaker pods and joined at
  * the shared bind port. It joins the pods it is not yet connected to every

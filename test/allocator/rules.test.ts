@@ -1,5 +1,5 @@
 /**
- * The v0.9 allocation rules (COMPAT.md section 2), one case per rule.
+ * The v0.9 allocation rules (docs/COMPAT.md section 2), one case per rule.
  * Expected addresses are worked out by hand from the pools written here.
  */
 import { expect } from 'chai';

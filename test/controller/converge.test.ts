@@ -1,5 +1,5 @@
 /**
- * v0.9's controller rules for one Service (COMPAT.md section 2), and the
+ * v0.9's controller rules for one Service (docs/COMPAT.md section 2), and the
  * restart plan built from them.
  */
 import { expect } from 'chai';

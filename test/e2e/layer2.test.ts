@@ -7,7 +7,7 @@
  * The real peers: iputils `arping`, `ndisc6`, the client kernel's neighbour
  * cache and TCP stack, and HashiCorp memberlist (Go) joining the speakers.
  *
- * The expected announcer is computed here from COMPAT.md section 3
+ * The expected announcer is computed here from docs/COMPAT.md section 3
  * (sha256 of "node#namespace/name", smallest first), not by the election code.
  */
 import { expect } from 'chai';

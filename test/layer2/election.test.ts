@@ -1,5 +1,5 @@
 /**
- * The election of the announcing node (COMPAT.md section 3): sha256(node + "#" + service)
+ * The election of the announcing node (docs/COMPAT.md section 3): sha256(node + "#" + service)
  * compared as bytes, smallest first.
  *
  * The digests below were computed outside this project, in a shell, with

@@ -1,7 +1,7 @@
 /**
  * The speaker daemon against the lab API: three speakers (node-a, node-b,
  * node-c) in one process, each with sinks that record what it announces.
- * The expected winner is computed here from the rule in COMPAT.md section 3
+ * The expected winner is computed here from the rule in docs/COMPAT.md section 3
  * (sha256 of "node#namespace/name", smallest first), independently of the
  * election code.
  */

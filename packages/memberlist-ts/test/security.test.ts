@@ -23,7 +23,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('security: the v0.9 key', () => {
-  it('is the first 16 bytes of secret || sha256("") (MEMBERLIST.md examples)', () => {
+  it('is the first 16 bytes of secret || sha256("") (docs/MEMBERLIST.md examples)', () => {
     const key = (s: string) => {
       const k = v09SecretKey(s);
       return k === null ? null : hex(k);

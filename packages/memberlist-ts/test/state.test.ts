@@ -136,6 +136,41 @@ describe('memberlist state (SWIM with Lifeguard, simulated network)', () => {
     expect(liveNames(sim, 'a')).to.deep.equal(['a', 'b']);
   });
 
+  it('a graceful leave reaches the one live member beside two recently dead ones, whatever the seed', () => {
+    // After c and d die, b's gossip candidates are a (alive) and c and d
+    // (dead, but inside the gossip-to-the-dead window): three members for
+    // three gossip slots. News of the leave is sent its retransmit limit
+    // (4 here) and then b stops, so a must be among them: nobody else alive
+    // would relay it, and a would find b only by probing, seconds later.
+    const misses: number[] = [];
+    for (let seed = 1; seed <= 400; seed++) {
+      const sim = cluster(['a', 'b', 'c', 'd'], seed);
+      sim.run(3_000);
+      sim.kill('c');
+      sim.kill('d');
+      const gone = sim.runUntilTrue(
+        () =>
+          ['a', 'b'].every((o) => ['c', 'd'].every((x) => stateOf(sim, o, x) === NodeState.dead)),
+        60_000,
+      );
+      expect(gone, `seed ${seed}: a and b see c and d dead`).to.not.equal(undefined);
+      let done = false;
+      const start = sim.now;
+      sim.get('b').leave(() => {
+        done = true;
+      });
+      // The shell stops once the news went out, or after 1 s (v0.9).
+      sim.runUntilTrue(() => done, 1_000);
+      sim.kill('b');
+      const left = sim.runUntilTrue(
+        () => stateOf(sim, 'a', 'b') === NodeState.left,
+        Math.max(1, 1_000 - (sim.now - start)),
+      );
+      if (left === undefined) misses.push(seed);
+    }
+    expect(misses, 'seeds whose leave a never heard of').to.deep.equal([]);
+  });
+
   it('dead members are forgotten once the gossip-to-the-dead window has passed', () => {
     const sim = cluster(['a', 'b', 'c']);
     sim.run(2_000);

@@ -31,6 +31,7 @@ import {
 } from '../service/index.js';
 import { allocatedMessage } from './class-events.js';
 import { convergeAnyService } from './converge-any.js';
+import { restoreHeld } from './restore.js';
 import type { ClassConvergence } from './converge-class.js';
 import type { Convergence } from './converge.js';
 
@@ -110,6 +111,7 @@ export class ControllerDaemon {
             event: 'synced',
             msg: 'all Services are listed: allocating from now on',
           });
+          this.restoreAll();
           this.queue.addAll(this.services.list().map(serviceKey));
         },
       },
@@ -155,6 +157,7 @@ export class ControllerDaemon {
   /** A new or changed ConfigMap: take it, or refuse it and keep the one in force. */
   private syncConfig(): void {
     if (!this.configs.sync()) return;
+    this.restoreAll();
     this.updatePoolMetrics();
     // Every Service may converge differently now.
     this.queue.addAll(this.services.list().map(serviceKey));
@@ -210,6 +213,20 @@ export class ControllerDaemon {
       else await this.reportSingle(subject, outcome.result);
     }
     this.updatePoolMetrics();
+  }
+
+  /**
+   * Takes back every address the listed Services hold, in one synchronous
+   * step, before any worker allocates (restore.ts): when the first full
+   * list is in, and when a config is taken (before the first, nothing could
+   * be restored; after a change, pools may have moved). Workers converging
+   * keys that were queued during the list then find every held address
+   * taken, whatever order they run in.
+   */
+  private restoreAll(): void {
+    const config = this.configs.config;
+    if (config === null || !this.services.synced) return;
+    restoreHeld(this.allocator, this.services.list().map(serviceRequest), config.balancerClasses);
   }
 
   /** Every address the allocator holds for a Service, whatever its slot. */

@@ -12,6 +12,7 @@ import type { Config } from '../config/index.js';
 import { formatIP, parseIP, type IPAddress } from '../ip/index.js';
 import { balancerChoice, type ServiceRequest } from '../service/index.js';
 import { convergeAnyService, type ServiceConvergence } from './converge-any.js';
+import { restoreHeld } from './restore.js';
 
 /** What happens to one address of a Service. */
 export type AddressChange =
@@ -77,8 +78,6 @@ export function planServices(config: Config, requests: readonly ServiceRequest[]
     (r) => r.isLoadBalancer && balancerChoice(r.balancer).kind !== 'foreign',
   );
 
-  // Restore: what a restarted controller does before its first full list is in.
-  const dropped = new Map<string, readonly string[]>();
   const orphaned: { service: string; ip: string }[] = [];
   for (const request of ours) {
     for (const held of heldAddresses(request)) {
@@ -86,10 +85,12 @@ export function planServices(config: Config, requests: readonly ServiceRequest[]
         orphaned.push({ service: request.key, ip: formatIP(held) });
       }
     }
-    const reasons = droppedReasons(
-      convergeAnyService(allocator, request, classes, { synced: false }),
-    );
-    if (reasons.length > 0) dropped.set(request.key, reasons);
+  }
+  // Restore first, as every controller start does (restore.ts), then allocate.
+  const dropped = new Map<string, readonly string[]>();
+  for (const [key, outcome] of restoreHeld(allocator, ours, classes)) {
+    const reasons = droppedReasons(outcome);
+    if (reasons.length > 0) dropped.set(key, reasons);
   }
 
   const services = ours.map((request): PlannedService => {

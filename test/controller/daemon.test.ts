@@ -5,7 +5,12 @@ import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { RunningController } from '../../src/cli/controller.js';
 import type { Lab } from '../../src/lab/index.js';
-import { controllerFor, labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
+import {
+  controllerFor,
+  ingressByName,
+  labWithConfig,
+  METALLB_NAMESPACE as NS,
+} from '../support/metallb-lab.js';
 import { eventually, metricsText } from '../support/eventually.js';
 
 const POOL_CONFIG =
@@ -28,15 +33,7 @@ describe('controller daemon, against the lab', function () {
     spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
   });
 
-  async function ips(): Promise<Map<string, string>> {
-    const list = await core.listNamespacedService({ namespace: 'default' });
-    const found = new Map<string, string>();
-    for (const service of list.items) {
-      const ip = service.status?.loadBalancer?.ingress?.[0]?.ip;
-      if (ip !== undefined) found.set(service.metadata?.name ?? '', ip);
-    }
-    return found;
-  }
+  const ips = (): Promise<Map<string, string>> => ingressByName(core);
 
   async function setConfig(text: string): Promise<void> {
     await core.patchNamespacedConfigMap(

@@ -11,7 +11,12 @@ import { expect } from 'chai';
 import type { RunningController } from '../../src/cli/controller.js';
 import type { Lab } from '../../src/lab/index.js';
 import { eventually } from '../support/eventually.js';
-import { controllerFor, labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
+import {
+  controllerFor,
+  ingressByName,
+  labWithConfig,
+  METALLB_NAMESPACE as NS,
+} from '../support/metallb-lab.js';
 
 /** 256 addresses. */
 const POOL_CONFIG =
@@ -84,25 +89,15 @@ describe('controller start over held addresses (upgrade in place)', function () 
     return holders;
   }
 
-  async function ingressByName(): Promise<Map<string, string>> {
-    const list = await core.listNamespacedService({ namespace: 'default' });
-    const found = new Map<string, string>();
-    for (const service of list.items) {
-      const ip = service.status?.loadBalancer?.ingress?.[0]?.ip;
-      if (ip !== undefined) found.set(service.metadata?.name ?? '', ip);
-    }
-    return found;
-  }
-
   /** Waits until every free address went to a pending Service, then checks nothing moved. */
   async function expectNothingMoved(holders: Map<string, string>): Promise<void> {
     const free = 256 - HOLDERS;
     await eventually(async () => {
-      const now = await ingressByName();
+      const now = await ingressByName(core);
       const served = [...now.keys()].filter((name) => name.startsWith('a-pending-'));
       expect(served, 'pending Services that got an address').to.have.length(free);
     }, 60_000);
-    const now = await ingressByName();
+    const now = await ingressByName(core);
     const moved = [...holders].filter(([name, ip]) => now.get(name) !== ip);
     expect(moved, 'held addresses that moved').to.deep.equal([]);
     const heldSet = new Set(holders.values());

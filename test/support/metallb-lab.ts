@@ -46,3 +46,14 @@ export function controllerFor(
     log,
   );
 }
+
+/** The first ingress address of each Service in the default namespace, by name. */
+export async function ingressByName(core: k8s.CoreV1Api): Promise<Map<string, string>> {
+  const list = await core.listNamespacedService({ namespace: 'default' });
+  const found = new Map<string, string>();
+  for (const service of list.items) {
+    const ip = service.status?.loadBalancer?.ingress?.[0]?.ip;
+    if (ip !== undefined) found.set(service.metadata?.name ?? '', ip);
+  }
+  return found;
+}

@@ -125,6 +125,38 @@ describe('lab pod admission: PodSecurityPolicy', () => {
     );
   });
 
+  it("lets a policy that allows secret volumes admit the service account's projected token volume, and no other", () => {
+    const secrets = policy('p', { volumes: ['secret'] });
+    const tokenVolume = (configMap: string) =>
+      pod({
+        volumes: [
+          {
+            name: 'kube-api-access-x7k2q',
+            projected: {
+              sources: [
+                { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+                { configMap: { name: configMap, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+                {
+                  downwardAPI: {
+                    items: [
+                      {
+                        path: 'namespace',
+                        fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      });
+    expect(admitted(tokenVolume('kube-root-ca.crt'), [secrets]).policy).to.equal('p');
+    expect(refusal(tokenVolume('other'), [secrets])).to.equal(
+      'PodSecurityPolicy: unable to admit pod: [spec.volumes[0]: Invalid value: "projected": projected volumes are not allowed to be used]',
+    );
+  });
+
   it('applies the seccomp and AppArmor profiles of its annotations, docker/default standing for runtime/default', () => {
     const profiles = policy(
       'p',
@@ -319,6 +351,25 @@ describe('lab pod admission: by release, and the pod a template makes', () => {
       return `${error.code} ${error.message.includes('PodSecurityPolicy') ? 'PSP' : 'PSA'}`;
     }
   }
+
+  it('names a pod made from generateName by its generateName, as kube-apiserver (which admits before naming) does', () => {
+    const store = new Store();
+    const registry = new Registry(store, () => new Date(0));
+    registry.addAdmission(new PodSecurityAdmission(store, 32));
+    registry.create(
+      at(NAMESPACES),
+      { metadata: { name: 'demo', labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } },
+      write,
+    );
+    const generated = {
+      metadata: { generateName: 'speaker-' },
+      spec: { hostNetwork: true, containers: [{ name: 'c' }] },
+    };
+    expect(() => registry.create(at(PODS, 'demo'), generated, write)).to.throw(
+      ApiError,
+      'pods "speaker-" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
+    );
+  });
 
   it('runs PodSecurityPolicy up to 1.24 and Pod Security Admission from 1.23', () => {
     expect([22, 23, 24, 25, 32].map(creates)).to.deep.equal([

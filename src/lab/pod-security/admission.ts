@@ -53,7 +53,7 @@ export class PodSecurityAdmission implements Admission {
   admit(type: ResourceType, object: JsonObject, old: JsonObject | null): JsonObject {
     if (type.group !== '' || type.kind !== 'Pod' || old !== null) return object;
     const metadata = childAt(object, 'metadata');
-    const name = text(metadata?.['name']);
+    const name = shownName(metadata);
     const namespace = text(metadata?.['namespace']);
     let pod = object;
     if (this.minor <= LAST_PSP_MINOR) {
@@ -88,4 +88,21 @@ export class PodSecurityAdmission implements Admission {
     }
     return pod;
   }
+}
+
+/**
+ * The name a refusal shows. kube-apiserver admits a pod before it generates
+ * its name, so a pod made with only `generateName` (as the DaemonSet and
+ * ReplicaSet controllers make them) is refused as `pods "speaker-"`; the lab
+ * generates the name first, so a name of generateName plus the five random
+ * characters is shown as the generateName.
+ */
+function shownName(metadata: JsonObject | undefined): string {
+  const name = text(metadata?.['name']);
+  const generateName = text(metadata?.['generateName']);
+  return generateName !== '' &&
+    name.startsWith(generateName) &&
+    name.length === generateName.length + 5
+    ? generateName
+    : name;
 }

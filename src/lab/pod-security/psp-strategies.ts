@@ -8,7 +8,7 @@
 import type { JsonObject } from '../json.js';
 import { forbiddenField, goSlice, invalidValue, requiredField } from './field-error.js';
 import { inRanges, printedRanges, type PodSecurityPolicy, type RangeRule } from './psp-policy.js';
-import { annotationsOf, childAt, stringsAt } from './pod.js';
+import { annotationsOf, childAt, objectsAt, stringsAt } from './pod.js';
 
 // --- runAsUser: user/mustrunas.go, user/nonroot.go, user/runasany.go
 
@@ -278,6 +278,36 @@ export function validateAppArmor(
 /** A volume's type as policy `volumes` lists it: the name of its source field. */
 export function volumeType(volume: JsonObject): string | undefined {
   return Object.keys(volume).find((key) => key !== 'name');
+}
+
+/**
+ * Whether a projected volume holds only what the service account admission
+ * injects (`kube-api-access-*`: the token at path `token` with no audience,
+ * the `kube-root-ca.crt` ConfigMap, the namespace from the downward API).
+ * A policy that allows `secret` volumes allows it, so that pods keep their
+ * token when bound token volumes replace the token Secret (util.go,
+ * IsOnlyServiceAccountTokenSources).
+ */
+export function isServiceAccountTokenVolume(volume: JsonObject): boolean {
+  const projected = childAt(volume, 'projected');
+  if (projected === undefined) return false;
+  return objectsAt(projected, 'sources').every((source) => {
+    const token = childAt(source, 'serviceAccountToken');
+    const configMap = childAt(source, 'configMap');
+    const downward = childAt(source, 'downwardAPI');
+    if (token === undefined && configMap === undefined && downward === undefined) return false;
+    if (token !== undefined && (token['path'] !== 'token' || (token['audience'] ?? '') !== ''))
+      return false;
+    if (configMap !== undefined && configMap['name'] !== 'kube-root-ca.crt') return false;
+    return objectsAt(downward, 'items').every((item) => {
+      const ref = childAt(item, 'fieldRef');
+      return (
+        item['path'] === 'namespace' &&
+        ref?.['apiVersion'] === 'v1' &&
+        ref['fieldPath'] === 'metadata.namespace'
+      );
+    });
+  });
 }
 
 /** allowedHostPaths: [] allows every path; otherwise a prefix (whole path segments) must match. */

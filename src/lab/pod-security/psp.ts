@@ -28,6 +28,7 @@ import {
   generateSeccomp,
   generateUser,
   hostPathRule,
+  isServiceAccountTokenVolume,
   SECCOMP_POD_ANNOTATION,
   validateAppArmor,
   validateCapabilities,
@@ -208,7 +209,13 @@ function validateVolumes(policy: PodSecurityPolicy, spec: JsonObject): string[] 
   objectsAt(spec, 'volumes').forEach((volume, index) => {
     const path = `spec.volumes[${index}]`;
     const type = volumeType(volume) ?? '';
-    if (!allowAll && !policy.volumes.includes(type)) {
+    const allowed =
+      allowAll ||
+      policy.volumes.includes(type) ||
+      (type === 'projected' &&
+        policy.volumes.includes('secret') &&
+        isServiceAccountTokenVolume(volume));
+    if (!allowed) {
       errors.push(invalidValue(path, type, `${type} volumes are not allowed to be used`));
       return;
     }

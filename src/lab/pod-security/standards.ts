@@ -54,10 +54,10 @@ interface Check {
   /** Baseline checks this one replaces at the restricted level. */
   readonly overrides?: readonly string[];
   /** A refusal: reason and detail; undefined when the pod passes. */
-  readonly run: (pod: Pod) => { reason: string; detail: string } | undefined;
+  readonly run: (pod: PodView) => { reason: string; detail: string } | undefined;
 }
 
-interface Pod {
+interface PodView {
   readonly spec: JsonObject;
   readonly containers: readonly { name: string; sc: JsonObject | undefined; ports: JsonObject[] }[];
   readonly podSc: JsonObject | undefined;
@@ -84,7 +84,7 @@ const validSeccomp = (type: unknown) => type === 'RuntimeDefault' || type === 'L
 
 /** Who sets a field to a refused value: `pod`, `container "a"`, joined with `and`. */
 function setters(
-  pod: Pod,
+  pod: PodView,
   field: (sc: JsonObject | undefined) => boolean,
 ): { all: string[]; containers: string[] } {
   const containers = pod.containers.filter((c) => field(c.sc)).map((c) => c.name);
@@ -93,7 +93,7 @@ function setters(
   return { all, containers };
 }
 
-function seccompCheck(pod: Pod, required: boolean) {
+function seccompCheck(pod: PodView, required: boolean) {
   const bad = new Set<string>();
   const refused = (sc: JsonObject | undefined) => {
     const profile = childAt(sc, 'seccompProfile');
@@ -369,7 +369,7 @@ export function checkPodSecurity(
   return `violates PodSecurity "${policy.level}:${version}": ${detail.join(', ')}`;
 }
 
-function podView(pod: JsonObject, minor: number): Pod {
+function podView(pod: JsonObject, minor: number): PodView {
   const spec = childAt(pod, 'spec') ?? {};
   return {
     spec,

@@ -12,12 +12,14 @@ import { join } from 'node:path';
 import { EndpointsController } from './endpoints.js';
 import { Faults, type FaultCommand } from './faults.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { PodSecurityAdmission } from './pod-security/index.js';
 import { Registry } from './registry.js';
 import { findResource, type ResourceType } from './resources.js';
 import { createLabServer } from './server.js';
 import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
 import { Store } from './store.js';
 import { selfSignedCertificate } from './tls.js';
+import { parseKubernetesVersion } from './versions.js';
 import { WorkloadAdmission } from './workloads.js';
 
 export interface LabOptions {
@@ -34,7 +36,16 @@ export interface LabOptions {
   /** The clock for timestamps and ages (tests may fix it). */
   readonly now?: () => Date;
   readonly bookmarkIntervalMs?: number;
+  /**
+   * The Kubernetes release the lab plays (`1.20`, `v1.24.3`); default 1.32.
+   * It decides the pod admission: PodSecurityPolicy up to 1.24, Pod
+   * Security Admission from 1.23.
+   */
+  readonly kubernetesVersion?: string;
 }
+
+/** The release a lab plays unless told otherwise. */
+const DEFAULT_KUBERNETES_VERSION = '1.32';
 
 /** Namespaces every cluster starts with. */
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -57,6 +68,8 @@ export class Lab {
       new ServiceAdmission(options.serviceNetwork ?? DEFAULT_SERVICE_NETWORK),
     );
     this.registry.addAdmission(new WorkloadAdmission());
+    const version = parseKubernetesVersion(options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+    this.registry.addAdmission(new PodSecurityAdmission(this.store, version.minor));
     const endpoints = new EndpointsController(this.registry);
     this.store.onChange((change) => endpoints.onChange(change));
     const namespaces = findResource('', 'v1', 'namespaces') as ResourceType;

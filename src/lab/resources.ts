@@ -14,6 +14,10 @@ export interface ResourceType {
   readonly shortNames: readonly string[];
   /** Has a `status` subresource: status writes change only status, other writes never status. */
   readonly hasStatus: boolean;
+  /** The first minor release (1.x) that serves it; absent: every release the lab plays. */
+  readonly servedFrom?: number;
+  /** The last minor release (1.x) that serves it, inclusive; absent: still served. */
+  readonly servedUntil?: number;
 }
 
 const core = (
@@ -80,9 +84,10 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
  * the workloads of its manifests. The lab stores them with the real verbs and
  * the fields the API server guards (`workloads.ts`) but runs nothing: no
  * DaemonSet or Deployment controller makes Pods, no authorizer reads RBAC.
- * policy/v1beta1 PodSecurityPolicy is deliberately absent, as on every
- * server since 1.25 (the lab is a 1.32 server): kubectl reports
+ * policy/v1beta1 PodSecurityPolicy is not among them: no server since 1.25
+ * serves it (the lab plays 1.32 unless told otherwise), and kubectl reports
  * `no matches for kind "PodSecurityPolicy"` for it, as a current cluster does.
+ * It is `POD_SECURITY_POLICIES` below, for the releases that had it.
  */
 const stored = (
   group: string,
@@ -114,6 +119,25 @@ const INSTALL_RESOURCES: readonly ResourceType[] = [
 ];
 
 export const RESOURCES: readonly ResourceType[] = [...CLUSTER_RESOURCES, ...INSTALL_RESOURCES];
+
+/**
+ * policy/v1beta1 PodSecurityPolicy, cluster-scoped, served up to 1.24 and
+ * removed in 1.25 (https://kubernetes.io/docs/reference/using-api/deprecation-guide/#psp-v125).
+ * The pod admission of a lab at <= 1.24 reads the stored policies
+ * (`pod-security/`); serving the kind over HTTP follows the lab's version,
+ * which the router does not know yet, so it is kept out of RESOURCES.
+ */
+export const POD_SECURITY_POLICIES: ResourceType = {
+  group: 'policy',
+  version: 'v1beta1',
+  kind: 'PodSecurityPolicy',
+  plural: 'podsecuritypolicies',
+  singular: 'podsecuritypolicy',
+  namespaced: false,
+  shortNames: ['psp'],
+  hasStatus: false,
+  servedUntil: 24,
+};
 
 /** `v1` or `discovery.k8s.io/v1`. */
 export function apiVersionOf(type: ResourceType): string {

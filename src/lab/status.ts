@@ -7,6 +7,7 @@ import type { JsonObject } from './json.js';
 export type Reason =
   | 'BadRequest'
   | 'Unauthorized'
+  | 'Forbidden'
   | 'NotFound'
   | 'AlreadyExists'
   | 'Conflict'
@@ -50,6 +51,18 @@ export function notFound(plural: string, name: string, group: string): ApiError 
     name,
     kind: plural,
     group,
+  });
+}
+
+/**
+ * 403 as admission writes it: `pods "x" is forbidden: <why>` (apiserver's
+ * admission.NewForbidden over errors.NewForbidden).
+ */
+export function forbidden(plural: string, name: string, why: string, group = ''): ApiError {
+  return new ApiError(403, 'Forbidden', `${plural} "${name}" is forbidden: ${why}`, {
+    name,
+    group,
+    kind: plural,
   });
 }
 

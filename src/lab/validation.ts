@@ -72,6 +72,7 @@ const TOP_LEVEL: Record<string, string[]> = {
   Role: ['rules'],
   ClusterRoleBinding: ['roleRef', 'subjects'],
   RoleBinding: ['roleRef', 'subjects'],
+  PodSecurityPolicy: ['spec'],
   DaemonSet: ['spec', 'status'],
   Deployment: ['spec', 'status'],
 };

@@ -125,6 +125,15 @@ export interface ManifestFacts {
   readonly bindings: Readonly<
     Record<string, { readonly kind: string; readonly roleRef: unknown; readonly subjects: unknown }>
   >;
+  /** Each PodSecurityPolicy's annotations and spec, by name (what pod admission reads). */
+  readonly podSecurityPolicies: Readonly<
+    Record<
+      string,
+      { readonly annotations: Readonly<Record<string, string>>; readonly spec: unknown }
+    >
+  >;
+  /** Each workload's whole pod template, by `Kind/name` (what its pods are made from). */
+  readonly podTemplates: Readonly<Record<string, unknown>>;
 }
 
 /** One line per permission: `group resource verb [name]`, sorted. */
@@ -174,6 +183,21 @@ export function manifestFacts(objects: readonly ManifestObject[]): ManifestFacts
       of('ClusterRoleBinding', 'RoleBinding').map((b) => [
         b.metadata.name,
         { kind: b.kind, roleRef: b['roleRef'], subjects: b['subjects'] },
+      ]),
+    ),
+    podSecurityPolicies: Object.fromEntries(
+      of('PodSecurityPolicy').map((p) => [
+        p.metadata.name,
+        {
+          annotations: (p.metadata as { annotations?: Record<string, string> }).annotations ?? {},
+          spec: p['spec'],
+        },
+      ]),
+    ),
+    podTemplates: Object.fromEntries(
+      (of('DaemonSet', 'Deployment') as Workload[]).map((w) => [
+        `${w.kind}/${w.metadata.name}`,
+        w.spec.template,
       ]),
     ),
   };

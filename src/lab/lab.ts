@@ -18,6 +18,7 @@ import { createLabServer } from './server.js';
 import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
 import { Store } from './store.js';
 import { selfSignedCertificate } from './tls.js';
+import { CURRENT_VERSION, parseKubernetesVersion, type KubernetesVersion } from './versions.js';
 import { WorkloadAdmission } from './workloads.js';
 
 export interface LabOptions {
@@ -34,6 +35,12 @@ export interface LabOptions {
   /** The clock for timestamps and ages (tests may fix it). */
   readonly now?: () => Date;
   readonly bookmarkIntervalMs?: number;
+  /**
+   * The Kubernetes release to answer as, `1.19` to `1.32` (default 1.32):
+   * /version, discovery and routing serve only that release's API
+   * groups and versions (versions.ts). Anything else throws.
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** Namespaces every cluster starts with. */
@@ -52,7 +59,11 @@ export class Lab {
 
   private constructor(private readonly options: LabOptions) {
     const now = options.now ?? (() => new Date());
-    this.registry = new Registry(this.store, now);
+    const release =
+      options.kubernetesVersion === undefined
+        ? CURRENT_VERSION
+        : parseKubernetesVersion(options.kubernetesVersion);
+    this.registry = new Registry(this.store, now, release);
     this.registry.addAdmission(
       new ServiceAdmission(options.serviceNetwork ?? DEFAULT_SERVICE_NETWORK),
     );
@@ -73,6 +84,11 @@ export class Lab {
     const lab = new Lab(options);
     await lab.listen();
     return lab;
+  }
+
+  /** The release this lab answers as. */
+  get kubernetesVersion(): KubernetesVersion {
+    return this.registry.release;
   }
 
   private get host(): string {

@@ -1,6 +1,7 @@
 /**
  * The kinds the lab serves, with what discovery, tables and the router need
- * to know of each (the names, scopes and short names of a real 1.32 server).
+ * to know of each (the names, scopes and short names of a real server), and
+ * the releases that serve each group/version (versions.ts).
  */
 export interface ResourceType {
   /** API group; '' for the core group (`/api/v1`). */
@@ -14,6 +15,10 @@ export interface ResourceType {
   readonly shortNames: readonly string[];
   /** Has a `status` subresource: status writes change only status, other writes never status. */
   readonly hasStatus: boolean;
+  /** The first minor release (1.x) that serves this group/version; unset: every release the lab speaks. */
+  readonly servedFrom?: number;
+  /** The last minor release that serves it (inclusive); unset: still served. */
+  readonly servedUntil?: number;
 }
 
 const core = (
@@ -33,6 +38,16 @@ const core = (
   hasStatus,
 });
 
+const ENDPOINT_SLICE = {
+  group: 'discovery.k8s.io',
+  kind: 'EndpointSlice',
+  plural: 'endpointslices',
+  singular: 'endpointslice',
+  namespaced: true,
+  shortNames: [],
+  hasStatus: false,
+} as const;
+
 const CLUSTER_RESOURCES: readonly ResourceType[] = [
   core('Namespace', 'namespaces', false, ['ns'], true),
   core('Service', 'services', true, ['svc'], true),
@@ -43,16 +58,11 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
   core('Secret', 'secrets', true, [], false),
   core('Event', 'events', true, ['ev'], false),
   core('ServiceAccount', 'serviceaccounts', true, ['sa'], false),
-  {
-    group: 'discovery.k8s.io',
-    version: 'v1',
-    kind: 'EndpointSlice',
-    plural: 'endpointslices',
-    singular: 'endpointslice',
-    namespaced: true,
-    shortNames: [],
-    hasStatus: false,
-  },
+  // Deprecation guide: discovery.k8s.io/v1 from 1.21; v1beta1 (1.17) no
+  // longer served from 1.25. One stored object, served in either shape
+  // (conversion.ts); v1 is listed first: it is the storage and preferred version.
+  { ...ENDPOINT_SLICE, version: 'v1', servedFrom: 21 },
+  { ...ENDPOINT_SLICE, version: 'v1beta1', servedUntil: 24 },
   {
     group: 'coordination.k8s.io',
     version: 'v1',
@@ -72,6 +82,8 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
     namespaced: true,
     shortNames: ['ev'],
     hasStatus: false,
+    // Deprecation guide: events.k8s.io/v1 is served from 1.19.
+    servedFrom: 19,
   },
 ];
 
@@ -80,9 +92,8 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
  * the workloads of its manifests. The lab stores them with the real verbs and
  * the fields the API server guards (`workloads.ts`) but runs nothing: no
  * DaemonSet or Deployment controller makes Pods, no authorizer reads RBAC.
- * policy/v1beta1 PodSecurityPolicy is deliberately absent, as on every
- * server since 1.25 (the lab is a 1.32 server): kubectl reports
- * `no matches for kind "PodSecurityPolicy"` for it, as a current cluster does.
+ * rbac.authorization.k8s.io/v1 and apps/v1 are served by every release the
+ * lab speaks (since 1.8 and 1.9).
  */
 const stored = (
   group: string,
@@ -120,9 +131,22 @@ export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`;
 }
 
-/** One key per resource type: `/v1/services`, `discovery.k8s.io/v1/endpointslices`. */
+/**
+ * The store's key for a resource, named by its storage version: every
+ * version of a kind shares it, so a kind served at two versions
+ * (EndpointSlice v1beta1 and v1) is one set of objects, as in etcd:
+ * `/v1/services`, `discovery.k8s.io/v1/endpointslices`.
+ */
 export function resourceKey(type: ResourceType): string {
-  return `${type.group}/${type.version}/${type.plural}`;
+  return `${type.group}/${storageType(type).version}/${type.plural}`;
+}
+
+/**
+ * The version objects of this resource are stored in: the first one listed
+ * (objects are kept in its shape and converted for the others, conversion.ts).
+ */
+export function storageType(type: ResourceType): ResourceType {
+  return RESOURCES.find((r) => r.group === type.group && r.plural === type.plural) ?? type;
 }
 
 export function findResource(
@@ -135,12 +159,4 @@ export function findResource(
 
 export function findKind(apiVersion: string, kind: string): ResourceType | undefined {
   return RESOURCES.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);
-}
-
-/** The served group/versions, core first. */
-export function groupVersions(): { group: string; version: string }[] {
-  const seen = new Map<string, { group: string; version: string }>();
-  for (const r of RESOURCES)
-    seen.set(`${r.group}/${r.version}`, { group: r.group, version: r.version });
-  return [...seen.values()];
 }

@@ -8,14 +8,15 @@
  * caches, decides (decide.ts, pure) and applies the difference to the
  * protocol handlers. Nothing is decided before the config, the Services and
  * the endpoints are all listed, so a restart never withdraws what it is
- * about to announce again.
+ * about to announce again. EndpointSlices are watched at the version the
+ * server serves (v1, else v1beta1), or not at all on a server without them.
  */
 import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
 import {
-  ALL_ENDPOINT_SLICES,
   ALL_ENDPOINTS,
   ALL_NODES,
   ALL_SERVICES,
+  endpointSliceSource,
   referenceTo,
   type ApiClient,
   type BackoffOptions,
@@ -67,7 +68,10 @@ export class SpeakerDaemon {
   private readonly shell: DaemonShell;
   private readonly services: ResilientInformer<Service>;
   private readonly endpoints: ResilientInformer<Endpoints>;
-  private readonly slices: ResilientInformer<EndpointSlice>;
+  /** Not yet known (undefined) until discovery answers; null when the server serves no EndpointSlices. */
+  private slices: ResilientInformer<EndpointSlice> | null | undefined;
+  /** Ends the discovery retries when the daemon stops first. */
+  private readonly stopping = new AbortController();
   private readonly configs: ConfigKeeper;
   private readonly nodes: ResilientInformer<NodeObject>;
   /** EndpointSlices by Service key, then by slice name. */
@@ -114,11 +118,6 @@ export class SpeakerDaemon {
     this.endpoints = this.shell.watch<Endpoints>('Endpoints', ALL_ENDPOINTS, {
       changed: enqueue,
       deleted: enqueue,
-      synced,
-    });
-    this.slices = this.shell.watch<EndpointSlice>('EndpointSlice', ALL_ENDPOINT_SLICES, {
-      changed: (slice) => this.indexSlice(slice, true),
-      deleted: (slice) => this.indexSlice(slice, false),
       synced,
     });
     this.configs = new ConfigKeeper(this.shell, {
@@ -176,16 +175,63 @@ export class SpeakerDaemon {
     await Promise.all([
       this.services.start(),
       this.endpoints.start(),
-      this.slices.start(),
+      this.startSlices(),
       this.nodes.start(),
     ]);
   }
 
   /**
-   * Leaves memberlist first, so the other speakers take over within the
-   * leave time while this one still answers, then withdraws everything.
+   * Watches EndpointSlices at the version the server serves. A server
+   * without them (before 1.17, or with the group off) leaves the Endpoints,
+   * which v0.9 reads anyway; a v1 list on a 1.19 or 1.20 server is a 404
+   * forever and would keep the speaker from ever deciding.
    */
+  private async startSlices(): Promise<void> {
+    const { log, api, backoff } = this.options;
+    const source = await endpointSliceSource(api, {
+      signal: this.stopping.signal,
+      ...(backoff === undefined ? {} : { backoff }),
+      failed: (error, retryInMs) =>
+        log({
+          op: 'discovery',
+          error: String(error),
+          retryInMs,
+          msg: 'cannot ask which EndpointSlice API the server serves, retrying',
+        }),
+    });
+    if (source === undefined) return; // stopped first
+    if (source === null) {
+      log({
+        op: 'startup',
+        event: 'endpointSlicesNotServed',
+        msg: 'the server serves no EndpointSlices: reading Endpoints alone',
+      });
+      this.slices = null;
+      this.enqueueAll();
+      return;
+    }
+    log({
+      op: 'startup',
+      event: 'endpointSlices',
+      version: source.version,
+      msg: `watching discovery.k8s.io/${source.version} EndpointSlices`,
+    });
+    const slices = this.shell.watch<EndpointSlice>(
+      'EndpointSlice',
+      source.resource,
+      {
+        changed: (slice) => this.indexSlice(slice, true),
+        deleted: (slice) => this.indexSlice(slice, false),
+        synced: () => this.enqueueAll(),
+      },
+      source.toV1,
+    );
+    this.slices = slices;
+    await slices.start();
+  }
+
   async stop(): Promise<void> {
+    this.stopping.abort();
     this.queue.stop();
     this.options.membership?.off('change', this.onMembership);
     await this.options.membership?.stop();
@@ -197,7 +243,7 @@ export class SpeakerDaemon {
     await Promise.all([
       this.services.stop(),
       this.endpoints.stop(),
-      this.slices.stop(),
+      this.slices?.stop(),
       this.configs.stop(),
       this.nodes.stop(),
     ]);
@@ -221,7 +267,8 @@ export class SpeakerDaemon {
   }
 
   private listed(): boolean {
-    return this.services.synced && this.endpoints.synced && this.slices.synced && this.nodes.synced;
+    const slicesListed = this.slices === null || this.slices?.synced === true;
+    return this.services.synced && this.endpoints.synced && slicesListed && this.nodes.synced;
   }
 
   /**

@@ -71,13 +71,18 @@ export class SpeakerDaemon {
   /** Not yet known (undefined) until discovery answers; null when the server serves no EndpointSlices. */
   private slices: ResilientInformer<EndpointSlice> | null | undefined;
   /** Ends the discovery retries when the daemon stops first. */
-  private readonly stopping = new AbortController();
+  private stopping = new AbortController();
+  /** Discovery, then the EndpointSlice informer's start; awaited by stop. */
+  private slicesStarting: Promise<void> = Promise.resolve();
   private readonly configs: ConfigKeeper;
   private readonly nodes: ResilientInformer<NodeObject>;
   /** EndpointSlices by Service key, then by slice name. */
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
   private readonly announcements: Announcements;
   private live: ReadonlySet<string> | null;
+  /** Memberlist is joined, or off; the speaker decides nothing before. */
+  private joined: boolean;
+  private joining = false;
   /** Every Node's name, labels and age, for the balancer classes (docs/SCALEOUT.md). */
   private readonly factsByNode = new Map<string, NodeFacts>();
   private nodeFactsList: readonly NodeFacts[] = [];
@@ -95,6 +100,7 @@ export class SpeakerDaemon {
   constructor(private readonly options: SpeakerOptions) {
     this.announcements = new Announcements({ layer2: options.layer2, bgp: options.bgp });
     this.live = options.membership === null ? null : new Set(options.membership.live());
+    this.joined = options.membership === null || !options.membership.waitingToJoin;
     this.shell = new DaemonShell({
       api: options.api,
       log: options.log,
@@ -109,7 +115,7 @@ export class SpeakerDaemon {
     });
     const enqueue = (object: { metadata?: { name?: string; namespace?: string } }) =>
       this.queue.add(serviceKey(object));
-    const synced = () => this.enqueueAll();
+    const synced = () => this.kindListed();
     this.services = this.shell.watch<Service>('Service', ALL_SERVICES, {
       changed: enqueue,
       deleted: enqueue,
@@ -162,7 +168,7 @@ export class SpeakerDaemon {
           options.membership?.nodeChanged();
           this.setNodeFacts(node.metadata?.name ?? '', undefined);
         },
-        synced: () => this.enqueueAll(),
+        synced: () => this.kindListed(),
       },
       slimNode,
     );
@@ -172,12 +178,11 @@ export class SpeakerDaemon {
   async start(): Promise<void> {
     this.queue.start();
     await this.configs.start();
-    await Promise.all([
-      this.services.start(),
-      this.endpoints.start(),
-      this.startSlices(),
-      this.nodes.start(),
-    ]);
+    // Not awaited: discovery retries while the server cannot answer, and
+    // start resolves, as the informers' starts do, after one attempt each.
+    this.stopping = new AbortController();
+    this.slicesStarting = this.startSlices();
+    await Promise.all([this.services.start(), this.endpoints.start(), this.nodes.start()]);
   }
 
   /**
@@ -187,6 +192,10 @@ export class SpeakerDaemon {
    * forever and would keep the speaker from ever deciding.
    */
   private async startSlices(): Promise<void> {
+    if (this.slices !== undefined) {
+      await this.slices?.start(); // started again: the server's answer is known
+      return;
+    }
     const { log, api, backoff } = this.options;
     const source = await endpointSliceSource(api, {
       signal: this.stopping.signal,
@@ -199,7 +208,7 @@ export class SpeakerDaemon {
           msg: 'cannot ask which EndpointSlice API the server serves, retrying',
         }),
     });
-    if (source === undefined) return; // stopped first
+    if (source === undefined || this.stopping.signal.aborted) return; // stopped first
     if (source === null) {
       log({
         op: 'startup',
@@ -207,7 +216,7 @@ export class SpeakerDaemon {
         msg: 'the server serves no EndpointSlices: reading Endpoints alone',
       });
       this.slices = null;
-      this.enqueueAll();
+      this.kindListed();
       return;
     }
     log({
@@ -222,7 +231,7 @@ export class SpeakerDaemon {
       {
         changed: (slice) => this.indexSlice(slice, true),
         deleted: (slice) => this.indexSlice(slice, false),
-        synced: () => this.enqueueAll(),
+        synced: () => this.kindListed(),
       },
       source.toV1,
     );
@@ -232,6 +241,7 @@ export class SpeakerDaemon {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.slicesStarting;
     this.queue.stop();
     this.options.membership?.off('change', this.onMembership);
     await this.options.membership?.stop();
@@ -249,9 +259,9 @@ export class SpeakerDaemon {
     ]);
   }
 
-  /** Ready: the config is loaded and every watched kind is listed. */
+  /** Ready: the config is loaded, every watched kind is listed and memberlist joined (when on). */
   get ready(): boolean {
-    return this.configs.config !== null && this.listed();
+    return this.configs.config !== null && this.listed() && this.joined;
   }
 
   /** The Services this node announces, one row per IP (for the lab and debugging). */
@@ -264,6 +274,30 @@ export class SpeakerDaemon {
   /** Resolves when no key is waiting, or what waits cannot be decided yet (for tests and the lab). */
   idle(): Promise<void> {
     return this.queue.idle();
+  }
+
+  /**
+   * One more kind is listed. Once all are, the speaker joins memberlist
+   * (with deferJoin): the other speakers count a member alive and leave
+   * it Services, so it must not be one before it can decide them. v0.9
+   * joins on its Node informer's first event.
+   */
+  private kindListed(): void {
+    const membership = this.options.membership;
+    if (membership !== null && this.listed() && !this.joined && !this.joining) {
+      this.joining = true;
+      const joined = (): void => {
+        this.joined = true;
+        this.live = new Set(membership.live());
+        this.enqueueAll();
+      };
+      // A failed join is retried every minute by the membership: decide with who is there.
+      membership.join().then(joined, (error: unknown) => {
+        this.options.log({ op: 'memberlist', error: String(error), msg: 'memberlist join failed' });
+        joined();
+      });
+    }
+    this.enqueueAll();
   }
 
   private listed(): boolean {

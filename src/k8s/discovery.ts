@@ -89,8 +89,8 @@ type V1beta1Endpoint = NonNullable<EndpointSlice['endpoints']>[number] & {
 
 /** A v1beta1 slice read as v1: `nodeName` from the topology's hostname where it is unset. */
 function v1beta1ToV1(slice: EndpointSlice): EndpointSlice {
-  const endpoints = slice.endpoints as V1beta1Endpoint[] | undefined;
-  if (endpoints === undefined || endpoints === null) return slice;
+  // `endpoints` is null or absent on a slice without endpoints (a nil Go slice).
+  const endpoints: readonly V1beta1Endpoint[] = slice.endpoints ?? [];
   return {
     ...slice,
     endpoints: endpoints.map(({ topology, ...endpoint }) => {

@@ -3,11 +3,7 @@
  * client, informers, status writes and Events.
  */
 export { clusterAccess, endpointAuth, type AccessOptions, type ClusterAccess } from './config.js';
-export {
-  endpointSliceSource,
-  servedVersions,
-  type EndpointSliceSource,
-} from './discovery.js';
+export { endpointSliceSource, servedVersions, type EndpointSliceSource } from './discovery.js';
 export { EventRecorder, referenceTo, type EventType } from './events.js';
 export {
   ResilientInformer,

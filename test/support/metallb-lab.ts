@@ -16,10 +16,7 @@ export interface MetallbLab {
   readonly core: k8s.CoreV1Api;
 }
 
-export async function labWithConfig(
-  config: string,
-  options: LabOptions = {},
-): Promise<MetallbLab> {
+export async function labWithConfig(config: string, options: LabOptions = {}): Promise<MetallbLab> {
   const lab = await Lab.start(options);
   const kc = reuseConnections(new k8s.KubeConfig());
   kc.loadFromFile(lab.kubeconfigPath);

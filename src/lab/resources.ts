@@ -21,22 +21,14 @@ export interface ResourceType {
   readonly servedUntil?: number;
 }
 
+/** A kind of the core group (`/api/v1`). */
 const core = (
   kind: string,
   plural: string,
   namespaced: boolean,
   shortNames: string[],
   hasStatus: boolean,
-): ResourceType => ({
-  group: '',
-  version: 'v1',
-  kind,
-  plural,
-  singular: kind.toLowerCase(),
-  namespaced,
-  shortNames,
-  hasStatus,
-});
+): ResourceType => stored('', kind, plural, namespaced, shortNames, hasStatus);
 
 const ENDPOINT_SLICE = {
   group: 'discovery.k8s.io',
@@ -95,23 +87,25 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
  * rbac.authorization.k8s.io/v1 and apps/v1 are served by every release the
  * lab speaks (since 1.8 and 1.9).
  */
-const stored = (
+function stored(
   group: string,
   kind: string,
   plural: string,
   namespaced: boolean,
   shortNames: string[],
   hasStatus: boolean,
-): ResourceType => ({
-  group,
-  version: 'v1',
-  kind,
-  plural,
-  singular: kind.toLowerCase(),
-  namespaced,
-  shortNames,
-  hasStatus,
-});
+): ResourceType {
+  return {
+    group,
+    version: 'v1',
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    namespaced,
+    shortNames,
+    hasStatus,
+  };
+}
 
 const RBAC = 'rbac.authorization.k8s.io';
 

@@ -259,6 +259,8 @@ describe('lab: Kubernetes versions', function () {
       expect(list.apiVersion).to.equal('discovery.k8s.io/v1beta1');
       const endpoint = list.items[0]?.endpoints[0];
       expect(endpoint?.['topology']).to.deep.equal({ 'kubernetes.io/hostname': 'node-a' });
+      // serving and terminating came with a feature gate on by default from 1.22.
+      expect(endpoint?.['conditions']).to.deep.equal({ ready: true });
       expect(endpoint, 'no nodeName field in 1.20 (alpha, off by default)').not.to.have.property(
         'nodeName',
       );

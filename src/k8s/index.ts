@@ -22,13 +22,7 @@ export {
   type CallOptions,
   type Query,
 } from './rest.js';
-export {
-  ALL_ENDPOINT_SLICES,
-  ALL_ENDPOINTS,
-  ALL_NODES,
-  ALL_SERVICES,
-  configMapNamed,
-} from './paths.js';
+export { ALL_ENDPOINTS, ALL_NODES, ALL_SERVICES, configMapNamed } from './paths.js';
 export { writeServiceIngress } from './status.js';
 export type {
   ConfigMap,

@@ -239,6 +239,10 @@ export class SpeakerDaemon {
     await slices.start();
   }
 
+  /**
+   * Leaves memberlist first, so the other speakers take over within the
+   * leave time while this one still answers, then withdraws everything.
+   */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.slicesStarting;

@@ -499,7 +499,11 @@ describe('speaker daemon, against the lab', function () {
       expect(membership.live()).to.deep.equal(['node-a']);
 
       lab.inject({ action: 'clear' });
-      await until(() => peer.liveMembers().length === 2, 10_000, 'the speaker to join once listed');
+      await until(
+        () => peer.liveMembers().length === 2 && membership.live().length === 2,
+        10_000,
+        'the speaker to join once listed',
+      );
       expect(membership.live().sort()).to.deep.equal(['node-a', 'node-peer']);
       // Elected among the members it knows once joined: node-a holds the only endpoint.
       await until(() => announcersOf('203.0.113.5').join() === 'node-a', 10_000, 'announced');

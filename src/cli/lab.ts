@@ -12,7 +12,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reuseConnections } from '../k8s/index.js';
-import { Lab } from '../lab/index.js';
+import { CURRENT_MINOR, Lab, OLDEST_MINOR, parseKubernetesVersion } from '../lab/index.js';
 import { LAN_TIMINGS } from 'memberlist-ts';
 import { balancerClassText, createLabPod, createMetallbConfig } from '../netns/cluster/index.js';
 import { startController, type RunningController } from './controller.js';
@@ -20,7 +20,11 @@ import { jsonLog } from './daemon-run.js';
 import type { CliIO } from './io.js';
 import { startSpeaker, type RunningSpeaker } from './speaker.js';
 
-export const LAB_USAGE = `Usage: metallb-ts lab [--port N] [--kubeconfig-out FILE] [--api-only | --netns]
+const OLDEST_MINOR_TEXT = `1.${OLDEST_MINOR}`;
+const CURRENT_MINOR_TEXT = `1.${CURRENT_MINOR}`;
+
+export const LAB_USAGE = `Usage: metallb-ts lab [--port N] [--kubeconfig-out FILE] [--kubernetes-version 1.MINOR]
+                      [--api-only | --netns]
 
 Starts an embedded Kubernetes API server on 127.0.0.1 with MetalLB's config
 (a layer2 pool in 192.0.2.0/24), the controller and three sample Services,
@@ -28,6 +32,8 @@ and writes a kubeconfig: kubectl works against it as against a cluster.
 
   --port N               listen on port N (default: a free port)
   --kubeconfig-out FILE  write the kubeconfig there (default: a private temporary file)
+  --kubernetes-version V answer as Kubernetes V, ${OLDEST_MINOR_TEXT} to ${CURRENT_MINOR_TEXT} (default ${CURRENT_MINOR_TEXT}):
+                         the API groups and versions that release serves
   --api-only             start the API alone: no config, controller or Services
   --netns                (root) announce for real: three node namespaces with a
                          speaker each, a client namespace, on a private bridge
@@ -228,6 +234,7 @@ export async function startLab(
   let values: {
     port?: string;
     'kubeconfig-out'?: string;
+    'kubernetes-version'?: string;
     'api-only': boolean;
     netns: boolean;
     help: boolean;
@@ -238,6 +245,7 @@ export async function startLab(
       options: {
         port: { type: 'string' },
         'kubeconfig-out': { type: 'string' },
+        'kubernetes-version': { type: 'string' },
         'api-only': { type: 'boolean', default: false },
         netns: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -254,7 +262,17 @@ export async function startLab(
     io.stdout(LAB_USAGE);
     return { code: 0 };
   }
-  if (values.netns) return startNetnsLab(io);
+  const kubernetesVersion = values['kubernetes-version'];
+  if (kubernetesVersion !== undefined) {
+    try {
+      parseKubernetesVersion(kubernetesVersion);
+    } catch (error) {
+      io.stderr(`metallb-ts lab: ${error instanceof Error ? error.message : String(error)}\n`);
+      return { code: 2 };
+    }
+  }
+  const release = kubernetesVersion === undefined ? {} : { kubernetesVersion };
+  if (values.netns) return startNetnsLab(io, release);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     io.stderr(`metallb-ts lab: --port must be a port number, not ${JSON.stringify(values.port)}\n`);
@@ -264,6 +282,7 @@ export async function startLab(
   try {
     lab = await Lab.start({
       port,
+      ...release,
       ...(values['kubeconfig-out'] === undefined
         ? {}
         : { kubeconfigPath: values['kubeconfig-out'] }),
@@ -316,12 +335,15 @@ export async function startLab(
  * network namespaces of its own (NetnsCluster), with a client namespace to
  * try it from.
  */
-async function startNetnsLab(io: CliIO): Promise<{ code: number; running?: RunningLab }> {
+async function startNetnsLab(
+  io: CliIO,
+  release: { readonly kubernetesVersion?: string },
+): Promise<{ code: number; running?: RunningLab }> {
   const { NetnsCluster } = await import('../netns/cluster/index.js');
   let cluster: Awaited<ReturnType<typeof NetnsCluster.start>>;
   let ips: string[];
   try {
-    cluster = await NetnsCluster.start({ nodes: 3, ipv6: true, fastFailover: true });
+    cluster = await NetnsCluster.start({ nodes: 3, ipv6: true, fastFailover: true, ...release });
     ips = [await cluster.createService('web'), await cluster.createService('web6', { family: 6 })];
   } catch (error) {
     io.stderr(

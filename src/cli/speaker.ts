@@ -107,6 +107,8 @@ export function startSpeaker(options: SpeakerStartOptions, log: Log): Promise<Ru
           listPeers: podIPLister(access.api, ml.settings.namespace, ml.settings.labels),
           log: (level, msg, fields) => log({ level, op: 'memberlist', msg, ...fields }),
           timings: options.timings,
+          // Joined by the daemon once its informers have listed.
+          deferJoin: true,
         });
       } else {
         log({ op: 'startup', event: 'memberlistOff', msg: ml.reason });

@@ -3,6 +3,7 @@
  * client, informers, status writes and Events.
  */
 export { clusterAccess, endpointAuth, type AccessOptions, type ClusterAccess } from './config.js';
+export { endpointSliceSource, servedVersions, type EndpointSliceSource } from './discovery.js';
 export { EventRecorder, referenceTo, type EventType } from './events.js';
 export {
   ResilientInformer,
@@ -21,13 +22,7 @@ export {
   type CallOptions,
   type Query,
 } from './rest.js';
-export {
-  ALL_ENDPOINT_SLICES,
-  ALL_ENDPOINTS,
-  ALL_NODES,
-  ALL_SERVICES,
-  configMapNamed,
-} from './paths.js';
+export { ALL_ENDPOINTS, ALL_NODES, ALL_SERVICES, configMapNamed } from './paths.js';
 export { writeServiceIngress } from './status.js';
 export type {
   ConfigMap,

@@ -34,7 +34,7 @@ export interface WatchedResource {
   readonly labelSelector?: string;
 }
 
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 30_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 30_000 };
 /** client-go asks each watch to end after 5 to 10 minutes, spread so that clients do not relist together. */
 const WATCH_TIMEOUT_S = { min: 300, spread: 300 };
 /** A watch that ends sooner than this without an event counts as a failure for the backoff. */
@@ -211,16 +211,21 @@ export class ResilientInformer<T extends ObjectWithMeta> {
   private async pause(signal: AbortSignal): Promise<void> {
     const wait = this.delay;
     this.delay = Math.min(this.delay * 2, this.backoff.maxMs);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, wait);
-      function done(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    await waitOrAbort(wait, signal);
   }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+export function waitOrAbort(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);

@@ -17,6 +17,10 @@ export const ALL_ENDPOINTS: WatchedResource = { path: `${CORE}/endpoints` };
 export const ALL_ENDPOINT_SLICES: WatchedResource = {
   path: '/apis/discovery.k8s.io/v1/endpointslices',
 };
+/** The same at discovery.k8s.io/v1beta1, on servers older than 1.21 (discovery.ts picks one). */
+export const ALL_ENDPOINT_SLICES_V1BETA1: WatchedResource = {
+  path: '/apis/discovery.k8s.io/v1beta1/endpointslices',
+};
 /** Every Node. */
 export const ALL_NODES: WatchedResource = { path: `${CORE}/nodes` };
 

@@ -1,27 +1,37 @@
 /**
- * Discovery as a real 1.32 server answers it in the legacy (non-aggregated)
- * form, which kubectl falls back to cleanly (docs/LAB.md): /version, /api,
- * /api/v1, /apis, /apis/<group>, /apis/<group>/<version>, and the OpenAPI v3
- * stub that `kubectl apply`, `create -f` and `replace -f` need before they
- * leave validation to the server (fieldValidation=Strict).
+ * Discovery as a real server of the lab's release answers it in the legacy
+ * (non-aggregated) form, which kubectl falls back to cleanly (docs/LAB.md):
+ * /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>,
+ * and the OpenAPI v3 stub that `kubectl apply`, `create -f` and `replace -f`
+ * need before they leave validation to the server (fieldValidation=Strict).
+ * Only what the release serves is listed (versions.ts); the rest is a 404.
  */
-import { apiVersionOf, groupVersions, RESOURCES, type ResourceType } from './resources.js';
+import { apiVersionOf, type ResourceType } from './resources.js';
+import {
+  gitVersion,
+  servedGroupVersions,
+  servedResources,
+  type KubernetesVersion,
+} from './versions.js';
 import type { JsonObject } from './json.js';
 
-export const SERVER_VERSION: JsonObject = {
-  major: '1',
-  minor: '32',
-  gitVersion: 'v1.32.0-lab',
-  gitCommit: '0',
-  gitTreeState: 'clean',
-  buildDate: '2025-01-01T00:00:00Z',
-  goVersion: 'go1.23',
-  compiler: 'gc',
-  platform: 'linux/amd64',
-};
+/** GET /version. kubectl's dispatcher on these machines picks its build by `minor`. */
+export function serverVersion(version: KubernetesVersion): JsonObject {
+  return {
+    major: String(version.major),
+    minor: String(version.minor),
+    gitVersion: gitVersion(version),
+    gitCommit: '0',
+    gitTreeState: 'clean',
+    buildDate: '2025-01-01T00:00:00Z',
+    goVersion: 'go1.23',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
+}
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-/** Changes whenever what the stub describes changes, so kubectl's cache is refreshed. */
+/** Changes whenever what the stub describes changes, so kubectl's cache is refreshed (the release is appended). */
 const OPENAPI_HASH = 'LAB3';
 
 export function apiVersions(serverAddress: string): JsonObject {
@@ -32,30 +42,39 @@ export function apiVersions(serverAddress: string): JsonObject {
   };
 }
 
-function groupEntry(group: string, version: string): JsonObject {
-  const gv = { groupVersion: `${group}/${version}`, version };
-  return { name: group, versions: [gv], preferredVersion: gv };
+/** A group with every version the release serves, the preferred (first listed) one first. */
+function groupEntry(group: string, release: KubernetesVersion): JsonObject | undefined {
+  const versions = servedGroupVersions(release)
+    .filter((gv) => gv.group === group)
+    .map((gv) => ({ groupVersion: `${group}/${gv.version}`, version: gv.version }));
+  const preferred = versions[0];
+  return preferred === undefined
+    ? undefined
+    : { name: group, versions, preferredVersion: preferred };
 }
 
-export function apiGroupList(): JsonObject {
+export function apiGroupList(release: KubernetesVersion): JsonObject {
+  const groups = [...new Set(servedGroupVersions(release).map((gv) => gv.group))].filter(
+    (group) => group !== '',
+  );
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groupVersions()
-      .filter((gv) => gv.group !== '')
-      .map((gv) => groupEntry(gv.group, gv.version)),
+    groups: groups.map((group) => groupEntry(group, release) ?? {}),
   };
 }
 
-export function apiGroup(group: string): JsonObject | undefined {
-  const found = groupVersions().find((gv) => gv.group === group);
-  return found === undefined
-    ? undefined
-    : { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(group, found.version) };
+export function apiGroup(group: string, release: KubernetesVersion): JsonObject | undefined {
+  const entry = groupEntry(group, release);
+  return entry === undefined ? undefined : { kind: 'APIGroup', apiVersion: 'v1', ...entry };
 }
 
-export function resourceList(group: string, version: string): JsonObject | undefined {
-  const types = RESOURCES.filter((r) => r.group === group && r.version === version);
+export function resourceList(
+  group: string,
+  version: string,
+  release: KubernetesVersion,
+): JsonObject | undefined {
+  const types = servedResources(release).filter((r) => r.group === group && r.version === version);
   if (types.length === 0) return undefined;
   const resources: JsonObject[] = [];
   for (const type of types) {
@@ -89,22 +108,27 @@ function openapiPath(gv: { group: string; version: string }): string {
   return gv.group === '' ? `api/${gv.version}` : `apis/${gv.group}/${gv.version}`;
 }
 
-export function openapiRoot(): JsonObject {
+export function openapiRoot(release: KubernetesVersion): JsonObject {
   const paths: JsonObject = {};
-  for (const gv of groupVersions()) {
+  for (const gv of servedGroupVersions(release)) {
     paths[openapiPath(gv)] = {
-      serverRelativeURL: `/openapi/v3/${openapiPath(gv)}?hash=${OPENAPI_HASH}`,
+      serverRelativeURL: `/openapi/v3/${openapiPath(gv)}?hash=${OPENAPI_HASH}-${release.minor}`,
     };
   }
   return { paths };
 }
 
 /** Per group/version: one patch operation per kind, naming its group/version/kind. */
-export function openapiGroupVersion(path: string): JsonObject | undefined {
-  const gv = groupVersions().find((g) => openapiPath(g) === path);
+export function openapiGroupVersion(
+  path: string,
+  release: KubernetesVersion,
+): JsonObject | undefined {
+  const gv = servedGroupVersions(release).find((g) => openapiPath(g) === path);
   if (gv === undefined) return undefined;
   const paths: JsonObject = {};
-  for (const type of RESOURCES.filter((r) => r.group === gv.group && r.version === gv.version)) {
+  for (const type of servedResources(release).filter(
+    (r) => r.group === gv.group && r.version === gv.version,
+  )) {
     paths[itemPath(type)] = {
       patch: {
         'x-kubernetes-group-version-kind': {
@@ -116,7 +140,11 @@ export function openapiGroupVersion(path: string): JsonObject | undefined {
       },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0-lab' }, paths };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: gitVersion(release) },
+    paths,
+  };
 }
 
 function itemPath(type: ResourceType): string {

@@ -5,6 +5,8 @@
  * others in `notReadyAddresses`) and its EndpointSlices (one per address
  * family, `conditions.ready`), each with the Pod's `nodeName`. Readiness is
  * the Pod's Ready condition. Objects are rewritten only when they change.
+ * Slices are stored in discovery.k8s.io/v1's shape and served as v1beta1
+ * too where the release serves it (conversion.ts).
  */
 import { parseIP } from '../ip/index.js';
 import type { Registry, Scope } from './registry.js';
@@ -21,6 +23,7 @@ const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 const MANAGED_BY = 'endpointslice-controller.k8s.io';
 const WRITE = { dryRun: false, strict: false };
+const TERMINATING_CONDITION_FROM = 22;
 
 interface Backend {
   readonly ip: string;
@@ -155,6 +158,10 @@ export class EndpointsController {
         isManagedSlice(s) &&
         stringAt(objectAt(objectAt(s, 'metadata'), 'labels'), SERVICE_NAME_LABEL) === name,
     ).items;
+    // `serving` and `terminating` are written from 1.22, where the
+    // EndpointSliceTerminatingCondition feature gate is on by default (alpha,
+    // off, in 1.20 and 1.21: kubernetes.io feature gates reference).
+    const withTerminating = this.registry.release.minor >= TERMINATING_CONDITION_FROM;
     const families = [...new Set(backends.map((b) => b.family))];
     if (families.length === 0) families.push(serviceFamily(service));
     for (const family of families) {
@@ -162,7 +169,10 @@ export class EndpointsController {
       const mine = backends.filter((b) => b.family === family);
       const endpoints: Json = mine.map((b) => ({
         addresses: [b.ip],
-        conditions: { ready: b.ready, serving: b.ready, terminating: false },
+        conditions: {
+          ready: b.ready,
+          ...(withTerminating ? { serving: b.ready, terminating: false } : {}),
+        },
         ...(b.nodeName === null ? {} : { nodeName: b.nodeName }),
         targetRef: targetRef(b.pod),
       }));

@@ -5,3 +5,9 @@
 export { Lab, type LabOptions } from './lab.js';
 export type { FaultCommand } from './faults.js';
 export { kubeconfigText } from './kubeconfig.js';
+export {
+  CURRENT_MINOR,
+  OLDEST_MINOR,
+  parseKubernetesVersion,
+  type KubernetesVersion,
+} from './versions.js';

@@ -19,7 +19,7 @@ import { createLabServer } from './server.js';
 import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
 import { Store } from './store.js';
 import { selfSignedCertificate } from './tls.js';
-import { parseKubernetesVersion } from './versions.js';
+import { CURRENT_VERSION, parseKubernetesVersion, type KubernetesVersion } from './versions.js';
 import { WorkloadAdmission } from './workloads.js';
 
 export interface LabOptions {
@@ -37,15 +37,14 @@ export interface LabOptions {
   readonly now?: () => Date;
   readonly bookmarkIntervalMs?: number;
   /**
-   * The Kubernetes release the lab plays (`1.20`, `v1.24.3`); default 1.32.
-   * It decides the pod admission: PodSecurityPolicy up to 1.24, Pod
-   * Security Admission from 1.23.
+   * The Kubernetes release to answer as, `1.19` to `1.32` (default 1.32):
+   * /version, discovery and routing serve only that release's API
+   * groups and versions (versions.ts), and it decides the pod admission:
+   * PodSecurityPolicy up to 1.24, Pod Security Admission from 1.23.
+   * Anything else throws.
    */
   readonly kubernetesVersion?: string;
 }
-
-/** The release a lab plays unless told otherwise. */
-const DEFAULT_KUBERNETES_VERSION = '1.32';
 
 /** Namespaces every cluster starts with. */
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -63,13 +62,16 @@ export class Lab {
 
   private constructor(private readonly options: LabOptions) {
     const now = options.now ?? (() => new Date());
-    this.registry = new Registry(this.store, now);
+    const release =
+      options.kubernetesVersion === undefined
+        ? CURRENT_VERSION
+        : parseKubernetesVersion(options.kubernetesVersion);
+    this.registry = new Registry(this.store, now, release);
     this.registry.addAdmission(
       new ServiceAdmission(options.serviceNetwork ?? DEFAULT_SERVICE_NETWORK),
     );
     this.registry.addAdmission(new WorkloadAdmission());
-    const version = parseKubernetesVersion(options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
-    this.registry.addAdmission(new PodSecurityAdmission(this.store, version.minor));
+    this.registry.addAdmission(new PodSecurityAdmission(this.store, release.minor));
     const endpoints = new EndpointsController(this.registry);
     this.store.onChange((change) => endpoints.onChange(change));
     const namespaces = findResource('', 'v1', 'namespaces') as ResourceType;
@@ -86,6 +88,11 @@ export class Lab {
     const lab = new Lab(options);
     await lab.listen();
     return lab;
+  }
+
+  /** The release this lab answers as. */
+  get kubernetesVersion(): KubernetesVersion {
+    return this.registry.release;
   }
 
   private get host(): string {

@@ -4,14 +4,18 @@
  * spec and status kept apart (a status write changes only status, any other
  * write never changes status), strict field validation, and admission hooks
  * for what the control plane fills in (Service defaults, addresses).
+ * Objects are stored in their kind's storage version and read and written
+ * in the version the request names (conversion.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { toServedVersion, toStorageVersion } from './conversion.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
-import { apiVersionOf, resourceKey, type ResourceType } from './resources.js';
+import { apiVersionOf, resourceKey, storageType, type ResourceType } from './resources.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.js';
 import type { Filter, Store } from './store.js';
 import { deepFreeze, isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
 import { unknownFields } from './validation.js';
+import { CURRENT_VERSION, type KubernetesVersion } from './versions.js';
 
 /** Where a request points. */
 export interface Scope {
@@ -51,6 +55,8 @@ export class Registry {
   constructor(
     readonly store: Store,
     private readonly now: () => Date,
+    /** The release whose shapes a request sees (fields that came or went with a release). */
+    readonly release: KubernetesVersion = CURRENT_VERSION,
   ) {}
 
   addAdmission(admission: Admission): void {
@@ -58,6 +64,15 @@ export class Registry {
   }
 
   get(scope: Scope): JsonObject {
+    return this.served(scope.type, this.getStored(scope));
+  }
+
+  /** A stored object as a client of `type`'s version sees it (watch events). */
+  served(type: ResourceType, stored: JsonObject): JsonObject {
+    return toServedVersion(type, stored, this.release);
+  }
+
+  private getStored(scope: Scope): JsonObject {
     const found = this.store.get(resourceKey(scope.type), scope.namespace, scope.name);
     if (found === undefined) throw notFound(scope.type.plural, scope.name, scope.type.group);
     return found;
@@ -72,13 +87,16 @@ export class Registry {
       match,
     };
     return {
-      items: this.store.list(resourceKey(scope.type), filter),
+      items: this.store
+        .list(resourceKey(scope.type), filter)
+        .map((object) => this.served(scope.type, object)),
       revision: this.store.currentRevision,
     };
   }
 
   create(scope: Scope, body: Json, options: WriteOptions): JsonObject {
-    const object = this.checkBody(scope, body, options);
+    const object = toStorageVersion(scope.type, this.checkBody(scope, body, options));
+    const storage = storageType(scope.type);
     const metadata = objectAt(object, 'metadata');
     let name = stringAt(metadata, 'name') ?? '';
     const generateName = stringAt(metadata, 'generateName') ?? '';
@@ -94,7 +112,7 @@ export class Registry {
     }
     const stamped: JsonObject = {
       ...object,
-      apiVersion: apiVersionOf(scope.type),
+      apiVersion: apiVersionOf(storage),
       kind: scope.type.kind,
       metadata: {
         ...metadata,
@@ -107,10 +125,16 @@ export class Registry {
     };
     // stamped's metadata is a new object, not yet frozen.
     delete (stamped['metadata'] as JsonObject)['resourceVersion'];
-    const admitted = this.admit(scope.type, stamped, null);
+    const admitted = this.admit(storage, stamped, null);
     if (options.dryRun)
-      return { ...admitted, metadata: { ...objectAt(admitted, 'metadata'), resourceVersion: '' } };
-    return this.store.put(resourceKey(scope.type), scope.namespace, name, admitted);
+      return this.served(scope.type, {
+        ...admitted,
+        metadata: { ...objectAt(admitted, 'metadata'), resourceVersion: '' },
+      });
+    return this.served(
+      scope.type,
+      this.store.put(resourceKey(scope.type), scope.namespace, name, admitted),
+    );
   }
 
   update(scope: Scope, body: Json, options: WriteOptions): JsonObject {
@@ -124,7 +148,7 @@ export class Registry {
     ) {
       throw conflict(scope.type.plural, scope.name);
     }
-    return this.write(scope, current, object, options);
+    return this.write(scope, object, options);
   }
 
   patch(scope: Scope, patch: Json, type: PatchType, options: WriteOptions): JsonObject {
@@ -156,26 +180,27 @@ export class Registry {
     ) {
       throw conflict(scope.type.plural, scope.name);
     }
-    return this.write(scope, current, this.checkBody(scope, result.value, options), options);
+    return this.write(scope, this.checkBody(scope, result.value, options), options);
   }
 
   delete(scope: Scope, options: { dryRun: boolean }): JsonObject {
-    const current = this.get(scope);
-    if (options.dryRun) return current;
+    const current = this.getStored(scope);
+    if (options.dryRun) return this.served(scope.type, current);
     if (scope.type.kind === 'Namespace' && scope.type.group === '') this.emptyNamespace(scope.name);
     const removed =
       this.store.remove(resourceKey(scope.type), scope.namespace, scope.name) ?? current;
-    for (const admission of this.admissions) admission.released?.(scope.type, removed);
-    return removed;
+    for (const admission of this.admissions) admission.released?.(storageType(scope.type), removed);
+    return this.served(scope.type, removed);
   }
 
-  /** Replaces `current` with `incoming`, keeping what the write may not change. */
-  private write(
-    scope: Scope,
-    current: JsonObject,
-    incoming: JsonObject,
-    options: WriteOptions,
-  ): JsonObject {
+  /**
+   * Replaces the stored object with `written` (in the request's version),
+   * keeping what the write may not change.
+   */
+  private write(scope: Scope, written: JsonObject, options: WriteOptions): JsonObject {
+    const current = this.getStored(scope);
+    const incoming = toStorageVersion(scope.type, written);
+    const storage = storageType(scope.type);
     const currentMeta = objectAt(current, 'metadata');
     let next: JsonObject;
     if (scope.subresource === 'status') {
@@ -194,7 +219,7 @@ export class Registry {
     const specChanged =
       current['spec'] !== next['spec'] &&
       JSON.stringify(current['spec']) !== JSON.stringify(next['spec']);
-    next['apiVersion'] = apiVersionOf(scope.type);
+    next['apiVersion'] = apiVersionOf(storage);
     next['kind'] = scope.type.kind;
     next['metadata'] = {
       ...incomingMeta,
@@ -206,9 +231,12 @@ export class Registry {
         ? { generation: currentMeta['generation'] + (specChanged ? 1 : 0) }
         : {}),
     };
-    const admitted = this.admit(scope.type, next, current);
-    if (options.dryRun) return admitted;
-    return this.store.put(resourceKey(scope.type), scope.namespace, scope.name, admitted);
+    const admitted = this.admit(storage, next, current);
+    if (options.dryRun) return this.served(scope.type, admitted);
+    return this.served(
+      scope.type,
+      this.store.put(resourceKey(scope.type), scope.namespace, scope.name, admitted),
+    );
   }
 
   private admit(type: ResourceType, object: JsonObject, old: JsonObject | null): JsonObject {

@@ -1,6 +1,7 @@
 /**
  * The kinds the lab serves, with what discovery, tables and the router need
- * to know of each (the names, scopes and short names of a real 1.32 server).
+ * to know of each (the names, scopes and short names of a real server), and
+ * the releases that serve each group/version (versions.ts).
  */
 export interface ResourceType {
   /** API group; '' for the core group (`/api/v1`). */
@@ -14,28 +15,30 @@ export interface ResourceType {
   readonly shortNames: readonly string[];
   /** Has a `status` subresource: status writes change only status, other writes never status. */
   readonly hasStatus: boolean;
-  /** The first minor release (1.x) that serves it; absent: every release the lab plays. */
+  /** The first minor release (1.x) that serves this group/version; unset: every release the lab speaks. */
   readonly servedFrom?: number;
-  /** The last minor release (1.x) that serves it, inclusive; absent: still served. */
+  /** The last minor release that serves it (inclusive); unset: still served. */
   readonly servedUntil?: number;
 }
 
+/** A kind of the core group (`/api/v1`). */
 const core = (
   kind: string,
   plural: string,
   namespaced: boolean,
   shortNames: string[],
   hasStatus: boolean,
-): ResourceType => ({
-  group: '',
-  version: 'v1',
-  kind,
-  plural,
-  singular: kind.toLowerCase(),
-  namespaced,
-  shortNames,
-  hasStatus,
-});
+): ResourceType => stored('', kind, plural, namespaced, shortNames, hasStatus);
+
+const ENDPOINT_SLICE = {
+  group: 'discovery.k8s.io',
+  kind: 'EndpointSlice',
+  plural: 'endpointslices',
+  singular: 'endpointslice',
+  namespaced: true,
+  shortNames: [],
+  hasStatus: false,
+} as const;
 
 const CLUSTER_RESOURCES: readonly ResourceType[] = [
   core('Namespace', 'namespaces', false, ['ns'], true),
@@ -47,16 +50,11 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
   core('Secret', 'secrets', true, [], false),
   core('Event', 'events', true, ['ev'], false),
   core('ServiceAccount', 'serviceaccounts', true, ['sa'], false),
-  {
-    group: 'discovery.k8s.io',
-    version: 'v1',
-    kind: 'EndpointSlice',
-    plural: 'endpointslices',
-    singular: 'endpointslice',
-    namespaced: true,
-    shortNames: [],
-    hasStatus: false,
-  },
+  // Deprecation guide: discovery.k8s.io/v1 from 1.21; v1beta1 (1.17) no
+  // longer served from 1.25. One stored object, served in either shape
+  // (conversion.ts); v1 is listed first: it is the storage and preferred version.
+  { ...ENDPOINT_SLICE, version: 'v1', servedFrom: 21 },
+  { ...ENDPOINT_SLICE, version: 'v1beta1', servedUntil: 24 },
   {
     group: 'coordination.k8s.io',
     version: 'v1',
@@ -76,6 +74,8 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
     namespaced: true,
     shortNames: ['ev'],
     hasStatus: false,
+    // Deprecation guide: events.k8s.io/v1 is served from 1.19.
+    servedFrom: 19,
   },
 ];
 
@@ -84,28 +84,29 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
  * the workloads of its manifests. The lab stores them with the real verbs and
  * the fields the API server guards (`workloads.ts`) but runs nothing: no
  * DaemonSet or Deployment controller makes Pods, no authorizer reads RBAC.
- * policy/v1beta1 PodSecurityPolicy is not among them: no server since 1.25
- * serves it (the lab plays 1.32 unless told otherwise), and kubectl reports
- * `no matches for kind "PodSecurityPolicy"` for it, as a current cluster does.
- * It is `POD_SECURITY_POLICIES` below, for the releases that had it.
+ * rbac.authorization.k8s.io/v1 and apps/v1 are served by every release the
+ * lab speaks (since 1.8 and 1.9).
+ * policy/v1beta1 PodSecurityPolicy is served up to 1.24 (below).
  */
-const stored = (
+function stored(
   group: string,
   kind: string,
   plural: string,
   namespaced: boolean,
   shortNames: string[],
   hasStatus: boolean,
-): ResourceType => ({
-  group,
-  version: 'v1',
-  kind,
-  plural,
-  singular: kind.toLowerCase(),
-  namespaced,
-  shortNames,
-  hasStatus,
-});
+): ResourceType {
+  return {
+    group,
+    version: 'v1',
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    namespaced,
+    shortNames,
+    hasStatus,
+  };
+}
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -118,14 +119,11 @@ const INSTALL_RESOURCES: readonly ResourceType[] = [
   stored('apps', 'Deployment', 'deployments', true, ['deploy'], true),
 ];
 
-export const RESOURCES: readonly ResourceType[] = [...CLUSTER_RESOURCES, ...INSTALL_RESOURCES];
-
 /**
  * policy/v1beta1 PodSecurityPolicy, cluster-scoped, served up to 1.24 and
  * removed in 1.25 (https://kubernetes.io/docs/reference/using-api/deprecation-guide/#psp-v125).
  * The pod admission of a lab at <= 1.24 reads the stored policies
- * (`pod-security/`); serving the kind over HTTP follows the lab's version,
- * which the router does not know yet, so it is kept out of RESOURCES.
+ * (`pod-security/`); discovery and the router serve the kind only there.
  */
 export const POD_SECURITY_POLICIES: ResourceType = {
   group: 'policy',
@@ -139,14 +137,33 @@ export const POD_SECURITY_POLICIES: ResourceType = {
   servedUntil: 24,
 };
 
+export const RESOURCES: readonly ResourceType[] = [
+  ...CLUSTER_RESOURCES,
+  ...INSTALL_RESOURCES,
+  POD_SECURITY_POLICIES,
+];
+
 /** `v1` or `discovery.k8s.io/v1`. */
 export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`;
 }
 
-/** One key per resource type: `/v1/services`, `discovery.k8s.io/v1/endpointslices`. */
+/**
+ * The store's key for a resource, named by its storage version: every
+ * version of a kind shares it, so a kind served at two versions
+ * (EndpointSlice v1beta1 and v1) is one set of objects, as in etcd:
+ * `/v1/services`, `discovery.k8s.io/v1/endpointslices`.
+ */
 export function resourceKey(type: ResourceType): string {
-  return `${type.group}/${type.version}/${type.plural}`;
+  return `${type.group}/${storageType(type).version}/${type.plural}`;
+}
+
+/**
+ * The version objects of this resource are stored in: the first one listed
+ * (objects are kept in its shape and converted for the others, conversion.ts).
+ */
+export function storageType(type: ResourceType): ResourceType {
+  return RESOURCES.find((r) => r.group === type.group && r.plural === type.plural) ?? type;
 }
 
 export function findResource(
@@ -159,12 +176,4 @@ export function findResource(
 
 export function findKind(apiVersion: string, kind: string): ResourceType | undefined {
   return RESOURCES.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);
-}
-
-/** The served group/versions, core first. */
-export function groupVersions(): { group: string; version: string }[] {
-  const seen = new Map<string, { group: string; version: string }>();
-  for (const r of RESOURCES)
-    seen.set(`${r.group}/${r.version}`, { group: r.group, version: r.version });
-  return [...seen.values()];
 }

@@ -15,7 +15,7 @@ import {
   openapiGroupVersion,
   openapiRoot,
   resourceList,
-  SERVER_VERSION,
+  serverVersion,
 } from './discovery.js';
 import { parseFaultCommand, type FaultCommand, type Faults } from './faults.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
@@ -25,6 +25,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest } from './status.js';
 import type { Store, WatchStart } from './store.js';
 import { toTable } from './table.js';
+import { serves, type KubernetesVersion } from './versions.js';
 import { isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
 import { jsonText } from './json-text.js';
 
@@ -96,31 +97,36 @@ async function handle(
     return;
   }
 
-  const discovery = discoveryAnswer(segments, request);
+  const release = options.registry.release;
+  const discovery = discoveryAnswer(segments, request, release);
   if (discovery !== undefined) {
     sendJson(response, 200, discovery);
     return;
   }
 
-  const route = resolve(segments);
+  const route = resolve(segments, release);
   if (route === undefined)
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   await options.faults.beforeRequest(method !== 'GET');
   await serveResource(options, route, url, method, request, response);
 }
 
-function discoveryAnswer(segments: string[], request: IncomingMessage): JsonObject | undefined {
+function discoveryAnswer(
+  segments: string[],
+  request: IncomingMessage,
+  release: KubernetesVersion,
+): JsonObject | undefined {
   const path = segments.join('/');
-  if (path === 'version') return SERVER_VERSION;
+  if (path === 'version') return serverVersion(release);
   if (path === 'api') return apiVersions(request.headers.host ?? '127.0.0.1');
-  if (path === 'api/v1') return resourceList('', 'v1');
-  if (path === 'apis') return apiGroupList();
-  if (segments[0] === 'apis' && segments.length === 2) return apiGroup(segments[1] ?? '');
+  if (path === 'api/v1') return resourceList('', 'v1', release);
+  if (path === 'apis') return apiGroupList(release);
+  if (segments[0] === 'apis' && segments.length === 2) return apiGroup(segments[1] ?? '', release);
   if (segments[0] === 'apis' && segments.length === 3)
-    return resourceList(segments[1] ?? '', segments[2] ?? '');
-  if (path === 'openapi/v3') return openapiRoot();
+    return resourceList(segments[1] ?? '', segments[2] ?? '', release);
+  if (path === 'openapi/v3') return openapiRoot(release);
   if (segments[0] === 'openapi' && segments[1] === 'v3')
-    return openapiGroupVersion(segments.slice(2).join('/'));
+    return openapiGroupVersion(segments.slice(2).join('/'), release);
   return undefined;
 }
 
@@ -134,8 +140,16 @@ interface Route {
   readonly subresource: string;
 }
 
-/** `/api/v1/...` or `/apis/G/V/...` -> the resource, namespace, name and subresource. */
-function resolve(segments: string[]): Route | undefined {
+/**
+ * `/api/v1/...` or `/apis/G/V/...` -> the resource, namespace, name and
+ * subresource; undefined (a 404) for what the release does not serve.
+ */
+function resolve(segments: string[], release: KubernetesVersion): Route | undefined {
+  const route = resolveAnyRelease(segments);
+  return route !== undefined && serves(route.type, release) ? route : undefined;
+}
+
+function resolveAnyRelease(segments: string[]): Route | undefined {
   let group: string;
   let version: string;
   let rest: string[];
@@ -298,7 +312,8 @@ function serveWatch(
   const filter = { namespace: route.namespace === '' ? undefined : route.namespace, match };
   const handle = options.store.watch(resourceKey(route.type), filter, start, {
     // `kubectl get -w` asks for Tables: each event then carries a one-row Table, as on a real server.
-    event: (type, object) => {
+    event: (type, stored) => {
+      const object = options.registry.served(route.type, stored);
       const body = asTable
         ? toTable(
             route.type,

@@ -8,14 +8,15 @@
  * caches, decides (decide.ts, pure) and applies the difference to the
  * protocol handlers. Nothing is decided before the config, the Services and
  * the endpoints are all listed, so a restart never withdraws what it is
- * about to announce again.
+ * about to announce again. EndpointSlices are watched at the version the
+ * server serves (v1, else v1beta1), or not at all on a server without them.
  */
 import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
 import {
-  ALL_ENDPOINT_SLICES,
   ALL_ENDPOINTS,
   ALL_NODES,
   ALL_SERVICES,
+  endpointSliceSource,
   referenceTo,
   type ApiClient,
   type BackoffOptions,
@@ -67,13 +68,21 @@ export class SpeakerDaemon {
   private readonly shell: DaemonShell;
   private readonly services: ResilientInformer<Service>;
   private readonly endpoints: ResilientInformer<Endpoints>;
-  private readonly slices: ResilientInformer<EndpointSlice>;
+  /** Not yet known (undefined) until discovery answers; null when the server serves no EndpointSlices. */
+  private slices: ResilientInformer<EndpointSlice> | null | undefined;
+  /** Ends the discovery retries when the daemon stops first. */
+  private stopping = new AbortController();
+  /** Discovery, then the EndpointSlice informer's start; awaited by stop. */
+  private slicesStarting: Promise<void> = Promise.resolve();
   private readonly configs: ConfigKeeper;
   private readonly nodes: ResilientInformer<NodeObject>;
   /** EndpointSlices by Service key, then by slice name. */
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
   private readonly announcements: Announcements;
   private live: ReadonlySet<string> | null;
+  /** Memberlist is joined, or off; the speaker decides nothing before. */
+  private joined: boolean;
+  private joining = false;
   /** Every Node's name, labels and age, for the balancer classes (docs/SCALEOUT.md). */
   private readonly factsByNode = new Map<string, NodeFacts>();
   private nodeFactsList: readonly NodeFacts[] = [];
@@ -91,6 +100,7 @@ export class SpeakerDaemon {
   constructor(private readonly options: SpeakerOptions) {
     this.announcements = new Announcements({ layer2: options.layer2, bgp: options.bgp });
     this.live = options.membership === null ? null : new Set(options.membership.live());
+    this.joined = options.membership === null || !options.membership.waitingToJoin;
     this.shell = new DaemonShell({
       api: options.api,
       log: options.log,
@@ -105,7 +115,7 @@ export class SpeakerDaemon {
     });
     const enqueue = (object: { metadata?: { name?: string; namespace?: string } }) =>
       this.queue.add(serviceKey(object));
-    const synced = () => this.enqueueAll();
+    const synced = () => this.kindListed();
     this.services = this.shell.watch<Service>('Service', ALL_SERVICES, {
       changed: enqueue,
       deleted: enqueue,
@@ -114,11 +124,6 @@ export class SpeakerDaemon {
     this.endpoints = this.shell.watch<Endpoints>('Endpoints', ALL_ENDPOINTS, {
       changed: enqueue,
       deleted: enqueue,
-      synced,
-    });
-    this.slices = this.shell.watch<EndpointSlice>('EndpointSlice', ALL_ENDPOINT_SLICES, {
-      changed: (slice) => this.indexSlice(slice, true),
-      deleted: (slice) => this.indexSlice(slice, false),
       synced,
     });
     this.configs = new ConfigKeeper(this.shell, {
@@ -163,7 +168,7 @@ export class SpeakerDaemon {
           options.membership?.nodeChanged();
           this.setNodeFacts(node.metadata?.name ?? '', undefined);
         },
-        synced: () => this.enqueueAll(),
+        synced: () => this.kindListed(),
       },
       slimNode,
     );
@@ -173,12 +178,65 @@ export class SpeakerDaemon {
   async start(): Promise<void> {
     this.queue.start();
     await this.configs.start();
-    await Promise.all([
-      this.services.start(),
-      this.endpoints.start(),
-      this.slices.start(),
-      this.nodes.start(),
-    ]);
+    // Not awaited: discovery retries while the server cannot answer, and
+    // start resolves, as the informers' starts do, after one attempt each.
+    this.stopping = new AbortController();
+    this.slicesStarting = this.startSlices();
+    await Promise.all([this.services.start(), this.endpoints.start(), this.nodes.start()]);
+  }
+
+  /**
+   * Watches EndpointSlices at the version the server serves. A server
+   * without them (before 1.17, or with the group off) leaves the Endpoints,
+   * which v0.9 reads anyway; a v1 list on a 1.19 or 1.20 server is a 404
+   * forever and would keep the speaker from ever deciding.
+   */
+  private async startSlices(): Promise<void> {
+    if (this.slices !== undefined) {
+      await this.slices?.start(); // started again: the server's answer is known
+      return;
+    }
+    const { log, api, backoff } = this.options;
+    const source = await endpointSliceSource(api, {
+      signal: this.stopping.signal,
+      ...(backoff === undefined ? {} : { backoff }),
+      failed: (error, retryInMs) =>
+        log({
+          op: 'discovery',
+          error: String(error),
+          retryInMs,
+          msg: 'cannot ask which EndpointSlice API the server serves, retrying',
+        }),
+    });
+    if (source === undefined || this.stopping.signal.aborted) return; // stopped first
+    if (source === null) {
+      log({
+        op: 'startup',
+        event: 'endpointSlicesNotServed',
+        msg: 'the server serves no EndpointSlices: reading Endpoints alone',
+      });
+      this.slices = null;
+      this.kindListed();
+      return;
+    }
+    log({
+      op: 'startup',
+      event: 'endpointSlices',
+      version: source.version,
+      msg: `watching discovery.k8s.io/${source.version} EndpointSlices`,
+    });
+    const slices = this.shell.watch<EndpointSlice>(
+      'EndpointSlice',
+      source.resource,
+      {
+        changed: (slice) => this.indexSlice(slice, true),
+        deleted: (slice) => this.indexSlice(slice, false),
+        synced: () => this.kindListed(),
+      },
+      source.toV1,
+    );
+    this.slices = slices;
+    await slices.start();
   }
 
   /**
@@ -186,6 +244,8 @@ export class SpeakerDaemon {
    * leave time while this one still answers, then withdraws everything.
    */
   async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.slicesStarting;
     this.queue.stop();
     this.options.membership?.off('change', this.onMembership);
     await this.options.membership?.stop();
@@ -197,15 +257,15 @@ export class SpeakerDaemon {
     await Promise.all([
       this.services.stop(),
       this.endpoints.stop(),
-      this.slices.stop(),
+      this.slices?.stop(),
       this.configs.stop(),
       this.nodes.stop(),
     ]);
   }
 
-  /** Ready: the config is loaded and every watched kind is listed. */
+  /** Ready: the config is loaded, every watched kind is listed and memberlist joined (when on). */
   get ready(): boolean {
-    return this.configs.config !== null && this.listed();
+    return this.configs.config !== null && this.listed() && this.joined;
   }
 
   /** The Services this node announces, one row per IP (for the lab and debugging). */
@@ -220,8 +280,33 @@ export class SpeakerDaemon {
     return this.queue.idle();
   }
 
+  /**
+   * One more kind is listed. Once all are, the speaker joins memberlist
+   * (with deferJoin): the other speakers count a member alive and leave
+   * it Services, so it must not be one before it can decide them. v0.9
+   * joins on its Node informer's first event.
+   */
+  private kindListed(): void {
+    const membership = this.options.membership;
+    if (membership !== null && this.listed() && !this.joined && !this.joining) {
+      this.joining = true;
+      const joined = (): void => {
+        this.joined = true;
+        this.live = new Set(membership.live());
+        this.enqueueAll();
+      };
+      // A failed join is retried every minute by the membership: decide with who is there.
+      membership.join().then(joined, (error: unknown) => {
+        this.options.log({ op: 'memberlist', error: String(error), msg: 'memberlist join failed' });
+        joined();
+      });
+    }
+    this.enqueueAll();
+  }
+
   private listed(): boolean {
-    return this.services.synced && this.endpoints.synced && this.slices.synced && this.nodes.synced;
+    const slicesListed = this.slices === null || this.slices?.synced === true;
+    return this.services.synced && this.endpoints.synced && slicesListed && this.nodes.synced;
   }
 
   /**

@@ -110,6 +110,14 @@ export interface MembershipOptions {
   readonly refreshIntervalMs?: number;
   /** Protocol timings; v0.9 uses memberlist's LAN defaults. */
   readonly timings?: Partial<Timings>;
+  /**
+   * Bind at start but join nobody until `join()` is called: the speaker
+   * calls it once its informers have listed, so that it is not a member the
+   * others count on before it can decide anything (v0.9 binds in
+   * speakerlist.New and first joins on its Node informer's first event).
+   * Default false: `start` joins at once.
+   */
+  readonly deferJoin?: boolean;
 }
 
 export interface MembershipEvents {
@@ -122,6 +130,8 @@ export class SpeakerMembership extends EventEmitter<MembershipEvents> {
   private rejoinTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private joining: Promise<void> | undefined;
+  /** The first join was asked for (at start, or by `join()` with deferJoin). */
+  private joinAllowed = false;
   private stopped = false;
 
   private constructor(
@@ -132,7 +142,7 @@ export class SpeakerMembership extends EventEmitter<MembershipEvents> {
     super();
   }
 
-  /** Binds, lists the speaker pods and joins them. */
+  /** Binds, lists the speaker pods and joins them (with deferJoin: once `join()` is called). */
   static async start(
     settings: MembershipSettings,
     options: MembershipOptions,
@@ -154,16 +164,31 @@ export class SpeakerMembership extends EventEmitter<MembershipEvents> {
       });
     }
     await membership.refreshPeers();
-    await membership.joinMissing();
-    membership.rejoinTimer = setInterval(
-      () => void membership.joinMissing(),
-      options.rejoinIntervalMs ?? 60_000,
-    );
     membership.refreshTimer = setInterval(
       () => void membership.refreshPeers(),
       options.refreshIntervalMs ?? 300_000,
     );
+    if (options.deferJoin !== true) await membership.join();
     return membership;
+  }
+
+  /** Whether the first join is still to be asked for (deferJoin). */
+  get waitingToJoin(): boolean {
+    return !this.joinAllowed;
+  }
+
+  /**
+   * Joins the listed pods not yet in the cluster, then every minute and on
+   * every Node change; resolves once the first join is done (idempotent).
+   */
+  async join(): Promise<void> {
+    if (this.stopped || this.joinAllowed) return this.joining;
+    this.joinAllowed = true;
+    this.rejoinTimer = setInterval(
+      () => void this.joinMissing(),
+      this.options.rejoinIntervalMs ?? 60_000,
+    );
+    await this.joinMissing();
   }
 
   /** Names of the live members, this node included: what the layer-2 election runs over. */
@@ -205,7 +230,7 @@ export class SpeakerMembership extends EventEmitter<MembershipEvents> {
 
   /** Joins every listed pod IP that is not ourselves nor already a live member. One join at a time. */
   private joinMissing(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || !this.joinAllowed) return Promise.resolve();
     this.joining ??= this.doJoin().finally(() => {
       this.joining = undefined;
     });

@@ -52,4 +52,27 @@ describe('cli: metallb-ts lab (the demo)', function () {
     expect(running?.controller).to.equal(undefined);
     expect(output).to.not.include('EXTERNAL-IP');
   });
+
+  for (const minor of [19, 24]) {
+    it(`answers as the release --kubernetes-version names, and the demo runs there (1.${minor})`, async () => {
+      const started = await startLab(['--kubernetes-version', `1.${minor}`], io);
+      expect(started.code, output).to.equal(0);
+      running = started.running;
+      expect(running?.lab.kubernetesVersion).to.deep.equal({ major: 1, minor });
+      // The controller assigned, and the speakers, listing what the release serves, announce.
+      expect(output).to.match(
+        new RegExp(
+          `^default/web\\s+192\\.0\\.2\\.0\\s+80/TCP\\s+${announcer('default/web')}$`,
+          'm',
+        ),
+      );
+    });
+  }
+
+  it('refuses a --kubernetes-version outside 1.19..1.32 with the range, exit code 2', async () => {
+    const started = await startLab(['--api-only', '--kubernetes-version', '1.18'], io);
+    expect(started.code).to.equal(2);
+    expect(started.running).to.equal(undefined);
+    expect(output).to.include('outside the range the lab speaks: 1.19 to 1.32');
+  });
 });

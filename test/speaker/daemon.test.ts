@@ -12,9 +12,16 @@ import { createLabPod, setLabPodStatus } from '../../src/netns/cluster/index.js'
 import type { Lab } from '../../src/lab/index.js';
 import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
 import type { Config } from '../../src/config/index.js';
-import { SpeakerDaemon, type Announcement, type BgpSink } from '../../src/speaker/index.js';
+import { LAN_TIMINGS, Memberlist } from 'memberlist-ts';
+import {
+  SpeakerDaemon,
+  SpeakerMembership,
+  type Announcement,
+  type BgpSink,
+} from '../../src/speaker/index.js';
 import { labApi } from '../support/lab-api.js';
 import { labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
+import { portFreeOn } from '../support/ports.js';
 import { until } from '../support/until.js';
 
 const CONFIG = `address-pools:
@@ -68,7 +75,10 @@ describe('speaker daemon, against the lab', function () {
   let core: k8s.CoreV1Api;
   let speakers: Map<string, TestSpeaker>;
 
-  async function startSpeaker(node: string): Promise<TestSpeaker> {
+  async function startSpeaker(
+    node: string,
+    membership: SpeakerMembership | null = null,
+  ): Promise<TestSpeaker> {
     const registry = newRegistry();
     const speaker: TestSpeaker = {
       layer2: new RecordingSink(),
@@ -86,7 +96,7 @@ describe('speaker daemon, against the lab', function () {
       metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
       layer2: speaker.layer2,
       bgp: speaker.bgp,
-      membership: null,
+      membership,
       backoff: { initialMs: 50, maxMs: 500 },
     });
     Object.assign(speaker, { daemon });
@@ -394,5 +404,111 @@ describe('speaker daemon, against the lab', function () {
       },
     });
     await until(() => speakers.get('node-b')?.layer2.ips.has('203.0.113.9') === true, 10_000);
+  });
+
+  /** The lab again, answering as another Kubernetes release (the old one is stopped). */
+  async function labAt(kubernetesVersion: string): Promise<void> {
+    await lab.stop();
+    ({ lab, core } = await labWithConfig(CONFIG, { kubernetesVersion }));
+  }
+
+  /** A Service without selector, whose one ready endpoint on `node` is an EndpointSlice written at `version`. */
+  async function slicedService(name: string, ip: string, node: string, version: string) {
+    await core.createNamespacedService({
+      namespace: 'default',
+      body: {
+        metadata: { name },
+        spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
+      },
+    });
+    await setIngress(name, [ip]);
+    // v1beta1 names the node in `topology` (deprecation guide, discovery.k8s.io/v1beta1).
+    const where =
+      version === 'v1' ? { nodeName: node } : { topology: { 'kubernetes.io/hostname': node } };
+    await labApi(lab).request(
+      'POST',
+      `/apis/discovery.k8s.io/${version}/namespaces/default/endpointslices`,
+      {
+        body: {
+          apiVersion: `discovery.k8s.io/${version}`,
+          kind: 'EndpointSlice',
+          metadata: { name: `${name}-1`, labels: { 'kubernetes.io/service-name': name } },
+          addressType: 'IPv4',
+          endpoints: [{ addresses: ['10.0.0.9'], conditions: { ready: true }, ...where }],
+        },
+      },
+    );
+  }
+
+  // Written at: the version a 1.19 cluster's endpointslice controller writes, or v1beta1 on
+  // 1.24 read back as v1 (one stored object in two shapes). Read at: the newest served.
+  for (const [version, writtenAt, readAt] of [
+    ['1.19', 'v1beta1', 'v1beta1'],
+    ['1.21', 'v1', 'v1'],
+    ['1.24', 'v1beta1', 'v1'],
+    ['1.32', 'v1', 'v1'],
+  ] as const) {
+    it(`on Kubernetes ${version}: lists what the server serves, syncs and announces (EndpointSlices at ${readAt})`, async () => {
+      await labAt(version);
+      await backend('web-a', 'web', 'node-a', '10.0.0.1');
+      await backend('web-b', 'web', 'node-b', '10.0.0.2');
+      await backend('web-c', 'web', 'node-c', '10.0.0.3');
+      await service('web', 'web', '203.0.113.5');
+      await slicedService('sliced', '203.0.113.9', 'node-c', writtenAt);
+      for (const node of NODES) speakers.set(node, await startSpeaker(node));
+
+      await until(() => announcersOf('203.0.113.5').length === 1, 10_000, 'web announced');
+      expect(announcersOf('203.0.113.5')).to.deep.equal([expectedWinner('default/web', NODES)]);
+      // The only node with a ready endpoint, named by the slice alone.
+      await until(() => announcersOf('203.0.113.9').length === 1, 10_000, 'sliced announced');
+      expect(announcersOf('203.0.113.9')).to.deep.equal(['node-c']);
+      const watched = speakers.get('node-a')?.logs.find((l) => l['event'] === 'endpointSlices');
+      expect(watched?.['version']).to.equal(readAt);
+    });
+  }
+
+  it('joins memberlist only once every watched kind is listed (v0.9 joins on its first Node event)', async () => {
+    const hosts = ['127.0.0.31', '127.0.0.32'] as const;
+    const port = await portFreeOn(hosts);
+    // Stands in for a speaker already in the cluster; it would accept a join at any time.
+    const peer = await Memberlist.create({
+      name: 'node-peer',
+      bindAddr: hosts[0],
+      bindPort: port,
+      timings: LAN_TIMINGS,
+    });
+    try {
+      await backend('web-a', 'web', 'node-a', '10.0.0.1');
+      await service('web', 'web', '203.0.113.5');
+      const membership = await SpeakerMembership.start(
+        {
+          nodeName: 'node-a',
+          bindAddr: hosts[1],
+          bindPort: port,
+          labels: 'app=metallb',
+          namespace: NS,
+          secret: '',
+        },
+        { listPeers: () => Promise.resolve([hosts[0]]), log: () => undefined, deferJoin: true },
+      );
+      // Nothing can be listed: the API server answers every request with a 500.
+      lab.inject({ action: 'fail', count: 1_000_000, code: 500 });
+      speakers.set('node-a', await startSpeaker('node-a', membership));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(peer.liveMembers().map((m) => m.name)).to.deep.equal(['node-peer']);
+      expect(membership.live()).to.deep.equal(['node-a']);
+
+      lab.inject({ action: 'clear' });
+      await until(
+        () => peer.liveMembers().length === 2 && membership.live().length === 2,
+        10_000,
+        'the speaker to join once listed',
+      );
+      expect(membership.live().sort()).to.deep.equal(['node-a', 'node-peer']);
+      // Elected among the members it knows once joined: node-a holds the only endpoint.
+      await until(() => announcersOf('203.0.113.5').join() === 'node-a', 10_000, 'announced');
+    } finally {
+      await peer.shutdown();
+    }
   });
 });

@@ -3,8 +3,9 @@ import { expect } from 'chai';
 import { podIPLister, reuseConnections } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
 import { membershipConfig, SpeakerMembership } from '../../src/speaker/index.js';
-import { canBind, eventIs, freePort, goPeerOrSkip, startGoPeer } from 'memberlist-ts/testing';
+import { eventIs, goPeerOrSkip, startGoPeer } from 'memberlist-ts/testing';
 import { labApi } from '../support/lab-api.js';
+import { portFreeOn } from '../support/ports.js';
 import { until } from '../support/until.js';
 
 const NAMESPACE = 'metallb-system';
@@ -27,16 +28,6 @@ async function speakerPod(core: k8s.CoreV1Api, name: string, ip: string): Promis
     namespace: NAMESPACE,
     body: { ...pod, status: { ...pod.status, podIP: ip, phase: 'Running' } },
   });
-}
-
-/** A port free on every loopback address the test uses (each member binds its own). */
-async function portFreeOn(hosts: readonly string[]): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freePort(hosts[0]);
-    const free = await Promise.all(hosts.map((h) => canBind(h, port)));
-    if (free.every(Boolean)) return port;
-  }
-  throw new Error('test setup: no port free on every address');
 }
 
 describe('speaker memberlist settings (v0.9 environment)', () => {

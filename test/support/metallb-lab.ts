@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startController, type RunningController } from '../../src/cli/controller.js';
 import type { Log } from '../../src/daemon/index.js';
 import { reuseConnections, type BackoffOptions } from '../../src/k8s/index.js';
-import { Lab } from '../../src/lab/index.js';
+import { Lab, type LabOptions } from '../../src/lab/index.js';
 
 export const METALLB_NAMESPACE = 'metallb-system';
 
@@ -16,8 +16,8 @@ export interface MetallbLab {
   readonly core: k8s.CoreV1Api;
 }
 
-export async function labWithConfig(config: string): Promise<MetallbLab> {
-  const lab = await Lab.start();
+export async function labWithConfig(config: string, options: LabOptions = {}): Promise<MetallbLab> {
+  const lab = await Lab.start(options);
   const kc = reuseConnections(new k8s.KubeConfig());
   kc.loadFromFile(lab.kubeconfigPath);
   const core = kc.makeApiClient(k8s.CoreV1Api);

@@ -51,6 +51,8 @@ export interface NetnsClusterOptions {
   readonly config?: string;
   /** Also a router namespace on the LAN, for a BGP router the speakers peer with. */
   readonly router?: boolean;
+  /** The Kubernetes release the lab answers as (LabOptions.kubernetesVersion; default the current one). */
+  readonly kubernetesVersion?: string;
   /** The `config` ConfigMap's `balancer-classes` key (docs/SCALEOUT.md); absent by default. */
   readonly balancerClasses?: string;
   /** Labels of node k's Node object besides `kubernetes.io/hostname` (a class's node selector). */
@@ -157,7 +159,12 @@ export class NetnsCluster {
     let lab: Lab | undefined;
     let controller: DaemonProcess | undefined;
     try {
-      lab = await Lab.start({ host: topology.apiAddress });
+      lab = await Lab.start({
+        host: topology.apiAddress,
+        ...(options.kubernetesVersion === undefined
+          ? {}
+          : { kubernetesVersion: options.kubernetesVersion }),
+      });
       const kc = reuseConnections(new k8s.KubeConfig());
       kc.loadFromFile(lab.kubeconfigPath);
       const core = kc.makeApiClient(k8s.CoreV1Api);

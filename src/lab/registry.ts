@@ -1,8 +1,8 @@
 /**
  * The verbs with the real API server's semantics over the Store: names and
- * generateName, uid and creationTimestamp, 409 on a stale resourceVersion,
- * spec and status kept apart (a status write changes only status, any other
- * write never changes status), strict field validation, and admission hooks
+ * generateName (checked per kind, names.ts), uid and creationTimestamp, 409
+ * on a stale resourceVersion, spec and status kept apart (a status write
+ * changes only status, any other write never changes status), strict field validation, and admission hooks
  * for what the control plane fills in (Service defaults, addresses).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import { apiVersionOf, resourceKey, type ResourceType } from './resources.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.js';
 import type { Filter, Store } from './store.js';
 import { deepFreeze, isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
+import { generatedName, metadataCauses, nameParameterInvalid } from './names.js';
 import { unknownFields } from './validation.js';
 
 /** Where a request points. */
@@ -80,14 +81,14 @@ export class Registry {
   create(scope: Scope, body: Json, options: WriteOptions): JsonObject {
     const object = this.checkBody(scope, body, options);
     const metadata = objectAt(object, 'metadata');
-    let name = stringAt(metadata, 'name') ?? '';
+    const given = stringAt(metadata, 'name') ?? '';
     const generateName = stringAt(metadata, 'generateName') ?? '';
-    if (name === '' && generateName !== '') name = `${generateName}${randomSuffix()}`;
-    if (name === '') {
-      throw invalid(scope.type.kind, '', [
-        { field: 'metadata.name', message: 'Required value: name or generateName is required' },
-      ]);
-    }
+    const name =
+      given === '' && generateName !== '' ? generatedName(generateName, randomSuffix()) : given;
+    const causes = metadataCauses(scope.type, { name, generateName, namespace: scope.namespace });
+    if (causes.length > 0) throw invalid(scope.type.kind, name, causes, scope.type.group);
+    const badKey = nameParameterInvalid(name);
+    if (badKey !== undefined) throw badKey;
     if (scope.type.namespaced) this.requireNamespace(scope.namespace);
     if (this.store.has(resourceKey(scope.type), scope.namespace, name)) {
       throw alreadyExists(scope.type.plural, name);

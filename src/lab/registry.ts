@@ -2,8 +2,9 @@
  * The verbs with the real API server's semantics over the Store: names and
  * generateName (checked per kind, names.ts), uid and creationTimestamp, 409
  * on a stale resourceVersion, spec and status kept apart (a status write
- * changes only status, any other write never changes status), strict field validation, and admission hooks
- * for what the control plane fills in (Service defaults, addresses).
+ * changes only status, any other write never changes status), strict field
+ * validation, and admission hooks for what the control plane fills in
+ * (Service defaults, addresses).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';

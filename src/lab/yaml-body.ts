@@ -6,7 +6,8 @@
  * 1000 decoded nodes came from alias expansion and their share passes an
  * allowance: 99% up to 400,000 decoded nodes, falling evenly to 10% at
  * 4,000,000 (gopkg.in/yaml.v2 decode.go, allowedAliasRatio). That caps what
- * a small body can expand to (the billion-laughs body of a few hundred bytes).
+ * a small body can expand to (the billion-laughs body of a few hundred
+ * bytes); the lab also caps the text an expansion stands for (below).
  *
  * js-yaml parses into a flat event stream; one pass over it gives, for each
  * node, how many nodes decoding it would visit with its aliases expanded,
@@ -14,7 +15,7 @@
  * that passes is built into a value, where an alias is a shared reference.
  */
 import { constructFromEvents, EVENT_ID, parseEvents, YAMLException, type Event } from 'js-yaml';
-import { MAX_NESTING, tooDeep } from './body.js';
+import { MAX_NESTING, MAX_REQUEST_BODY_BYTES, tooDeep } from './body.js';
 import { badRequest, type ApiError } from './status.js';
 import type { Json } from './json.js';
 
@@ -24,6 +25,8 @@ interface Expanded {
   readonly decodes: number;
   /** Depth of objects and arrays (a scalar: 0). */
   readonly nesting: number;
+  /** Text it stands for: its scalars' source length (at least 1 each), 2 per collection. */
+  readonly text: number;
 }
 
 interface OpenNode {
@@ -31,6 +34,7 @@ interface OpenNode {
   readonly isCollection: boolean;
   decodes: number;
   nesting: number;
+  text: number;
 }
 
 /** The counts of go-yaml's decoder so far, and its check after each decode. */
@@ -77,6 +81,15 @@ function allowedAliasShare(decodes: number): number {
   return 0.99 - (0.89 * (decodes - SHARE_RANGE_LOW)) / (SHARE_RANGE_HIGH - SHARE_RANGE_LOW);
 }
 
+/**
+ * Aliases may also repeat long scalars: a few hundred aliases of a 1 MiB
+ * string pass go-yaml's node count and stand for hundreds of MiB of text.
+ * The lab refuses a body whose expansion stands for more text than a
+ * request may carry; kube-apiserver would decode it and then fail to store
+ * it (etcd takes at most 1.5 MiB per object), so nothing storable is refused.
+ */
+const EXPANDS_PAST_LIMIT = `its aliases expand it past ${MAX_REQUEST_BODY_BYTES} bytes of text`;
+
 function notYaml(reason: string): ApiError {
   return badRequest(`the request body is not YAML: ${reason}`);
 }
@@ -120,6 +133,8 @@ function checkAliases(source: string, events: Event[]): void {
     parent.decodes += node.decodes;
     parent.nesting = Math.max(parent.nesting, node.nesting + (parent.isCollection ? 1 : 0));
     if (parent.nesting > MAX_NESTING) throw tooDeep();
+    parent.text += node.text;
+    if (parent.text > MAX_REQUEST_BODY_BYTES) throw notYaml(EXPANDS_PAST_LIMIT);
   };
   const anchorOf = (start: number, end: number): string | undefined => {
     if (start < 0) return undefined;
@@ -132,7 +147,7 @@ function checkAliases(source: string, events: Event[]): void {
     switch (event.type) {
       case EVENT_ID.DOCUMENT:
         budget.decodeOwn();
-        open.push({ anchor: undefined, isCollection: false, decodes: 1, nesting: 0 });
+        open.push({ anchor: undefined, isCollection: false, decodes: 1, nesting: 0, text: 0 });
         break;
       case EVENT_ID.SEQUENCE:
       case EVENT_ID.MAPPING:
@@ -142,6 +157,7 @@ function checkAliases(source: string, events: Event[]): void {
           isCollection: true,
           decodes: 1,
           nesting: 0,
+          text: 2,
         });
         break;
       case EVENT_ID.SCALAR:
@@ -151,6 +167,7 @@ function checkAliases(source: string, events: Event[]): void {
           isCollection: false,
           decodes: 1,
           nesting: 0,
+          text: Math.max(1, event.valueEnd - event.valueStart),
         });
         break;
       case EVENT_ID.ALIAS: {
@@ -165,6 +182,7 @@ function checkAliases(source: string, events: Event[]): void {
           isCollection: false,
           decodes: 1 + target.decodes,
           nesting: target.nesting,
+          text: target.text,
         });
         break;
       }

@@ -3,17 +3,13 @@
  * commands an operator types, asserting on what kubectl prints.
  */
 import { expect } from 'chai';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab } from '../../src/lab/index.js';
+import { KUBECTL, kubectlRunner, type KubectlResult } from '../support/kubectl.js';
 import { until } from '../support/until.js';
-
-const KUBECTL =
-  spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
-    ? 'kubectl'
-    : null;
 
 const SERVICE = `apiVersion: v1
 kind: Service
@@ -47,28 +43,9 @@ describe('lab: with the real kubectl', function () {
     rmSync(home, { recursive: true, force: true });
   });
 
-  /**
-   * Runs kubectl without blocking: the lab answers from this same process.
-   * Resolves with exit code, stdout and stderr.
-   */
-  function run(
-    args: string[],
-    input?: string,
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = execFile(
-        KUBECTL ?? 'kubectl',
-        ['--kubeconfig', lab.kubeconfigPath, ...args],
-        { encoding: 'utf8', env: { ...process.env, HOME: home, KUBECONFIG: '' }, timeout: 30_000 },
-        (error, stdout, stderr) =>
-          resolve({
-            code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
-            stdout,
-            stderr,
-          }),
-      );
-      child.stdin?.end(input ?? '');
-    });
+  /** Runs kubectl without blocking: the lab answers from this same process. */
+  function run(args: string[], input?: string): Promise<KubectlResult> {
+    return kubectlRunner(lab.kubeconfigPath, home)(args, input);
   }
   async function kubectl(args: string[], input?: string): Promise<string> {
     const ran = await run(args, input);

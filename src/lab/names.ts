@@ -10,7 +10,7 @@
  * pkg/api/validation/path/name.go), since clients and users read them.
  */
 import type { ResourceType } from './resources.js';
-import { badRequest, type ApiError } from './status.js';
+import { badRequest, type ApiError, type FieldCause } from './status.js';
 
 type NameRule = 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label' | 'path-segment' | 'none';
 
@@ -121,11 +121,6 @@ export function generatedName(prefix: string, suffix: string): string {
 /** `Invalid value: "..": ...`, as field.Invalid words it (a string value quoted). */
 export function invalidValue(value: string, problem: string): string {
   return `Invalid value: ${JSON.stringify(value)}: ${problem}`;
-}
-
-export interface FieldCause {
-  readonly field: string;
-  readonly message: string;
 }
 
 /**

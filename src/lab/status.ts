@@ -70,6 +70,12 @@ export function conflict(plural: string, name: string): ApiError {
   );
 }
 
+/** One field error: its path and field.Error's body (`Invalid value: "x": ...`). */
+export interface FieldCause {
+  readonly field: string;
+  readonly message: string;
+}
+
 /**
  * 422 Invalid as apierrors.NewInvalid words it: the kind qualified by its
  * group, one cause per field error (its type from the message's leading
@@ -79,7 +85,7 @@ export function conflict(plural: string, name: string): ApiError {
 export function invalid(
   kind: string,
   name: string,
-  causes: { field: string; message: string }[],
+  causes: readonly FieldCause[],
   group = '',
 ): ApiError {
   const messages = causes.map((c) => `${c.field}: ${c.message}`);

@@ -60,6 +60,7 @@ export function parseJsonBody(body: Buffer): Json {
   return value;
 }
 
+/** The 400 for a body (or a YAML body's alias expansion) nested past MAX_NESTING. */
 export function tooDeep(): ApiError {
   return badRequest(`the request body nests objects and arrays deeper than ${MAX_NESTING} levels`);
 }
@@ -77,7 +78,8 @@ function nestingOf(value: Json, stopAbove: number): number {
     if (depth > deepest) deepest = depth;
     if (deepest > stopAbove) return deepest;
     const children = Array.isArray(next.value) ? next.value : Object.values(next.value);
-    for (const child of children) pending.push({ value: child, depth });
+    for (const child of children)
+      if (typeof child === 'object' && child !== null) pending.push({ value: child, depth });
   }
   return deepest;
 }

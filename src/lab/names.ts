@@ -155,9 +155,10 @@ export function metadataCauses(
 }
 
 /**
- * The storage key takes only a safe path segment (registry's
- * NamespaceKeyFunc and NoNamespaceKeyFunc): any verb on such a name in the
- * URL, and a create of a kind with no name rule, is a 400.
+ * The storage key takes only a safe path segment (NamespaceKeyFunc and
+ * NoNamespaceKeyFunc in k8s.io/apiserver pkg/registry/generic/registry/
+ * store.go): any verb on such a name in the URL, and a create of a kind
+ * with no name rule, is a 400 BadRequest.
  */
 export function nameParameterInvalid(name: string): ApiError | undefined {
   const problems = pathSegmentProblems(name);

@@ -3,7 +3,8 @@
  * every resource (`/api/v1/namespaces/NS/services/NAME/status`,
  * `/apis/GROUP/VERSION/...`) mapped onto the Registry, with list and watch
  * (chunked JSON events, bookmarks, timeoutSeconds), Tables for kubectl, and
- * JSON, YAML and protobuf request bodies.
+ * JSON, YAML and protobuf request bodies, bounded as kube-apiserver bounds
+ * them (body.ts, yaml-body.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -115,8 +116,9 @@ async function handle(
 
 /**
  * A request target with a malformed percent-escape: Go's net/http refuses it
- * while reading the request line (url.ParseRequestURI fails), before any
- * handler or authentication, with a plain-text 400 and a closed connection.
+ * while reading an HTTP/1.1 request line (url.ParseRequestURI fails, in
+ * server.go's readRequest), before any handler or authentication, with a
+ * plain-text 400 and a closed connection.
  */
 function malformedTarget(response: ServerResponse): void {
   const text = '400 Bad Request';

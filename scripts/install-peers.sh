@@ -16,11 +16,13 @@ TIERS=(
   # processes with their own configs; the services these packages bring are
   # not used.
   "BGP tier"
+  "YAML decoder tier" # go-yaml v2, as kube-apiserver decodes YAML bodies (test/lab/go-yaml.test.ts)
 )
 TIER_PACKAGES=(
   "golang-go golang-github-hashicorp-memberlist-dev"
   "iproute2 procps iputils-ping iputils-arping ndisc6 curl"
   "gobgpd bird2 frr"
+  "golang-gopkg-yaml.v2-dev"
 )
 read -r -a PACKAGES <<<"${TIER_PACKAGES[*]}"
 

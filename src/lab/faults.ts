@@ -3,6 +3,9 @@
  * or `POST /lab/faults` over HTTP (same bearer token): fail the next N
  * requests with 500 or 429, delay every response, pause writes (they wait
  * until resumed), and the store's own close-every-watch and expire-history.
+ * A failure count over MAX_FAILED_REQUESTS is refused (a 400 over HTTP),
+ * not capped: a test that asks for more means something else than it says,
+ * and a huge count would leave the lab failing every request until cleared.
  */
 import { ApiError } from './status.js';
 
@@ -15,6 +18,9 @@ export type FaultCommand =
   | { readonly action: 'expire-history' }
   | { readonly action: 'clear' };
 
+/** The most requests one `fail` command may fail. */
+export const MAX_FAILED_REQUESTS = 10_000;
+
 export class Faults {
   private failures = 0;
   private failureCode: 500 | 429 = 500;
@@ -24,6 +30,7 @@ export class Faults {
 
   /** Fail the next `count` API requests with `code`. */
   failNext(count: number, code: 500 | 429): void {
+    if (!validFailureCount(count)) throw new RangeError(FAILURE_COUNT_RULE);
     this.failures = count;
     this.failureCode = code;
   }
@@ -77,8 +84,7 @@ export function parseFaultCommand(body: unknown): FaultCommand | string {
     case 'fail': {
       const count = record['count'];
       const code = record['code'] ?? 500;
-      if (typeof count !== 'number' || count < 0 || !Number.isInteger(count))
-        return '"count" must be a whole number';
+      if (!validFailureCount(count)) return FAILURE_COUNT_RULE;
       if (code !== 500 && code !== 429) return '"code" must be 500 or 429';
       return { action: 'fail', count, code };
     }
@@ -97,4 +103,15 @@ export function parseFaultCommand(body: unknown): FaultCommand | string {
     default:
       return 'unknown "action": use fail, delay, pause-writes, resume-writes, close-watches, expire-history or clear';
   }
+}
+
+const FAILURE_COUNT_RULE = `"count" must be a whole number from 0 to ${MAX_FAILED_REQUESTS}`;
+
+function validFailureCount(count: unknown): count is number {
+  return (
+    typeof count === 'number' &&
+    Number.isInteger(count) &&
+    count >= 0 &&
+    count <= MAX_FAILED_REQUESTS
+  );
 }

@@ -1,9 +1,10 @@
 /**
  * The verbs with the real API server's semantics over the Store: names and
- * generateName, uid and creationTimestamp, 409 on a stale resourceVersion,
- * spec and status kept apart (a status write changes only status, any other
- * write never changes status), strict field validation, and admission hooks
- * for what the control plane fills in (Service defaults, addresses).
+ * generateName (checked per kind, names.ts), uid and creationTimestamp, 409
+ * on a stale resourceVersion, spec and status kept apart (a status write
+ * changes only status, any other write never changes status), strict field
+ * validation, and admission hooks for what the control plane fills in
+ * (Service defaults, addresses).
  * Objects are stored in their kind's storage version and read and written
  * in the version the request names (conversion.ts).
  */
@@ -14,6 +15,7 @@ import { apiVersionOf, resourceKey, storageType, type ResourceType } from './res
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.js';
 import type { Filter, Store } from './store.js';
 import { deepFreeze, isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
+import { generatedName, metadataCauses, nameParameterInvalid } from './names.js';
 import { unknownFields } from './validation.js';
 import { CURRENT_VERSION, type KubernetesVersion } from './versions.js';
 
@@ -98,14 +100,14 @@ export class Registry {
     const object = toStorageVersion(scope.type, this.checkBody(scope, body, options));
     const storage = storageType(scope.type);
     const metadata = objectAt(object, 'metadata');
-    let name = stringAt(metadata, 'name') ?? '';
+    const given = stringAt(metadata, 'name') ?? '';
     const generateName = stringAt(metadata, 'generateName') ?? '';
-    if (name === '' && generateName !== '') name = `${generateName}${randomSuffix()}`;
-    if (name === '') {
-      throw invalid(scope.type.kind, '', [
-        { field: 'metadata.name', message: 'Required value: name or generateName is required' },
-      ]);
-    }
+    const name =
+      given === '' && generateName !== '' ? generatedName(generateName, randomSuffix()) : given;
+    const causes = metadataCauses(scope.type, { name, generateName, namespace: scope.namespace });
+    if (causes.length > 0) throw invalid(scope.type.kind, name, causes, scope.type.group);
+    const badKey = nameParameterInvalid(name);
+    if (badKey !== undefined) throw badKey;
     if (scope.type.namespaced) this.requireNamespace(scope.namespace);
     if (this.store.has(resourceKey(scope.type), scope.namespace, name)) {
       throw alreadyExists(scope.type.plural, name);

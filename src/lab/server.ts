@@ -3,11 +3,11 @@
  * every resource (`/api/v1/namespaces/NS/services/NAME/status`,
  * `/apis/GROUP/VERSION/...`) mapped onto the Registry, with list and watch
  * (chunked JSON events, bookmarks, timeoutSeconds), Tables for kubectl, and
- * JSON, YAML and protobuf request bodies.
+ * JSON, YAML and protobuf request bodies, bounded as kube-apiserver bounds
+ * them (body.ts, yaml-body.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { load as loadYaml } from 'js-yaml';
 import {
   apiGroup,
   apiGroupList,
@@ -22,12 +22,16 @@ import { decodeKubernetesProtobuf } from './protobuf.js';
 import type { PatchType, Registry, Scope } from './registry.js';
 import { apiVersionOf, findResource, resourceKey, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { readBody, parseJsonBody } from './body.js';
+import { nameParameterInvalid } from './names.js';
 import { ApiError, badRequest } from './status.js';
 import type { Store, WatchStart } from './store.js';
 import { toTable } from './table.js';
 import { serves, type KubernetesVersion } from './versions.js';
 import { isObject, objectAt, stringAt, type Json, type JsonObject } from './json.js';
 import { jsonText } from './json-text.js';
+import { splitRequestTarget } from './url-path.js';
+import { parseYamlBody } from './yaml-body.js';
 
 export interface ServerOptions {
   readonly registry: Registry;
@@ -43,8 +47,6 @@ export interface ServerOptions {
   readonly certPem: string;
   readonly keyPem: string;
 }
-
-const MAX_BODY = 16 * 1024 * 1024;
 
 export function createLabServer(options: ServerOptions): Server {
   const server = createServer(
@@ -66,11 +68,12 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://lab');
-  const segments = url.pathname
-    .split('/')
-    .filter((s) => s !== '')
-    .map(decodeURIComponent);
+  const target = splitRequestTarget(request.url ?? '/');
+  if (target === undefined) {
+    malformedTarget(response);
+    return;
+  }
+  const { segments, query } = target;
   const method = request.method ?? 'GET';
 
   if (segments.length === 1 && ['healthz', 'readyz', 'livez'].includes(segments[0] ?? '')) {
@@ -81,7 +84,7 @@ async function handle(
     throw new ApiError(401, 'Unauthorized', 'Unauthorized');
   }
   if (segments[0] === 'lab' && segments[1] === 'faults' && method === 'POST') {
-    const command = parseFaultCommand(parseJson(await readBody(request)));
+    const command = parseFaultCommand(parseJsonBody(await readBody(request)));
     if (typeof command === 'string') throw badRequest(command);
     options.inject(command);
     sendJson(response, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} });
@@ -107,8 +110,26 @@ async function handle(
   const route = resolve(segments, release);
   if (route === undefined)
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const badName = nameParameterInvalid(route.name);
+  if (badName !== undefined) throw badName;
   await options.faults.beforeRequest(method !== 'GET');
-  await serveResource(options, route, url, method, request, response);
+  await serveResource(options, route, query, method, request, response);
+}
+
+/**
+ * A request target with a malformed percent-escape: Go's net/http refuses it
+ * while reading an HTTP/1.1 request line (url.ParseRequestURI fails, in
+ * server.go's readRequest), before any handler or authentication, with a
+ * plain-text 400 and a closed connection.
+ */
+function malformedTarget(response: ServerResponse): void {
+  const text = '400 Bad Request';
+  response.writeHead(400, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    Connection: 'close',
+  });
+  response.end(text);
 }
 
 function discoveryAnswer(
@@ -175,7 +196,7 @@ function resolveAnyRelease(segments: string[]): Route | undefined {
 async function serveResource(
   options: ServerOptions,
   route: Route,
-  url: URL,
+  query: URLSearchParams,
   method: string,
   request: IncomingMessage,
   response: ServerResponse,
@@ -194,7 +215,6 @@ async function serveResource(
     name: route.name,
     subresource: route.subresource === 'status' ? 'status' : '',
   };
-  const query = url.searchParams;
   const write = {
     dryRun: query.getAll('dryRun').includes('All'),
     strict: query.get('fieldValidation') === 'Strict',
@@ -266,7 +286,7 @@ async function serveResource(
     case 'PATCH': {
       const type = patchType(request.headers['content-type']);
       const body = await readBody(request);
-      const patch = type === 'apply' ? parseYaml(body) : parseJson(body);
+      const patch = type === 'apply' ? parseYamlBody(body) : parseJsonBody(body);
       sendJson(response, 200, registry.patch(scope, patch, type, write));
       return;
     }
@@ -454,44 +474,8 @@ async function readObject(request: IncomingMessage): Promise<Json> {
       );
     return decoded.value;
   }
-  if (type === 'application/yaml') return parseYaml(body);
-  return parseJson(body);
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError(413, 'BadRequest', 'request entity too large'));
-        request.destroy();
-      } else parts.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(parts)));
-    request.on('error', reject);
-  });
-}
-
-function parseJson(body: Buffer): Json {
-  try {
-    return JSON.parse(body.toString('utf8')) as Json;
-  } catch (error) {
-    throw badRequest(
-      `the request body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-}
-
-function parseYaml(body: Buffer): Json {
-  try {
-    return loadYaml(body.toString('utf8')) as Json;
-  } catch (error) {
-    throw badRequest(
-      `the request body is not YAML: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`,
-    );
-  }
+  if (type === 'application/yaml') return parseYamlBody(body);
+  return parseJsonBody(body);
 }
 
 /** `{...head, items}` as JSON text, each item's text made at most once per revision. */

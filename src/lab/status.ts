@@ -17,6 +17,7 @@ export type Reason =
   | 'MethodNotAllowed'
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
+  | 'RequestEntityTooLarge'
   | 'TooManyRequests'
   | 'InternalError'
   | 'ServiceUnavailable';
@@ -82,21 +83,47 @@ export function conflict(plural: string, name: string): ApiError {
   );
 }
 
+/** One field error: its path and field.Error's body (`Invalid value: "x": ...`). */
+export interface FieldCause {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * 422 Invalid as apierrors.NewInvalid words it: the kind qualified by its
+ * group, one cause per field error (its type from the message's leading
+ * words, as field.ErrorType names them), and the causes joined as an
+ * aggregate error (bracketed when there are several).
+ */
 export function invalid(
   kind: string,
   name: string,
-  causes: { field: string; message: string }[],
+  causes: readonly FieldCause[],
+  group = '',
 ): ApiError {
-  const text = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
-  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${text}`, {
+  const messages = causes.map((c) => `${c.field}: ${c.message}`);
+  const text = messages.length === 1 ? (messages[0] ?? '') : `[${messages.join(', ')}]`;
+  const qualified = group === '' ? kind : `${kind}.${group}`;
+  return new ApiError(422, 'Invalid', `${qualified} "${name}" is invalid: ${text}`, {
     name,
+    ...(group === '' ? {} : { group }),
     kind,
     causes: causes.map((c) => ({
-      reason: 'FieldValueInvalid',
+      reason: causeType(c.message),
       message: c.message,
       field: c.field,
     })),
   });
+}
+
+/** field.ErrorType's name for a message that starts with its words. */
+function causeType(message: string): string {
+  if (message.startsWith('Required value')) return 'FieldValueRequired';
+  if (message.startsWith('Unsupported value')) return 'FieldValueNotSupported';
+  if (message.startsWith('Duplicate value')) return 'FieldValueDuplicate';
+  if (message.startsWith('Forbidden')) return 'FieldValueForbidden';
+  if (message.startsWith('Too long')) return 'FieldValueTooLong';
+  return 'FieldValueInvalid';
 }
 
 /** A resourceVersion older than the kept history: 410 with reason Expired, as the real server says it. */
@@ -106,4 +133,9 @@ export function gone(message: string): ApiError {
 
 export function badRequest(message: string): ApiError {
   return new ApiError(400, 'BadRequest', message);
+}
+
+/** 413 as apierrors.NewRequestEntityTooLargeError words it. */
+export function requestEntityTooLarge(limit: number): ApiError {
+  return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 }

@@ -218,6 +218,25 @@ describe('lab: with the real kubectl', function () {
     );
   });
 
+  it('refuses names, path names and bodies with the messages a cluster prints', async () => {
+    expect(await kubectlFails(['create', 'configmap', 'Web', '--from-literal=a=1'])).to.include(
+      'ConfigMap "Web" is invalid: metadata.name: Invalid value: "Web": a lowercase RFC 1123 subdomain must consist of',
+    );
+    expect(
+      await kubectlFails(['apply', '-f', '-'], SERVICE.replace('name: web\n', 'name: 1web\n')),
+    ).to.include(
+      'The Service "1web" is invalid: metadata.name: Invalid value: "1web": a DNS-1035 label must consist of',
+    );
+    expect(
+      await kubectlFails(['get', '--raw', '/api/v1/namespaces/default/configmaps/%2e%2e']),
+    ).to.include(`Error from server (BadRequest): Name parameter invalid: "..": may not be '..'`);
+    const big = join(home, 'big.txt');
+    writeFileSync(big, 'x'.repeat(3 * 1024 * 1024));
+    expect(await kubectlFails(['create', 'configmap', 'big', `--from-file=a=${big}`])).to.include(
+      'Request entity too large: limit is 3145728',
+    );
+  });
+
   it('get -w prints the object, then its change', async () => {
     await kubectl(['create', '-f', '-'], SERVICE);
     const watcher = spawn(

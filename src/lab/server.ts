@@ -19,6 +19,7 @@ import {
 } from './discovery.js';
 import { parseFaultCommand, type FaultCommand, type Faults } from './faults.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
+import type { LabAccess } from './rbac/index.js';
 import type { PatchType, Registry, Scope } from './registry.js';
 import { apiVersionOf, findResource, resourceKey, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -32,7 +33,8 @@ export interface ServerOptions {
   readonly registry: Registry;
   readonly store: Store;
   readonly faults: Faults;
-  readonly token: string;
+  /** Authentication and RBAC authorization of every request but the health checks. */
+  readonly access: LabAccess;
   readonly now: () => Date;
   /** How often an open watch that asked for them gets a BOOKMARK (real servers: about a minute). */
   readonly bookmarkIntervalMs: number;
@@ -76,9 +78,8 @@ async function handle(
     response.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
     return;
   }
-  if (request.headers.authorization !== `Bearer ${options.token}`) {
-    throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-  }
+  // Authentication (401) and authorization (403), before anything is read or served.
+  options.access.check(request.headers.authorization, method, segments, url.searchParams);
   if (segments[0] === 'lab' && segments[1] === 'faults' && method === 'POST') {
     const command = parseFaultCommand(parseJson(await readBody(request)));
     if (typeof command === 'string') throw badRequest(command);
@@ -106,6 +107,11 @@ async function handle(
   if (route === undefined)
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   await options.faults.beforeRequest(method !== 'GET');
+  if (route.type.kind === 'ServiceAccount' && route.subresource === 'token' && method === 'POST') {
+    const body = await readObject(request);
+    sendJson(response, 201, options.access.tokenRequest(route.namespace, route.name, body));
+    return;
+  }
   await serveResource(options, route, url, method, request, response);
 }
 

@@ -7,6 +7,7 @@ import type { JsonObject } from './json.js';
 export type Reason =
   | 'BadRequest'
   | 'Unauthorized'
+  | 'Forbidden'
   | 'NotFound'
   | 'AlreadyExists'
   | 'Conflict'

@@ -79,7 +79,7 @@ async function handle(
     return;
   }
   // Authentication (401) and authorization (403), before anything is read or served.
-  options.access.check(request.headers.authorization, method, segments, url.searchParams);
+  options.access.check(request.headers.authorization, method, url.pathname, url.searchParams);
   if (segments[0] === 'lab' && segments[1] === 'faults' && method === 'POST') {
     const command = parseFaultCommand(parseJson(await readBody(request)));
     if (typeof command === 'string') throw badRequest(command);

@@ -5,8 +5,8 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import https from 'node:https';
 import { Lab } from '../../src/lab/index.js';
+import { fetchLab } from '../support/lab-api.js';
 
 const NAMESPACE = 'default';
 
@@ -265,38 +265,3 @@ describe('lab: with @kubernetes/client-node', function () {
     expect(done).to.equal(true);
   });
 });
-
-/** A request with node:https (the lab's certificate is trusted explicitly); resolves when the response ends. */
-async function fetchLab(
-  lab: Lab,
-  path: string,
-  options: { method?: string; body?: unknown; token?: string; contentType?: string } = {},
-): Promise<Response> {
-  const url = new URL(path, lab.serverUrl);
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      url,
-      {
-        method: options.method ?? 'GET',
-        ca: lab.caPem,
-        headers: {
-          Authorization: `Bearer ${options.token ?? lab.token}`,
-          ...(body === undefined
-            ? {}
-            : { 'Content-Type': options.contentType ?? 'application/json' }),
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 0 }));
-        });
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}

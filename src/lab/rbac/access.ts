@@ -33,12 +33,12 @@ export class LabAccess {
   check(
     authorization: string | undefined,
     method: string,
-    segments: readonly string[],
+    pathname: string,
     query: URLSearchParams,
   ): UserInfo {
     const user = this.authenticator.authenticate(authorization);
     if (user === undefined) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-    const attributes = requestAttributes(method, segments, query);
+    const attributes = requestAttributes(method, pathname, query);
     const decision = authorize(this.policy, user, attributes);
     for (const listener of this.listeners)
       listener({ user, attributes, allowed: decision.allowed });

@@ -56,16 +56,17 @@ const METHOD_VERBS: Readonly<Record<string, string>> = {
   DELETE: 'delete',
 };
 
-/**
- * The attributes of `method` on `path` (already split into decoded
- * segments, as the router sees them) with `query`.
- */
+/** The attributes of `method` on `path` (a URL's pathname) with `query`. */
 export function requestAttributes(
   method: string,
-  segments: readonly string[],
+  pathname: string,
   query: URLSearchParams,
 ): RequestAttributes {
-  const path = `/${segments.join('/')}`;
+  const path = decoded(pathname);
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decoded);
   const nonResource: NonResourceAttributes = {
     kind: 'non-resource',
     verb: method.toLowerCase(),
@@ -139,4 +140,13 @@ function nameFromFieldSelector(selector: string): string {
     return name;
   }
   return '';
+}
+
+/** Percent-escapes decoded, as Go's URL.Path holds them; text that does not decode stays as it is. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -6,7 +6,7 @@
  * so the parsing of stored roles and bindings is tested with it.
  */
 import { expect } from 'chai';
-import type { JsonObject } from '../../../src/lab/json.js';
+import { objectAt, text, type JsonObject } from '../../../src/lab/json.js';
 import { authorize, requestAttributes, type UserInfo } from '../../../src/lab/rbac/index.js';
 import { storePolicy } from '../../../src/lab/rbac/store-policy.js';
 import { Store } from '../../../src/lab/store.js';
@@ -75,7 +75,7 @@ function policyStore(): Store {
     binding('role-at-cluster', 'Role', 'pod-lister', [{ kind: 'User', name: 'frank' }]),
   ];
   for (const b of clusterBindings)
-    store.put(key('clusterrolebindings'), '', String((b['metadata'] as JsonObject)['name']), b);
+    store.put(key('clusterrolebindings'), '', text(objectAt(b, 'metadata')['name']), b);
   const roleBindings = [
     // The manifests' form: a ServiceAccount subject without a namespace is in the binding's.
     binding(
@@ -90,8 +90,8 @@ function policyStore(): Store {
     binding('elsewhere', 'Role', 'pod-lister', [{ kind: 'User', name: 'gina' }], 'other'),
   ];
   for (const b of roleBindings) {
-    const metadata = b['metadata'] as JsonObject;
-    store.put(key('rolebindings'), String(metadata['namespace']), String(metadata['name']), b);
+    const metadata = objectAt(b, 'metadata');
+    store.put(key('rolebindings'), text(metadata['namespace']), text(metadata['name']), b);
   }
   return store;
 }

@@ -13,8 +13,12 @@ import type { Lab } from '../../src/lab/index.js';
 import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
 import type { Config } from '../../src/config/index.js';
 import { SpeakerDaemon, type Announcement, type BgpSink } from '../../src/speaker/index.js';
-import { labApi } from '../support/lab-api.js';
-import { labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
+import {
+  labWithConfig,
+  METALLB_NAMESPACE as NS,
+  serviceAccountApi,
+  SPEAKER_ACCOUNT,
+} from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
 
 const CONFIG = `address-pools:
@@ -78,7 +82,7 @@ describe('speaker daemon, against the lab', function () {
       daemon: undefined as unknown as SpeakerDaemon,
     };
     const daemon = new SpeakerDaemon({
-      api: labApi(lab),
+      api: serviceAccountApi(lab, SPEAKER_ACCOUNT),
       namespace: NS,
       configName: 'config',
       nodeName: node,

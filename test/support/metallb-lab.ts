@@ -1,27 +1,84 @@
 /**
- * The fixture the controller tests share: a lab with the metallb-system
- * namespace and a `config` ConfigMap, a client for it, and a controller
- * started against it.
+ * The fixture the daemon tests share: a lab with the metallb-system
+ * namespace, the ServiceAccounts and RBAC objects of manifests/metallb.yaml
+ * and a `config` ConfigMap, an administrator's client for it, and the
+ * daemons started against it as their pods run them: with their
+ * ServiceAccount's token, so the lab authorizes every request they make by
+ * the manifests' RBAC.
  */
 import * as k8s from '@kubernetes/client-node';
+import { join } from 'node:path';
 import { startController, type RunningController } from '../../src/cli/controller.js';
 import type { Log } from '../../src/daemon/index.js';
-import { reuseConnections, type BackoffOptions } from '../../src/k8s/index.js';
+import { reuseConnections, type ApiClient, type BackoffOptions } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
+import { OURS, readObjects, type ManifestObject } from '../manifests/support.js';
+import { labApi } from './lab-api.js';
 
 export const METALLB_NAMESPACE = 'metallb-system';
+/** The ServiceAccounts of the manifests' two workloads. */
+export const CONTROLLER_ACCOUNT = 'controller';
+export const SPEAKER_ACCOUNT = 'speaker';
+
+/** The kinds of manifests/metallb.yaml that say who may do what. */
+const ACCESS_KINDS = ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
+
+/** A permission to leave out of the applied roles (a negative control). */
+export interface Withheld {
+  readonly role: string;
+  readonly resource: string;
+  readonly verb: string;
+}
+
+/** The ServiceAccounts and RBAC objects of manifests/metallb.yaml (parsed, in file order). */
+export function manifestAccessObjects(): ManifestObject[] {
+  return readObjects(join(OURS, 'metallb.yaml')).filter((o) => ACCESS_KINDS.includes(o.kind));
+}
+
+/**
+ * Creates them in the lab through the API, as `kubectl apply` would; the
+ * metallb-system namespace must exist. `withheld` removes one verb on one
+ * resource from one role.
+ */
+export async function applyManifestAccess(lab: Lab, withheld?: Withheld): Promise<void> {
+  const kc = reuseConnections(new k8s.KubeConfig());
+  kc.loadFromFile(lab.kubeconfigPath);
+  const objects = kc.makeApiClient(k8s.KubernetesObjectApi);
+  for (const object of manifestAccessObjects())
+    await objects.create(withheld === undefined ? object : withhold(object, withheld));
+}
+
+function withhold(object: ManifestObject, withheld: Withheld): ManifestObject {
+  if (object.metadata.name !== withheld.role || !Array.isArray(object['rules'])) return object;
+  const rules = (object['rules'] as k8s.V1PolicyRule[]).flatMap((rule) => {
+    if (!(rule.resources ?? []).includes(withheld.resource)) return [rule];
+    const others = (rule.resources ?? []).filter((r) => r !== withheld.resource);
+    const verbs = rule.verbs.filter((v) => v !== withheld.verb);
+    return [
+      ...(others.length > 0 ? [{ ...rule, resources: others }] : []),
+      ...(verbs.length > 0 ? [{ ...rule, resources: [withheld.resource], verbs }] : []),
+    ];
+  });
+  return { ...object, rules };
+}
+
+/** Our API client with the token of a metallb-system ServiceAccount, as its pod has it mounted. */
+export function serviceAccountApi(lab: Lab, account: string): ApiClient {
+  return labApi(lab, lab.tokenForServiceAccount(METALLB_NAMESPACE, account));
+}
 
 export interface MetallbLab {
   readonly lab: Lab;
   readonly core: k8s.CoreV1Api;
 }
 
-export async function labWithConfig(config: string): Promise<MetallbLab> {
+export async function labWithConfig(config: string, withheld?: Withheld): Promise<MetallbLab> {
   const lab = await Lab.start();
   const kc = reuseConnections(new k8s.KubeConfig());
   kc.loadFromFile(lab.kubeconfigPath);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: METALLB_NAMESPACE } } });
+  await applyManifestAccess(lab, withheld);
   await core.createNamespacedConfigMap({
     namespace: METALLB_NAMESPACE,
     body: { metadata: { name: 'config' }, data: { config } },
@@ -29,6 +86,7 @@ export async function labWithConfig(config: string): Promise<MetallbLab> {
   return { lab, core };
 }
 
+/** A controller with the controller ServiceAccount's kubeconfig (the manifests' RBAC must be in the lab). */
 export function controllerFor(
   lab: Lab,
   log: Log,
@@ -39,7 +97,7 @@ export function controllerFor(
       configName: 'config',
       port: 0,
       host: '127.0.0.1',
-      kubeconfig: lab.kubeconfigPath,
+      kubeconfig: lab.writeServiceAccountKubeconfig(METALLB_NAMESPACE, CONTROLLER_ACCOUNT),
       namespace: METALLB_NAMESPACE,
       ...(backoff === undefined ? {} : { backoff }),
     },

@@ -6,7 +6,7 @@
  * gets no address. With the manifests as shipped, the same steps give the
  * address (test/controller/daemon.test.ts and test/manifests/rbac.test.ts).
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { RunningController } from '../../src/cli/controller.js';
 import type { Lab } from '../../src/lab/index.js';

@@ -27,6 +27,7 @@ const ROWS: readonly Row[] = [
   ['PATCH', '/api/v1/namespaces/default/services/web', 'patch :services default/web'],
   ['DELETE', '/api/v1/namespaces/default/services/web', 'delete :services default/web'],
   ['DELETE', '/api/v1/namespaces/default/services', 'deletecollection :services default/'],
+  ['GET', '/api/v1/namespaces/default/configmaps/a%3Ab', 'get :configmaps default/a:b'],
   // Subresources.
   ['PATCH', '/api/v1/namespaces/default/services/web/status', 'patch :services/status default/web'],
   ['PUT', '/api/v1/namespaces/default/services/web/status', 'update :services/status default/web'],
@@ -89,6 +90,7 @@ const ROWS: readonly Row[] = [
   ],
   // Non-resource requests: the lowercase method and the path.
   ['GET', '/version', 'get /version'],
+  ['GET', '/version/', 'get /version/'],
   ['GET', '/api', 'get /api'],
   ['GET', '/api/v1', 'get /api/v1'],
   ['GET', '/apis', 'get /apis'],

@@ -6,3 +6,4 @@ export { Lab, type LabOptions } from './lab.js';
 export type { FaultCommand } from './faults.js';
 export { kubeconfigText } from './kubeconfig.js';
 export type { AuthorizationRecord, RequestAttributes, UserInfo } from './rbac/index.js';
+export type { Json, JsonObject } from './json.js';

@@ -19,8 +19,8 @@ import {
   LabAccess,
   type AuthorizationRecord,
 } from './rbac/index.js';
-import { RESOURCES, type ResourceType } from './resources.js';
-import type { JsonObject } from './json.js';
+import { findKind, RESOURCES, type ResourceType } from './resources.js';
+import { objectAt, stringAt, type JsonObject } from './json.js';
 import { createLabServer } from './server.js';
 import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
 import { Store } from './store.js';
@@ -164,6 +164,28 @@ export class Lab {
       namespace,
     );
     return path;
+  }
+
+  /**
+   * Creates each object in the type its apiVersion and kind name (in its
+   * metadata.namespace for a namespaced kind), as `kubectl create -f` would
+   * but without a request: how tests and `lab --netns` put a manifest's
+   * ServiceAccounts and RBAC in place.
+   */
+  create(objects: readonly JsonObject[]): void {
+    for (const object of objects) {
+      const apiVersion = stringAt(object, 'apiVersion') ?? '';
+      const kind = stringAt(object, 'kind') ?? '';
+      const type = findKind(apiVersion, kind);
+      if (type === undefined) throw new Error(`the lab serves no ${kind} in ${apiVersion}`);
+      const namespace = type.namespaced
+        ? (stringAt(objectAt(object, 'metadata'), 'namespace') ?? 'default')
+        : '';
+      this.registry.create({ type, namespace, name: '', subresource: '' }, object, {
+        dryRun: false,
+        strict: false,
+      });
+    }
   }
 
   /** Calls `listener` with every authorization decision; returns the unsubscribe. */

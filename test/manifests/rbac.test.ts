@@ -11,6 +11,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
+import { join } from 'node:path';
 import type { RunningController } from '../../src/cli/controller.js';
 import { podIPLister } from '../../src/k8s/index.js';
 import type { AuthorizationRecord, Lab } from '../../src/lab/index.js';
@@ -21,13 +22,12 @@ import { SpeakerDaemon } from '../../src/speaker/index.js';
 import {
   controllerFor,
   labWithConfig,
-  manifestAccessObjects,
   METALLB_NAMESPACE as NS,
   serviceAccountApi,
   SPEAKER_ACCOUNT,
 } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
-import { permissions } from './support.js';
+import { OURS, permissions, readObjects } from './support.js';
 
 const CONFIG = `address-pools:
 - name: l2
@@ -53,7 +53,7 @@ interface Grant {
 }
 
 function grants(): Grant[] {
-  const objects = manifestAccessObjects();
+  const objects = readObjects(join(OURS, 'metallb.yaml'));
   const out: Grant[] = [];
   for (const role of objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')) {
     const users = objects

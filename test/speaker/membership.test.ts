@@ -103,7 +103,7 @@ describe('speaker memberlist on the lab (pod discovery, a Go v0.9-style peer)', 
     kubeConfig.loadFromFile(lab.kubeconfigPath);
     core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
-    await applyManifestAccess(lab);
+    applyManifestAccess(lab);
   });
 
   after(async () => {

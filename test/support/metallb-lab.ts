@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { startController, type RunningController } from '../../src/cli/controller.js';
 import type { Log } from '../../src/daemon/index.js';
 import { reuseConnections, type ApiClient, type BackoffOptions } from '../../src/k8s/index.js';
-import { Lab } from '../../src/lab/index.js';
-import { OURS, readObjects, type ManifestObject } from '../manifests/support.js';
+import { Lab, type Json, type JsonObject } from '../../src/lab/index.js';
+import { isObject, objectAt, stringAt } from '../../src/lab/json.js';
+import { OURS, readObjects } from '../manifests/support.js';
 import { labApi } from './lab-api.js';
 
 export const METALLB_NAMESPACE = 'metallb-system';
@@ -31,36 +32,40 @@ export interface Withheld {
 }
 
 /** The ServiceAccounts and RBAC objects of manifests/metallb.yaml (parsed, in file order). */
-export function manifestAccessObjects(): ManifestObject[] {
-  return readObjects(join(OURS, 'metallb.yaml')).filter((o) => ACCESS_KINDS.includes(o.kind));
+export function manifestAccessObjects(): JsonObject[] {
+  return readObjects(join(OURS, 'metallb.yaml'))
+    .filter((o) => ACCESS_KINDS.includes(o.kind))
+    .map((o) => JSON.parse(JSON.stringify(o)) as JsonObject);
 }
 
 /**
- * Creates them in the lab through the API, as `kubectl apply` would; the
- * metallb-system namespace must exist. `withheld` removes one verb on one
- * resource from one role.
+ * Creates them in the lab; the metallb-system namespace must exist.
+ * `withheld` removes one verb on one resource from one role.
  */
-export async function applyManifestAccess(lab: Lab, withheld?: Withheld): Promise<void> {
-  const kc = reuseConnections(new k8s.KubeConfig());
-  kc.loadFromFile(lab.kubeconfigPath);
-  const objects = kc.makeApiClient(k8s.KubernetesObjectApi);
-  for (const object of manifestAccessObjects())
-    await objects.create(withheld === undefined ? object : withhold(object, withheld));
+export function applyManifestAccess(lab: Lab, withheld?: Withheld): void {
+  const objects = manifestAccessObjects();
+  lab.create(withheld === undefined ? objects : objects.map((o) => withhold(o, withheld)));
 }
 
-function withhold(object: ManifestObject, withheld: Withheld): ManifestObject {
-  if (object.metadata.name !== withheld.role || !Array.isArray(object['rules'])) return object;
-  const rules = (object['rules'] as k8s.V1PolicyRule[]).flatMap((rule) => {
-    if (!(rule.resources ?? []).includes(withheld.resource)) return [rule];
-    const others = (rule.resources ?? []).filter((r) => r !== withheld.resource);
-    const verbs = rule.verbs.filter((v) => v !== withheld.verb);
+function withhold(object: JsonObject, withheld: Withheld): JsonObject {
+  const rules = object['rules'];
+  if (stringAt(objectAt(object, 'metadata'), 'name') !== withheld.role || !Array.isArray(rules))
+    return object;
+  const kept = rules.filter(isObject).flatMap((rule): JsonObject[] => {
+    const resources = strings(rule['resources']);
+    if (!resources.includes(withheld.resource)) return [rule];
+    const others = resources.filter((r) => r !== withheld.resource);
+    const verbs = strings(rule['verbs']).filter((v) => v !== withheld.verb);
     return [
       ...(others.length > 0 ? [{ ...rule, resources: others }] : []),
       ...(verbs.length > 0 ? [{ ...rule, resources: [withheld.resource], verbs }] : []),
     ];
   });
-  return { ...object, rules };
+  return { ...object, rules: kept };
 }
+
+const strings = (value: Json | undefined): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 /** Our API client with the token of a metallb-system ServiceAccount, as its pod has it mounted. */
 export function serviceAccountApi(lab: Lab, account: string): ApiClient {
@@ -78,7 +83,7 @@ export async function labWithConfig(config: string, withheld?: Withheld): Promis
   kc.loadFromFile(lab.kubeconfigPath);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: METALLB_NAMESPACE } } });
-  await applyManifestAccess(lab, withheld);
+  applyManifestAccess(lab, withheld);
   await core.createNamespacedConfigMap({
     namespace: METALLB_NAMESPACE,
     body: { metadata: { name: 'config' }, data: { config } },

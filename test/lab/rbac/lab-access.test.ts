@@ -5,7 +5,11 @@
  * bodies, and the discovery a new cluster allows every authenticated user.
  */
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Lab } from '../../../src/lab/index.js';
+import { KUBECTL, kubectlRunner } from '../../support/kubectl.js';
 import { fetchLab } from '../../support/lab-api.js';
 
 const NS = 'metallb-system';
@@ -191,5 +195,24 @@ describe('lab RBAC: tokens and answers', function () {
       true,
     );
     expect(await unauthorized(lab.tokenForServiceAccount(NS, 'controller'))).to.equal(false);
+  });
+
+  it("is what kubectl shows with a ServiceAccount's kubeconfig: discovery works, a refusal reads as a cluster's", async function () {
+    if (KUBECTL === null) this.skip(); // reported as skipped: kubectl is not on this machine
+    const home = mkdtempSync(join(tmpdir(), 'metallb-ts-rbac-'));
+    try {
+      const kubectl = kubectlRunner(lab.writeServiceAccountKubeconfig(NS, 'controller'), home);
+      const list = await kubectl(['get', 'services', '-A']);
+      expect(list.code).to.equal(1);
+      expect(list.stderr.trim()).to.equal(
+        'Error from server (Forbidden): services is forbidden: User "system:serviceaccount:metallb-system:controller" cannot list resource "services" in API group "" at the cluster scope',
+      );
+      const one = await kubectl(['get', 'service', 'web', '-n', 'default']);
+      expect(one.stderr.trim()).to.equal(
+        'Error from server (Forbidden): services "web" is forbidden: User "system:serviceaccount:metallb-system:controller" cannot get resource "services" in API group "" in the namespace "default"',
+      );
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

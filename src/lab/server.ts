@@ -441,7 +441,7 @@ async function readObject(request: IncomingMessage): Promise<Json> {
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        `the lab reads protobuf only for ConfigMaps, Secrets and Namespaces: ${decoded.error}`,
+        `the lab reads protobuf only for ConfigMaps, Secrets, Namespaces and TokenRequests: ${decoded.error}`,
       );
     return decoded.value;
   }

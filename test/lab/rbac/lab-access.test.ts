@@ -197,10 +197,18 @@ describe('lab RBAC: tokens and answers', function () {
     expect(await unauthorized(lab.tokenForServiceAccount(NS, 'controller'))).to.equal(false);
   });
 
-  it("is what kubectl shows with a ServiceAccount's kubeconfig: discovery works, a refusal reads as a cluster's", async function () {
+  it("is what kubectl shows: create token works, and with a ServiceAccount's kubeconfig a refusal reads as a cluster's", async function () {
     if (KUBECTL === null) this.skip(); // reported as skipped: kubectl is not on this machine
     const home = mkdtempSync(join(tmpdir(), 'metallb-ts-rbac-'));
     try {
+      // The administrator asks for a token as kubectl does it (a protobuf TokenRequest).
+      const admin = kubectlRunner(lab.kubeconfigPath, home);
+      const created = await admin(['create', 'token', 'controller', '-n', NS, '--duration=20m']);
+      expect(created.code, created.stderr).to.equal(0);
+      const viaToken = await admin(['--token', created.stdout.trim(), 'get', 'cm', '-n', NS]);
+      expect(viaToken.stderr).to.include(
+        'User "system:serviceaccount:metallb-system:controller" cannot list resource "configmaps"',
+      );
       const kubectl = kubectlRunner(lab.writeServiceAccountKubeconfig(NS, 'controller'), home);
       const list = await kubectl(['get', 'services', '-A']);
       expect(list.code).to.equal(1);

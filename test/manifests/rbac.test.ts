@@ -16,15 +16,16 @@ import type { RunningController } from '../../src/cli/controller.js';
 import { podIPLister } from '../../src/k8s/index.js';
 import type { AuthorizationRecord, Lab } from '../../src/lab/index.js';
 import { findResource, type ResourceType } from '../../src/lab/resources.js';
-import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
+import { newRegistry } from '../../src/metrics/index.js';
 import { createLabPod, setLabPodStatus } from '../../src/netns/cluster/index.js';
-import { SpeakerDaemon } from '../../src/speaker/index.js';
+import type { SpeakerDaemon } from '../../src/speaker/index.js';
 import {
   controllerFor,
   labWithConfig,
   METALLB_NAMESPACE as NS,
   serviceAccountApi,
   SPEAKER_ACCOUNT,
+  speakerFor,
 } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
 import { OURS, permissions, readObjects } from './support.js';
@@ -102,25 +103,19 @@ describe("the manifests' RBAC, against what the daemons do", function () {
     ({ lab, core } = await labWithConfig(CONFIG));
     lab.onAuthorization((record) => records.push(record));
     controller = await controllerFor(lab, () => undefined);
-    const registry = newRegistry();
-    speaker = new SpeakerDaemon({
-      api: serviceAccountApi(lab, SPEAKER_ACCOUNT),
-      namespace: NS,
-      configName: 'config',
-      nodeName: 'node-a',
-      log: () => undefined,
-      metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
-      layer2: { announce: () => undefined, withdraw: () => undefined },
-      bgp: {
-        announce: () => undefined,
-        withdraw: () => undefined,
-        setConfig: () => undefined,
-        setNodeLabels: () => undefined,
+    const nothing = () => undefined;
+    const started = speakerFor(
+      lab,
+      'node-a',
+      nothing,
+      {
+        layer2: { announce: nothing, withdraw: nothing },
+        bgp: { announce: nothing, withdraw: nothing, setConfig: nothing, setNodeLabels: nothing },
       },
-      membership: null,
-      backoff: { initialMs: 50, maxMs: 500 },
-    });
-    await speaker.start();
+      newRegistry(),
+    );
+    speaker = started;
+    await started.start();
     // The speaker's memberlist peer discovery, as it runs with memberlist on.
     await podIPLister(
       serviceAccountApi(lab, SPEAKER_ACCOUNT),
@@ -151,7 +146,7 @@ describe("the manifests' RBAC, against what the daemons do", function () {
     await until(() => used(speakerUser, ' events create *'), 10_000, 'a nodeAssigned Event');
     // The speaker announces again after the backend was not ready: the same Event, repeated (a patch).
     await setLabPodStatus(core, 'default', 'web-a', '10.0.0.1', false);
-    await speaker.idle();
+    await started.idle();
     await setLabPodStatus(core, 'default', 'web-a', '10.0.0.1', true);
     await until(
       () => used(speakerUser, ' events patch *'),

@@ -10,15 +10,11 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createLabPod, setLabPodStatus } from '../../src/netns/cluster/index.js';
 import type { Lab } from '../../src/lab/index.js';
-import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
+import { newRegistry } from '../../src/metrics/index.js';
 import type { Config } from '../../src/config/index.js';
-import { SpeakerDaemon, type Announcement, type BgpSink } from '../../src/speaker/index.js';
-import {
-  labWithConfig,
-  METALLB_NAMESPACE as NS,
-  serviceAccountApi,
-  SPEAKER_ACCOUNT,
-} from '../support/metallb-lab.js';
+import type { SpeakerDaemon } from '../../src/speaker/index.js';
+import { type Announcement, type BgpSink } from '../../src/speaker/index.js';
+import { labWithConfig, METALLB_NAMESPACE as NS, speakerFor } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
 
 const CONFIG = `address-pools:
@@ -81,18 +77,7 @@ describe('speaker daemon, against the lab', function () {
       registry,
       daemon: undefined as unknown as SpeakerDaemon,
     };
-    const daemon = new SpeakerDaemon({
-      api: serviceAccountApi(lab, SPEAKER_ACCOUNT),
-      namespace: NS,
-      configName: 'config',
-      nodeName: node,
-      log: (fields) => speaker.logs.push(fields),
-      metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
-      layer2: speaker.layer2,
-      bgp: speaker.bgp,
-      membership: null,
-      backoff: { initialMs: 50, maxMs: 500 },
-    });
+    const daemon = speakerFor(lab, node, (fields) => speaker.logs.push(fields), speaker, registry);
     Object.assign(speaker, { daemon });
     await daemon.start();
     return speaker;

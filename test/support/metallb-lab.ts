@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { startController, type RunningController } from '../../src/cli/controller.js';
 import type { Log } from '../../src/daemon/index.js';
 import { reuseConnections, type ApiClient, type BackoffOptions } from '../../src/k8s/index.js';
+import { k8sClientMetrics, speakerMetrics, type newRegistry } from '../../src/metrics/index.js';
+import { SpeakerDaemon, type AnnouncementSink, type BgpSink } from '../../src/speaker/index.js';
 import { Lab, type Json, type JsonObject } from '../../src/lab/index.js';
 import { isObject, objectAt, stringAt } from '../../src/lab/json.js';
 import { OURS, readObjects } from '../manifests/support.js';
@@ -119,4 +121,30 @@ export async function ingressByName(core: k8s.CoreV1Api): Promise<Map<string, st
     if (ip !== undefined) found.set(service.metadata?.name ?? '', ip);
   }
   return found;
+}
+
+/**
+ * A speaker daemon (not started) for node `nodeName` with the speaker
+ * ServiceAccount's token, memberlist off, and the sinks and metrics
+ * registry the test watches.
+ */
+export function speakerFor(
+  lab: Lab,
+  nodeName: string,
+  log: Log,
+  sinks: { readonly layer2: AnnouncementSink; readonly bgp: BgpSink },
+  registry: ReturnType<typeof newRegistry>,
+): SpeakerDaemon {
+  return new SpeakerDaemon({
+    api: serviceAccountApi(lab, SPEAKER_ACCOUNT),
+    namespace: METALLB_NAMESPACE,
+    configName: 'config',
+    nodeName,
+    log,
+    metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
+    layer2: sinks.layer2,
+    bgp: sinks.bgp,
+    membership: null,
+    backoff: { initialMs: 50, maxMs: 500 },
+  });
 }

@@ -137,7 +137,7 @@ function denialReason(errors: readonly string[]): string {
   return `RBAC: [${errors.join(', ')}]`;
 }
 
-export function ruleAllows(rule: PolicyRule, attributes: RequestAttributes): boolean {
+function ruleAllows(rule: PolicyRule, attributes: RequestAttributes): boolean {
   if (!matchesOrStar(rule.verbs, attributes.verb)) return false;
   if (attributes.kind === 'non-resource') {
     return rule.nonResourceURLs.some((url) => nonResourceURLMatches(url, attributes.path));

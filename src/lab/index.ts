@@ -11,3 +11,5 @@ export {
   parseKubernetesVersion,
   type KubernetesVersion,
 } from './versions.js';
+export type { AuthorizationRecord, RequestAttributes, UserInfo } from './rbac/index.js';
+export type { Json, JsonObject } from './json.js';

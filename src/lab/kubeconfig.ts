@@ -31,6 +31,12 @@ export function kubeconfigText(
 }
 
 /** Written readable by its owner only: it holds the token. */
-export function writeKubeconfig(path: string, server: string, token: string, caPem: string): void {
-  writeFileSync(path, kubeconfigText(server, token, caPem), { mode: 0o600 });
+export function writeKubeconfig(
+  path: string,
+  server: string,
+  token: string,
+  caPem: string,
+  namespace = 'default',
+): void {
+  writeFileSync(path, kubeconfigText(server, token, caPem, namespace), { mode: 0o600 });
 }

@@ -14,7 +14,14 @@ import { Faults, type FaultCommand } from './faults.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { PodSecurityAdmission } from './pod-security/index.js';
 import { Registry } from './registry.js';
-import { findResource, type ResourceType } from './resources.js';
+import {
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  BOOTSTRAP_CLUSTER_ROLES,
+  LabAccess,
+  type AuthorizationRecord,
+} from './rbac/index.js';
+import { findKind, RESOURCES, type ResourceType } from './resources.js';
+import { objectAt, stringAt, type JsonObject } from './json.js';
 import { createLabServer } from './server.js';
 import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
 import { Store } from './store.js';
@@ -46,6 +53,8 @@ export interface LabOptions {
   readonly kubernetesVersion?: string;
 }
 
+const ONE_YEAR_SECONDS = 365 * 24 * 3600;
+
 /** Namespaces every cluster starts with. */
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -53,7 +62,9 @@ export class Lab {
   readonly store = new Store();
   readonly registry: Registry;
   readonly faults = new Faults();
+  /** The administrator's token: a member of system:masters, allowed every request. */
   readonly token = randomBytes(24).toString('hex');
+  private readonly access: LabAccess;
   private server: Server | undefined;
   private tempDir: string | undefined;
   private url = '';
@@ -71,16 +82,30 @@ export class Lab {
       new ServiceAdmission(options.serviceNetwork ?? DEFAULT_SERVICE_NETWORK),
     );
     this.registry.addAdmission(new WorkloadAdmission());
-    this.registry.addAdmission(new PodSecurityAdmission(this.store, release.minor));
+    this.access = new LabAccess(this.store, this.token, now);
+    this.registry.addAdmission(
+      new PodSecurityAdmission(this.store, release.minor, (account, policy) =>
+        this.access.mayUsePolicy(account, policy),
+      ),
+    );
     const endpoints = new EndpointsController(this.registry);
     this.store.onChange((change) => endpoints.onChange(change));
-    const namespaces = findResource('', 'v1', 'namespaces') as ResourceType;
-    for (const name of INITIAL_NAMESPACES) {
-      this.registry.create(
-        { type: namespaces, namespace: '', name: '', subresource: '' },
-        { metadata: { name } },
-        { dryRun: false, strict: false },
-      );
+    this.createInitial(
+      'namespaces',
+      INITIAL_NAMESPACES.map((name) => ({ metadata: { name } })),
+    );
+    this.createInitial('clusterroles', BOOTSTRAP_CLUSTER_ROLES);
+    this.createInitial('clusterrolebindings', BOOTSTRAP_CLUSTER_ROLE_BINDINGS);
+  }
+
+  /** Cluster-scoped objects a new cluster holds. */
+  private createInitial(plural: string, objects: readonly JsonObject[]): void {
+    const type = RESOURCES.find((r) => r.plural === plural && !r.namespaced) as ResourceType;
+    for (const object of objects) {
+      this.registry.create({ type, namespace: '', name: '', subresource: '' }, object, {
+        dryRun: false,
+        strict: false,
+      });
     }
   }
 
@@ -137,6 +162,61 @@ export class Lab {
     });
   }
 
+  /**
+   * A token for the ServiceAccount NAME in NAMESPACE, as the kubelet gets one
+   * to mount into a pod (TokenRequest). It lives a year, as the tokens
+   * kube-apiserver issues to kubelets do with
+   * --service-account-extend-token-expiration (the default), and stops
+   * working when the ServiceAccount is deleted. Throws a 404 ApiError when
+   * there is no such ServiceAccount.
+   */
+  tokenForServiceAccount(namespace: string, name: string): string {
+    return this.access.issueToken(namespace, name, ONE_YEAR_SECONDS);
+  }
+
+  /**
+   * A kubeconfig for the ServiceAccount (its token, this lab's address and
+   * CA, its namespace), written in the lab's folder; returns its path.
+   */
+  writeServiceAccountKubeconfig(namespace: string, name: string): string {
+    const path = join(this.workDir, `kubeconfig-${namespace}-${name}`);
+    writeKubeconfig(
+      path,
+      this.url,
+      this.tokenForServiceAccount(namespace, name),
+      this.ca,
+      namespace,
+    );
+    return path;
+  }
+
+  /**
+   * Creates each object in the type its apiVersion and kind name (in its
+   * metadata.namespace for a namespaced kind), as `kubectl create -f` would
+   * but without a request: how tests and `lab --netns` put a manifest's
+   * ServiceAccounts and RBAC in place.
+   */
+  create(objects: readonly JsonObject[]): void {
+    for (const object of objects) {
+      const apiVersion = stringAt(object, 'apiVersion') ?? '';
+      const kind = stringAt(object, 'kind') ?? '';
+      const type = findKind(apiVersion, kind);
+      if (type === undefined) throw new Error(`the lab serves no ${kind} in ${apiVersion}`);
+      const namespace = type.namespaced
+        ? (stringAt(objectAt(object, 'metadata'), 'namespace') ?? 'default')
+        : '';
+      this.registry.create({ type, namespace, name: '', subresource: '' }, object, {
+        dryRun: false,
+        strict: false,
+      });
+    }
+  }
+
+  /** Calls `listener` with every authorization decision; returns the unsubscribe. */
+  onAuthorization(listener: (record: AuthorizationRecord) => void): () => void {
+    return this.access.onDecision(listener);
+  }
+
   /** Injects a fault, as `POST /lab/faults` does. */
   inject(command: FaultCommand): void {
     switch (command.action) {
@@ -189,7 +269,7 @@ export class Lab {
       registry: this.registry,
       store: this.store,
       faults: this.faults,
-      token: this.token,
+      access: this.access,
       now,
       bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 60_000,
     });

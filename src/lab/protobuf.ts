@@ -1,6 +1,6 @@
 /**
  * Decodes the `application/vnd.kubernetes.protobuf` bodies that kubectl's
- * generator commands (`kubectl create configmap|secret|namespace`) send.
+ * generator commands (`kubectl create configmap|secret|namespace|token`) send.
  *
  * A body is the magic `k8s\0` followed by a `runtime.Unknown` message
  * (k8s.io/apimachinery/pkg/runtime/generated.proto):
@@ -13,6 +13,9 @@
  *   ConfigMap { 1: metadata, 2: map<string,string> data, 3: map<string,bytes> binaryData, 4: bool immutable }
  *   Secret    { 1: metadata, 2: map<string,bytes> data, 3: string type, 4: map<string,string> stringData, 5: bool immutable }
  *   Namespace { 1: metadata, 2: NamespaceSpec { 1: repeated string finalizers }, 3: NamespaceStatus { 1: string phase } }
+ * and k8s.io/api/authentication/v1/generated.proto (as `kubectl create token --duration --audience` writes it):
+ *   TokenRequest { 1: metadata, 2: TokenRequestSpec { 1: repeated string audiences, 3: boundObjectRef,
+ *                  4: int64 expirationSeconds }, 3: status (ignored: the server sets it) }
  *   ObjectMeta { 1: name, 2: generateName, 3: namespace, 5: uid, 6: resourceVersion, 7: int64 generation,
  *                11: map labels, 12: map annotations, 14: repeated string finalizers } (others skipped)
  * Maps are repeated entry messages { 1: key, 2: value }.
@@ -295,10 +298,35 @@ function decodeNamespace(raw: Uint8Array): JsonObject {
   return object;
 }
 
+/**
+ * Only the spec fields the lab's TokenRequest reads; a bound object
+ * reference is not kept (the lab binds tokens to their ServiceAccount only).
+ */
+function decodeTokenRequest(raw: Uint8Array): JsonObject {
+  const where = 'TokenRequest';
+  const fields = readFields(raw, where);
+  const object: JsonObject = { metadata: decodeObjectMeta(messageOf(fields, 1, where)) };
+  const specBytes = messageOf(fields, 2, where);
+  const spec: JsonObject = {};
+  if (specBytes !== undefined) {
+    const specFields = readFields(specBytes, 'TokenRequestSpec');
+    const audiences = specFields
+      .filter((field) => field.number === 1)
+      .map((field) => stringOf(field, 'TokenRequestSpec'));
+    if (audiences.length > 0) spec.audiences = audiences;
+    const seconds = lastField(specFields, 4);
+    if (seconds !== undefined) spec.expirationSeconds = int64Of(seconds, 'TokenRequestSpec');
+  }
+  object.spec = spec;
+  return object;
+}
+
+/** By `apiVersion/kind`. */
 const DECODERS: Record<string, (raw: Uint8Array) => JsonObject> = {
-  ConfigMap: decodeConfigMap,
-  Secret: decodeSecret,
-  Namespace: decodeNamespace,
+  'v1/ConfigMap': decodeConfigMap,
+  'v1/Secret': decodeSecret,
+  'v1/Namespace': decodeNamespace,
+  'authentication.k8s.io/v1/TokenRequest': decodeTokenRequest,
 };
 
 function decode(body: Uint8Array): JsonObject {
@@ -322,10 +350,11 @@ function decode(body: Uint8Array): JsonObject {
   const encoding = encodingField === undefined ? '' : stringOf(encodingField, where);
   const contentType = contentTypeField === undefined ? '' : stringOf(contentTypeField, where);
   if (kind === '') throw new DecodeError('protobuf body has no kind');
-  const decoder = Object.hasOwn(DECODERS, kind) ? DECODERS[kind] : undefined;
-  if (decoder === undefined || apiVersion !== 'v1') {
+  const typeKey = `${apiVersion}/${kind}`;
+  const decoder = Object.hasOwn(DECODERS, typeKey) ? DECODERS[typeKey] : undefined;
+  if (decoder === undefined) {
     throw new DecodeError(
-      `cannot decode protobuf body of kind ${JSON.stringify(kind)} (apiVersion ${JSON.stringify(apiVersion)}): only v1 ConfigMap, Secret and Namespace are supported`,
+      `cannot decode protobuf body of kind ${JSON.stringify(kind)} (apiVersion ${JSON.stringify(apiVersion)}): only v1 ConfigMap, Secret and Namespace and authentication.k8s.io/v1 TokenRequest are supported`,
     );
   }
   if (encoding !== '') {

@@ -82,8 +82,8 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
 /**
  * What a MetalLB install holds besides the kinds above: the RBAC objects and
  * the workloads of its manifests. The lab stores them with the real verbs and
- * the fields the API server guards (`workloads.ts`) but runs nothing: no
- * DaemonSet or Deployment controller makes Pods, no authorizer reads RBAC.
+ * the fields the API server guards (`workloads.ts`); the RBAC objects are
+ * what `rbac/` authorizes ServiceAccounts by.
  * rbac.authorization.k8s.io/v1 and apps/v1 are served by every release the
  * lab speaks (since 1.8 and 1.9).
  * policy/v1beta1 PodSecurityPolicy is served up to 1.24 (below).

@@ -19,6 +19,7 @@ import {
 } from './discovery.js';
 import { parseFaultCommand, type FaultCommand, type Faults } from './faults.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
+import type { LabAccess } from './rbac/index.js';
 import type { PatchType, Registry, Scope } from './registry.js';
 import { apiVersionOf, findResource, resourceKey, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -37,7 +38,8 @@ export interface ServerOptions {
   readonly registry: Registry;
   readonly store: Store;
   readonly faults: Faults;
-  readonly token: string;
+  /** Authentication and RBAC authorization of every request but the health checks. */
+  readonly access: LabAccess;
   readonly now: () => Date;
   /** How often an open watch that asked for them gets a BOOKMARK (real servers: about a minute). */
   readonly bookmarkIntervalMs: number;
@@ -73,16 +75,15 @@ async function handle(
     malformedTarget(response);
     return;
   }
-  const { segments, query } = target;
+  const { segments, path, query } = target;
   const method = request.method ?? 'GET';
 
   if (segments.length === 1 && ['healthz', 'readyz', 'livez'].includes(segments[0] ?? '')) {
     response.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
     return;
   }
-  if (request.headers.authorization !== `Bearer ${options.token}`) {
-    throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-  }
+  // Authentication (401) and authorization (403), before anything is read or served.
+  options.access.check(request.headers.authorization, method, path, query);
   if (segments[0] === 'lab' && segments[1] === 'faults' && method === 'POST') {
     const command = parseFaultCommand(parseJsonBody(await readBody(request)));
     if (typeof command === 'string') throw badRequest(command);
@@ -113,6 +114,11 @@ async function handle(
   const badName = nameParameterInvalid(route.name);
   if (badName !== undefined) throw badName;
   await options.faults.beforeRequest(method !== 'GET');
+  if (route.type.kind === 'ServiceAccount' && route.subresource === 'token' && method === 'POST') {
+    const body = await readObject(request);
+    sendJson(response, 201, options.access.tokenRequest(route.namespace, route.name, body));
+    return;
+  }
   await serveResource(options, route, query, method, request, response);
 }
 
@@ -470,7 +476,7 @@ async function readObject(request: IncomingMessage): Promise<Json> {
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        `the lab reads protobuf only for ConfigMaps, Secrets and Namespaces: ${decoded.error}`,
+        `the lab reads protobuf only for ConfigMaps, Secrets, Namespaces and TokenRequests: ${decoded.error}`,
       );
     return decoded.value;
   }

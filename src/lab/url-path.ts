@@ -10,6 +10,8 @@
 export interface RequestTarget {
   /** The decoded path's non-empty segments. */
   readonly segments: string[];
+  /** The path as sent, escapes kept (the authorizer reads it as kube-apiserver's RequestInfo does). */
+  readonly path: string;
   readonly query: URLSearchParams;
 }
 
@@ -23,7 +25,7 @@ export function splitRequestTarget(raw: string): RequestTarget | undefined {
   const segments = percentDecode(path)
     .split('/')
     .filter((segment) => segment !== '');
-  return { segments, query };
+  return { segments, path, query };
 }
 
 /** %XX escapes to bytes, the bytes read as UTF-8 (Go keeps any bytes; the lab's names are text). */

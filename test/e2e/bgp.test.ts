@@ -24,6 +24,7 @@ import {
   stopAllRouters,
   type Router,
 } from '../support/routers/index.js';
+import { manifestAccessObjects } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
 
 const NODE_AS = 64512;
@@ -68,6 +69,7 @@ for (const kind of ['frr', 'bird'] as const) {
         fastFailover: true,
         router: true,
         config: bgpConfig('198.51.100.250'),
+        access: manifestAccessObjects(),
       });
       const topology = cluster.topology;
       router = await startRouter({

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { NetnsCluster } from '../../src/netns/cluster/index.js';
 import { netnsUnavailable } from '../../src/netns/index.js';
 import { eventIs, goPeerOrSkip, MemberProcess } from 'memberlist-ts/testing';
+import { manifestAccessObjects } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
 
 const NODES = ['n1', 'n2', 'n3'];
@@ -86,7 +87,12 @@ describe('layer 2 end to end (namespaces, arping, ndisc6, memberlist)', function
       console.log(`    (skipped: ${why})`);
       this.skip();
     }
-    cluster = await NetnsCluster.start({ nodes: 3, ipv6: true, fastFailover: true });
+    cluster = await NetnsCluster.start({
+      nodes: 3,
+      ipv6: true,
+      fastFailover: true,
+      access: manifestAccessObjects(),
+    });
     for (let k = 1; k <= 3; k++)
       macs.set(`n${k}`, await cluster.topology.macOf(cluster.topology.nodeNamespace(k), 'eth0'));
     ip4 = await cluster.createService('web');

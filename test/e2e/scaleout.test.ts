@@ -28,6 +28,7 @@ import {
   NetnsCluster,
 } from '../../src/netns/cluster/index.js';
 import { netnsUnavailable, type HttpProbeResult } from '../../src/netns/index.js';
+import { manifestAccessObjects } from '../support/metallb-lab.js';
 import { until } from '../support/until.js';
 
 /** The class's addresses: outside the `lan` pool, inside what the client has on-link. */
@@ -160,6 +161,7 @@ describe('layer-2 scale-out end to end (balancer class, arping, crash, node adde
       config: POOLS,
       balancerClasses: CLASSES,
       nodeLabels: (k) => (isBalancer(k) ? BALANCER_LABEL : {}),
+      access: manifestAccessObjects(),
     });
     for (let k = 1; k <= INITIAL_NODES; k++) await rememberMac(k);
     ips = await cluster.createServiceIPs('web', {

@@ -10,17 +10,17 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createLabPod, setLabPodStatus } from '../../src/netns/cluster/index.js';
 import type { Lab } from '../../src/lab/index.js';
-import { k8sClientMetrics, newRegistry, speakerMetrics } from '../../src/metrics/index.js';
+import { newRegistry } from '../../src/metrics/index.js';
 import type { Config } from '../../src/config/index.js';
 import { LAN_TIMINGS, Memberlist } from 'memberlist-ts';
 import {
-  SpeakerDaemon,
   SpeakerMembership,
   type Announcement,
   type BgpSink,
+  type SpeakerDaemon,
 } from '../../src/speaker/index.js';
 import { labApi } from '../support/lab-api.js';
-import { labWithConfig, METALLB_NAMESPACE as NS } from '../support/metallb-lab.js';
+import { labWithConfig, METALLB_NAMESPACE as NS, speakerFor } from '../support/metallb-lab.js';
 import { portFreeOn } from '../support/ports.js';
 import { until } from '../support/until.js';
 
@@ -87,18 +87,14 @@ describe('speaker daemon, against the lab', function () {
       registry,
       daemon: undefined as unknown as SpeakerDaemon,
     };
-    const daemon = new SpeakerDaemon({
-      api: labApi(lab),
-      namespace: NS,
-      configName: 'config',
-      nodeName: node,
-      log: (fields) => speaker.logs.push(fields),
-      metrics: { k8s: k8sClientMetrics(registry), speaker: speakerMetrics(registry) },
-      layer2: speaker.layer2,
-      bgp: speaker.bgp,
+    const daemon = speakerFor(
+      lab,
+      node,
+      (fields) => speaker.logs.push(fields),
+      speaker,
+      registry,
       membership,
-      backoff: { initialMs: 50, maxMs: 500 },
-    });
+    );
     Object.assign(speaker, { daemon });
     await daemon.start();
     return speaker;

@@ -4,7 +4,7 @@ import { podIPLister, reuseConnections } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
 import { membershipConfig, SpeakerMembership } from '../../src/speaker/index.js';
 import { eventIs, goPeerOrSkip, startGoPeer } from 'memberlist-ts/testing';
-import { labApi } from '../support/lab-api.js';
+import { applyManifestAccess, serviceAccountApi, SPEAKER_ACCOUNT } from '../support/metallb-lab.js';
 import { portFreeOn } from '../support/ports.js';
 import { until } from '../support/until.js';
 
@@ -94,6 +94,7 @@ describe('speaker memberlist on the lab (pod discovery, a Go v0.9-style peer)', 
     kubeConfig.loadFromFile(lab.kubeconfigPath);
     core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    applyManifestAccess(lab);
   });
 
   after(async () => {
@@ -123,7 +124,7 @@ describe('speaker memberlist on the lab (pod discovery, a Go v0.9-style peer)', 
       });
       if (!config.enabled) throw new Error(`test setup: ${config.reason}`);
       const membership = await SpeakerMembership.start(config.settings, {
-        listPeers: podIPLister(labApi(lab), NAMESPACE, LABELS),
+        listPeers: podIPLister(serviceAccountApi(lab, SPEAKER_ACCOUNT), NAMESPACE, LABELS),
         log: (level, message) => logs.push(`${level} ${message}`),
       });
       started.push(membership);

@@ -7,9 +7,9 @@
  * its status writes and updates pass, as both plugins let them.
  *
  * PodSecurityPolicy needs the authorizer's answer to "may this service
- * account use this policy"; `mayUsePolicy` is that question. Until the lab
- * authorizes requests, the default lets every service account use every
- * policy (the lab's only user is an administrator, who may).
+ * account use this policy"; `mayUsePolicy` is that question, which the lab
+ * answers with its RBAC authorizer (`rbac/access.ts`). The default lets every
+ * service account use every policy (pure tests).
  *
  * A lab with no PodSecurityPolicy stored admits pods as a cluster without
  * the plugin does: on a real cluster the plugin with no policy refuses every

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { reuseConnections } from '../../k8s/index.js';
-import { Lab } from '../../lab/index.js';
+import { Lab, type JsonObject } from '../../lab/index.js';
 import { NetnsTopology } from '../index.js';
 import { createLabPod, createMetallbConfig, setLabPodStatus } from './lab-objects.js';
 
@@ -57,6 +57,13 @@ export interface NetnsClusterOptions {
   readonly balancerClasses?: string;
   /** Labels of node k's Node object besides `kubernetes.io/hostname` (a class's node selector). */
   readonly nodeLabels?: (k: number) => Readonly<Record<string, string>>;
+  /**
+   * ServiceAccounts and RBAC objects to create (a manifest's). When given,
+   * the controller and speakers run with the tokens of the `controller` and
+   * `speaker` ServiceAccounts, authorized by these objects, as their pods
+   * would; by default they run with the administrator's.
+   */
+  readonly access?: readonly JsonObject[];
 }
 
 /** How a Service of a balancer class says so (docs/SCALEOUT.md, "Opting in"). */
@@ -98,6 +105,17 @@ interface DaemonProcess {
 }
 
 /** The `metallb-ts` program (dist/src/cli/main.js): run, never imported. */
+/** The kubeconfig a daemon runs with: its ServiceAccount's when `access` was given. */
+function kubeconfigOf(
+  lab: Lab,
+  options: NetnsClusterOptions,
+  account: 'controller' | 'speaker',
+): string {
+  return options.access === undefined
+    ? lab.kubeconfigPath
+    : lab.writeServiceAccountKubeconfig(NETNS_NAMESPACE, account);
+}
+
 const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 /** The environment of a daemon: the lab's kubeconfig is given on its command line, not inherited. */
@@ -174,10 +192,12 @@ export class NetnsCluster {
           ? {}
           : { 'balancer-classes': options.balancerClasses }),
       });
+      if (options.access !== undefined) lab.create(options.access);
       const controllerLog = createWriteStream(join(lab.workDir, 'controller.log'), { flags: 'a' });
       // Its /metrics on a port of the kernel's choice, so it never takes a real controller's.
       const argv = [process.execPath, MAIN, 'controller', '--config', 'config', '--port', '0'];
-      const access = ['--kubeconfig', lab.kubeconfigPath, '--namespace', NETNS_NAMESPACE];
+      const kubeconfig = kubeconfigOf(lab, options, 'controller');
+      const access = ['--kubeconfig', kubeconfig, '--namespace', NETNS_NAMESPACE];
       const child = topology.spawnOnHost([...argv, ...access], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: daemonEnv(),
@@ -266,7 +286,7 @@ export class NetnsCluster {
       '--node-name',
       name,
       '--kubeconfig',
-      this.lab.kubeconfigPath,
+      kubeconfigOf(this.lab, this.options, 'speaker'),
       '--namespace',
       NETNS_NAMESPACE,
       '--host',

@@ -9,9 +9,11 @@ import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WorkloadControllers } from './controllers/index.js';
 import { EndpointsController } from './endpoints.js';
 import { Faults, type FaultCommand } from './faults.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { Kubelet, PodTermination } from './kubelet/index.js';
 import { Registry } from './registry.js';
 import { findResource, type ResourceType } from './resources.js';
 import { createLabServer } from './server.js';
@@ -34,6 +36,12 @@ export interface LabOptions {
   /** The clock for timestamps and ages (tests may fix it). */
   readonly now?: () => Date;
   readonly bookmarkIntervalMs?: number;
+  /**
+   * Run what is applied: the DaemonSet and Deployment controllers and the
+   * scheduler make Pods, and Pods on a node of `startKubelet()`'s end
+   * gracefully. Off by default: the lab then stores workloads and runs nothing.
+   */
+  readonly workloads?: boolean;
 }
 
 /** Namespaces every cluster starts with. */
@@ -49,6 +57,8 @@ export class Lab {
   private url = '';
   private configPath = '';
   private ca = '';
+  private controllers: WorkloadControllers | undefined;
+  private kubeletInstance: Kubelet | undefined;
 
   private constructor(private readonly options: LabOptions) {
     const now = options.now ?? (() => new Date());
@@ -57,6 +67,12 @@ export class Lab {
       new ServiceAdmission(options.serviceNetwork ?? DEFAULT_SERVICE_NETWORK),
     );
     this.registry.addAdmission(new WorkloadAdmission());
+    if (options.workloads === true) {
+      this.controllers = new WorkloadControllers(this.registry, now);
+      this.registry.addGracefulDeletion(
+        new PodTermination(now, (node) => this.kubeletInstance?.hasNode(node) ?? false),
+      );
+    }
     const endpoints = new EndpointsController(this.registry);
     this.store.onChange((change) => endpoints.onChange(change));
     const namespaces = findResource('', 'v1', 'namespaces') as ResourceType;
@@ -117,6 +133,34 @@ export class Lab {
     });
   }
 
+  /**
+   * The token a Pod of this ServiceAccount gets. The lab authorizes no
+   * request yet, so every account gets the admin token.
+   */
+  tokenForServiceAccount(namespace: string, name: string): string {
+    void namespace;
+    void name;
+    return this.token;
+  }
+
+  /**
+   * The kubelet of this lab (started on first use): Pods bound to the nodes
+   * given to it with `addNode` run as processes. Pods reach the API at the
+   * lab's own address and port.
+   */
+  get kubelet(): Kubelet {
+    this.kubeletInstance ??= new Kubelet({
+      registry: this.registry,
+      now: this.options.now ?? (() => new Date()),
+      apiHost: this.host,
+      apiPort: Number(new URL(this.url).port),
+      caPem: this.ca,
+      tokenFor: (namespace, name) => this.tokenForServiceAccount(namespace, name),
+      folder: this.workDir,
+    });
+    return this.kubeletInstance;
+  }
+
   /** Injects a fault, as `POST /lab/faults` does. */
   inject(command: FaultCommand): void {
     switch (command.action) {
@@ -145,6 +189,9 @@ export class Lab {
   }
 
   async stop(): Promise<void> {
+    // The Pods' processes first, while the API they talk to is still there.
+    await this.kubeletInstance?.stop();
+    this.controllers?.stop();
     this.store.closeWatches();
     this.faults.clear();
     const server = this.server;

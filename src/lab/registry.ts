@@ -41,12 +41,29 @@ export interface Admission {
   released?(type: ResourceType, object: JsonObject): void;
 }
 
+export interface DeleteOptions {
+  readonly dryRun: boolean;
+  /** DeleteOptions.gracePeriodSeconds (body or query); undefined: the object's own. */
+  readonly gracePeriodSeconds?: number;
+}
+
+/** A deletion that takes time (a Pod on a node: its kubelet ends its containers first). */
+export interface GracefulDeletion {
+  /**
+   * The object to store in place of deleting it (marked with a
+   * deletionTimestamp), `object` itself to change nothing, or undefined to
+   * delete it now.
+   */
+  deleting(type: ResourceType, object: JsonObject, options: DeleteOptions): JsonObject | undefined;
+}
+
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 const NAMESPACE_TYPE_KEY = '/v1/namespaces';
 
 export class Registry {
   private readonly admissions: Admission[] = [];
+  private readonly graceful: GracefulDeletion[] = [];
 
   constructor(
     readonly store: Store,
@@ -55,6 +72,10 @@ export class Registry {
 
   addAdmission(admission: Admission): void {
     this.admissions.push(admission);
+  }
+
+  addGracefulDeletion(graceful: GracefulDeletion): void {
+    this.graceful.push(graceful);
   }
 
   get(scope: Scope): JsonObject {
@@ -159,9 +180,20 @@ export class Registry {
     return this.write(scope, current, this.checkBody(scope, result.value, options), options);
   }
 
-  delete(scope: Scope, options: { dryRun: boolean }): JsonObject {
+  delete(scope: Scope, options: DeleteOptions): JsonObject {
     const current = this.get(scope);
     if (options.dryRun) return current;
+    for (const graceful of this.graceful) {
+      const marked = graceful.deleting(scope.type, current, options);
+      if (marked === current) return current;
+      if (marked !== undefined)
+        return this.store.put(
+          resourceKey(scope.type),
+          scope.namespace,
+          scope.name,
+          deepFreeze(marked),
+        );
+    }
     if (scope.type.kind === 'Namespace' && scope.type.group === '') this.emptyNamespace(scope.name);
     const removed =
       this.store.remove(resourceKey(scope.type), scope.namespace, scope.name) ?? current;

@@ -111,6 +111,7 @@ const INSTALL_RESOURCES: readonly ResourceType[] = [
   stored(RBAC, 'RoleBinding', 'rolebindings', true, [], false),
   stored('apps', 'DaemonSet', 'daemonsets', true, ['ds'], true),
   stored('apps', 'Deployment', 'deployments', true, ['deploy'], true),
+  stored('apps', 'ReplicaSet', 'replicasets', true, ['rs'], true),
 ];
 
 export const RESOURCES: readonly ResourceType[] = [...CLUSTER_RESOURCES, ...INSTALL_RESOURCES];

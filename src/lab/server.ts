@@ -19,7 +19,7 @@ import {
 } from './discovery.js';
 import { parseFaultCommand, type FaultCommand, type Faults } from './faults.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
-import type { PatchType, Registry, Scope } from './registry.js';
+import type { DeleteOptions, PatchType, Registry, Scope } from './registry.js';
 import { apiVersionOf, findResource, resourceKey, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest } from './status.js';
@@ -257,7 +257,7 @@ async function serveResource(
       return;
     }
     case 'DELETE':
-      sendJson(response, 200, registry.delete(scope, write));
+      sendJson(response, 200, registry.delete(scope, await deleteOptions(request, query, write)));
       return;
     default:
       throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);
@@ -457,6 +457,23 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on('end', () => resolve(Buffer.concat(parts)));
     request.on('error', reject);
   });
+}
+
+/** DeleteOptions' grace period, from the query (`?gracePeriodSeconds=0`) or the body kubectl sends. */
+async function deleteOptions(
+  request: IncomingMessage,
+  query: URLSearchParams,
+  write: { readonly dryRun: boolean },
+): Promise<DeleteOptions> {
+  const body = await readBody(request);
+  const sent = body.length === 0 ? {} : parseJson(body);
+  const fromBody = isObject(sent) ? sent['gracePeriodSeconds'] : undefined;
+  const fromQuery = query.get('gracePeriodSeconds');
+  const grace = fromQuery === null ? fromBody : Number(fromQuery);
+  return {
+    dryRun: write.dryRun,
+    ...(typeof grace === 'number' && Number.isInteger(grace) ? { gracePeriodSeconds: grace } : {}),
+  };
 }
 
 function parseJson(body: Buffer): Json {

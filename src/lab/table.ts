@@ -62,8 +62,8 @@ const COLUMNS: Record<string, Column[]> = {
   Pod: [
     NAME,
     { name: 'Ready', cell: podReady },
-    { name: 'Status', cell: (o) => stringAt(objectAt(o, 'status'), 'phase') ?? 'Pending' },
-    { name: 'Restarts', cell: () => 0 },
+    { name: 'Status', cell: podStatusText },
+    { name: 'Restarts', cell: podRestarts },
     AGE,
     { name: 'IP', priority: 1, cell: (o) => stringAt(objectAt(o, 'status'), 'podIP') ?? '<none>' },
     {
@@ -191,12 +191,54 @@ function servicePorts(service: JsonObject): string {
   return ports.length > 0 ? ports.join(',') : '<none>';
 }
 
+/** Ready containers of all: from containerStatuses (a kubelet's), else the Ready condition. */
 function podReady(pod: JsonObject): string {
   const containers = list(objectAt(pod, 'spec')['containers']).length;
+  const statuses = list(objectAt(pod, 'status')['containerStatuses']);
+  if (statuses.length > 0) {
+    const ready = statuses.filter(
+      (c) => c['ready'] === true && isObject(objectAt(c, 'state')['running']),
+    );
+    return `${ready.length}/${containers}`;
+  }
   const ready = list(objectAt(pod, 'status')['conditions']).some(
     (c) => c['type'] === 'Ready' && c['status'] === 'True',
   );
   return `${ready ? containers : 0}/${containers}`;
+}
+
+/**
+ * The STATUS column as kubectl's pod printer words it
+ * (k8s.io/kubernetes pkg/printers/internalversion/printers.go, printPod):
+ * the phase, or a container's waiting or terminated reason, or
+ * `Terminating` once the Pod is being deleted.
+ */
+function podStatusText(pod: JsonObject): string {
+  const status = objectAt(pod, 'status');
+  let reason = stringAt(status, 'reason') ?? stringAt(status, 'phase') ?? 'Pending';
+  for (const container of list(status['containerStatuses'])) {
+    const state = objectAt(container, 'state');
+    const waiting = stringAt(objectAt(state, 'waiting'), 'reason');
+    const terminated = state['terminated'];
+    if (waiting !== undefined && waiting !== '') reason = waiting;
+    else if (isObject(terminated)) {
+      const code = terminated['exitCode'];
+      const signal = terminated['signal'];
+      reason =
+        stringAt(terminated, 'reason') ??
+        (typeof signal === 'number' && signal !== 0
+          ? `Signal:${signal}`
+          : `ExitCode:${text(code)}`);
+    }
+  }
+  return objectAt(pod, 'metadata')['deletionTimestamp'] === undefined ? reason : 'Terminating';
+}
+
+function podRestarts(pod: JsonObject): number {
+  return list(objectAt(pod, 'status')['containerStatuses']).reduce(
+    (sum, c) => sum + (typeof c['restartCount'] === 'number' ? c['restartCount'] : 0),
+    0,
+  );
 }
 
 function nodeStatus(node: JsonObject): string {

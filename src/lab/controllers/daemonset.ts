@@ -29,7 +29,7 @@ import {
   scaledValue,
   templateHash,
 } from './pods.js';
-import { fitsNode } from './scheduling.js';
+import { fitsNode, pinnedNodes } from './scheduling.js';
 
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
 
@@ -98,7 +98,8 @@ export function planDaemonSet(
   const remove: string[] = [];
   const byNode = new Map<string, JsonObject[]>();
   for (const pod of pods) {
-    const node = nodeNameOf(pod) ?? '';
+    // A Pod not bound yet belongs to the node it is pinned to.
+    const node = nodeNameOf(pod) ?? pinnedNodes(objectAt(pod, 'spec'))?.[0] ?? '';
     byNode.set(node, [...(byNode.get(node) ?? []), pod]);
   }
   const wanted = nodes

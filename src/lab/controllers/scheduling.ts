@@ -42,7 +42,7 @@ function tolerates(toleration: JsonObject, taint: JsonObject): boolean {
 }
 
 /** The node names a required node affinity allows by `matchFields` on `metadata.name`; undefined when it does not pin. */
-function pinnedNodes(podSpec: JsonObject): string[] | undefined {
+export function pinnedNodes(podSpec: JsonObject): string[] | undefined {
   const required = objectAt(
     objectAt(objectAt(podSpec, 'affinity'), 'nodeAffinity'),
     'requiredDuringSchedulingIgnoredDuringExecution',

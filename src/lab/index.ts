@@ -6,4 +6,4 @@ export { Lab, type LabOptions } from './lab.js';
 export type { FaultCommand } from './faults.js';
 export { kubeconfigText } from './kubeconfig.js';
 export { applyManifests, type ApplyResult } from './apply.js';
-export { Kubelet, spawnHere, type NodeRuntime } from './kubelet/index.js';
+export { Kubelet, spawnHere, type KubeletNode, type NodeRuntime } from './kubelet/index.js';

@@ -19,6 +19,7 @@ import { findResource, type ResourceType } from './resources.js';
 import { createLabServer } from './server.js';
 import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
 import { Store } from './store.js';
+import { tableText } from './table.js';
 import { selfSignedCertificate } from './tls.js';
 import { WorkloadAdmission } from './workloads.js';
 
@@ -159,6 +160,17 @@ export class Lab {
       folder: this.workDir,
     });
     return this.kubeletInstance;
+  }
+
+  /** What `kubectl get PLURAL -n NAMESPACE [-o wide]` prints (core and apps kinds), for summaries. */
+  getText(plural: string, namespace: string, wide = false): string {
+    const type = findResource('', 'v1', plural) ?? findResource('apps', 'v1', plural);
+    if (type === undefined) return '';
+    const { items } = this.registry.list(
+      { type, namespace, name: '', subresource: '' },
+      () => true,
+    );
+    return tableText(type, items, (this.options.now ?? (() => new Date()))(), wide);
   }
 
   /** Injects a fault, as `POST /lab/faults` does. */

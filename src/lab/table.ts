@@ -72,6 +72,42 @@ const COLUMNS: Record<string, Column[]> = {
       cell: (o) => stringAt(objectAt(o, 'spec'), 'nodeName') ?? '<none>',
     },
   ],
+  // The apps printers (pkg/printers/internalversion/printers.go): what `kubectl get ds,deploy,rs` shows.
+  DaemonSet: [
+    NAME,
+    statusCount('Desired', 'desiredNumberScheduled'),
+    statusCount('Current', 'currentNumberScheduled'),
+    statusCount('Ready', 'numberReady'),
+    statusCount('Up-to-date', 'updatedNumberScheduled'),
+    statusCount('Available', 'numberAvailable'),
+    {
+      name: 'Node Selector',
+      cell: (o) =>
+        labelsText(
+          objectAt(objectAt(objectAt(objectAt(o, 'spec'), 'template'), 'spec'), 'nodeSelector'),
+          '<none>',
+        ),
+    },
+    AGE,
+  ],
+  Deployment: [
+    NAME,
+    {
+      name: 'Ready',
+      cell: (o) =>
+        `${text(objectAt(o, 'status')['readyReplicas']) || 0}/${text(objectAt(o, 'spec')['replicas']) || 1}`,
+    },
+    statusCount('Up-to-date', 'updatedReplicas'),
+    statusCount('Available', 'availableReplicas'),
+    AGE,
+  ],
+  ReplicaSet: [
+    NAME,
+    { name: 'Desired', cell: (o) => Number(objectAt(o, 'spec')['replicas'] ?? 0) },
+    statusCount('Current', 'replicas'),
+    statusCount('Ready', 'readyReplicas'),
+    AGE,
+  ],
   Node: [
     NAME,
     { name: 'Status', cell: nodeStatus },
@@ -129,6 +165,16 @@ const COLUMNS: Record<string, Column[]> = {
   ],
 };
 
+function statusCount(name: string, field: string): Column {
+  return {
+    name,
+    cell: (o) => {
+      const value = objectAt(o, 'status')[field];
+      return typeof value === 'number' ? value : 0;
+    },
+  };
+}
+
 function columnsOf(type: ResourceType): Column[] {
   if (type.kind === 'Event')
     return (
@@ -165,6 +211,32 @@ export function toTable(
       },
     })),
   };
+}
+
+/**
+ * The objects as `kubectl get` prints them (`wide`: with the columns of
+ * `-o wide`), for the lab's own summaries.
+ */
+export function tableText(
+  type: ResourceType,
+  objects: JsonObject[],
+  now: Date,
+  wide: boolean,
+): string {
+  const columns = columnsOf(type).filter((c) => wide || (c.priority ?? 0) === 0);
+  const rows = [
+    columns.map((c) => c.name.toUpperCase()),
+    ...objects.map((object) => columns.map((c) => String(c.cell(object, now)))),
+  ];
+  const widths = columns.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function externalIPs(service: JsonObject): string {

@@ -17,7 +17,7 @@ import type { Registry, Scope } from '../registry.js';
 import { findResource, resourceKey, type ResourceType } from '../resources.js';
 import { ApiError } from '../status.js';
 import type { Change } from '../store.js';
-import { objectAt, stringAt, type JsonObject } from '../json.js';
+import { isObject, objectAt, stringAt, type JsonObject } from '../json.js';
 import { PodWorker, type NodeRuntime } from './pod-worker.js';
 
 const typeOf = (plural: string): ResourceType => findResource('', 'v1', plural) as ResourceType;
@@ -40,6 +40,13 @@ export interface KubeletOptions {
   readonly tokenFor: (namespace: string, serviceAccount: string) => string;
   /** Where Pods' service-account files and logs go (`<folder>/pods/<namespace>_<name>_<uid>/`). */
   readonly folder: string;
+}
+
+/** A node the kubelet runs: its name, how it runs processes, labels besides the kubelet's own. */
+export interface KubeletNode {
+  readonly name: string;
+  readonly runtime: NodeRuntime;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 const podScope = (namespace: string, name: string, status = false): Scope => ({
@@ -135,6 +142,35 @@ export class Kubelet {
       () => true,
     ).items)
       this.onPod({ type: 'ADDED', object: pod });
+  }
+
+  /**
+   * Whether every Pod of `namespace` (there is one at least) has settled:
+   * Ready, or waiting for a reason other than ContainerCreating, or not
+   * schedulable; for summaries that should not print a Pod still starting.
+   */
+  settled(namespace: string): boolean {
+    const { items } = this.options.registry.list(podScope(namespace, ''), () => true);
+    return (
+      items.length > 0 &&
+      items.every((pod) => {
+        const status = objectAt(pod, 'status');
+        const containers = Array.isArray(status['containerStatuses'])
+          ? status['containerStatuses'].filter(isObject)
+          : [];
+        if (stringAt(objectAt(pod, 'spec'), 'nodeName') === undefined)
+          return JSON.stringify(status).includes('Unschedulable');
+        return (
+          containers.length > 0 &&
+          containers.every((c) => {
+            const waiting = stringAt(objectAt(objectAt(c, 'state'), 'waiting'), 'reason');
+            return (
+              c['ready'] === true || (waiting !== undefined && waiting !== 'ContainerCreating')
+            );
+          })
+        );
+      })
+    );
   }
 
   /** Ends every Pod's processes (SIGTERM, SIGKILL after 5 s) and stops watching. */

@@ -55,6 +55,14 @@ export interface NetnsClusterOptions {
   readonly balancerClasses?: string;
   /** Labels of node k's Node object besides `kubernetes.io/hostname` (a class's node selector). */
   readonly nodeLabels?: (k: number) => Readonly<Record<string, string>>;
+  /**
+   * Start no daemon by hand: each node namespace is a node of the lab's
+   * kubelet, and the lab's workload controllers run what is applied
+   * (`lab --netns --manifests`). hostNetwork Pods run in their node's
+   * namespace with its address; other Pods run beside the lab API, on the
+   * host's bridge address. No config is written: the caller applies it.
+   */
+  readonly kubelet?: boolean;
 }
 
 /** How a Service of a balancer class says so (docs/SCALEOUT.md, "Opting in"). */
@@ -143,7 +151,7 @@ export class NetnsCluster {
     readonly topology: NetnsTopology,
     readonly lab: Lab,
     readonly core: k8s.CoreV1Api,
-    private readonly controller: DaemonProcess,
+    private readonly controller: DaemonProcess | undefined,
     private readonly options: NetnsClusterOptions,
   ) {}
 
@@ -157,10 +165,16 @@ export class NetnsCluster {
     let lab: Lab | undefined;
     let controller: DaemonProcess | undefined;
     try {
-      lab = await Lab.start({ host: topology.apiAddress });
+      lab = await Lab.start({ host: topology.apiAddress, workloads: options.kubelet === true });
       const kc = reuseConnections(new k8s.KubeConfig());
       kc.loadFromFile(lab.kubeconfigPath);
       const core = kc.makeApiClient(k8s.CoreV1Api);
+      if (options.kubelet === true) {
+        const cluster = new NetnsCluster(topology, lab, core, undefined, options);
+        for (let k = 1; k <= options.nodes; k++)
+          cluster.addKubeletNode(k, options.nodeLabels?.(k) ?? {});
+        return cluster;
+      }
       await createMetallbConfig(core, NETNS_NAMESPACE, {
         config: options.config ?? NETNS_CONFIG,
         ...(options.balancerClasses === undefined
@@ -208,9 +222,30 @@ export class NetnsCluster {
    */
   async addNode(labels: Readonly<Record<string, string>> = {}): Promise<number> {
     const k = await this.topology.addNode();
+    if (this.options.kubelet === true) {
+      this.addKubeletNode(k, labels);
+      return k;
+    }
     await this.registerNode(k, labels);
     this.startSpeaker(k);
     return k;
+  }
+
+  /** Node k as a node of the lab's kubelet (see NetnsClusterOptions.kubelet). */
+  private addKubeletNode(k: number, labels: Readonly<Record<string, string>>): void {
+    const { topology } = this;
+    this.lab.kubelet.addNode(
+      this.nodeName(k),
+      {
+        address: topology.nodeAddress(k, 4),
+        hostNetwork: (argv, options) => topology.spawn(topology.nodeNamespace(k), argv, options),
+        podNetwork: {
+          address: topology.apiAddress,
+          spawn: (argv, options) => topology.spawnOnHost(argv, options),
+        },
+      },
+      labels,
+    );
   }
 
   /** The Node object and the speaker Pod (hostNetwork: its IP is the node's) that memberlist discovery lists. */
@@ -431,7 +466,7 @@ export class NetnsCluster {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all([...this.speakers.keys()].map((k) => this.stopSpeaker(k, 'SIGTERM')));
-    await stopDaemon(this.controller, 'SIGTERM');
+    if (this.controller !== undefined) await stopDaemon(this.controller, 'SIGTERM');
     for (const file of this.logFiles) file.end();
     await this.lab.stop().catch(() => undefined);
     await this.topology.destroy();

@@ -6,6 +6,7 @@
  * for what the control plane fills in (Service defaults, addresses).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { timestamp } from './conditions.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { apiVersionOf, resourceKey, type ResourceType } from './resources.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.js';
@@ -309,9 +310,7 @@ export class Registry {
   }
 
   private timestamp(): string {
-    return this.now()
-      .toISOString()
-      .replace(/\.\d{3}Z$/, 'Z');
+    return timestamp(this.now());
   }
 }
 

@@ -45,6 +45,8 @@ const uidOf = (object: JsonObject): string => stringAt(objectAt(object, 'metadat
 export class WorkloadControllers {
   private pending: NodeJS.Immediate | undefined;
   private retry: NodeJS.Timeout | undefined;
+  /** The Event recorded for each owner, reason and message, to count repeats on. */
+  private readonly events = new Map<string, string>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -116,22 +118,18 @@ export class WorkloadControllers {
       stored.set(nameOf(set), set);
     }
     this.deletePods(namespace, plan.delete);
-    // Each new Pod belongs to its ReplicaSet, now stored with its uid.
-    const creates = plan.create.map((pod) => {
-      const owner = stored.get(
-        (stringAt(objectAt(pod, 'metadata'), 'generateName') ?? '').replace(/-$/, ''),
-      );
-      return owner === undefined
-        ? pod
-        : {
-            ...pod,
-            metadata: {
-              ...objectAt(pod, 'metadata'),
-              ownerReferences: [controllerReference(owner)],
-            },
-          };
-    });
-    const failed = this.createPods(deployment, creates);
+    // Each new Pod belongs to its ReplicaSet, now stored with its uid, which is also
+    // where the ReplicaSet controller records a refusal.
+    let failed = false;
+    for (const pod of plan.create) {
+      const setName = (stringAt(objectAt(pod, 'metadata'), 'generateName') ?? '').replace(/-$/, '');
+      const owner = stored.get(setName) ?? deployment;
+      const owned = {
+        ...pod,
+        metadata: { ...objectAt(pod, 'metadata'), ownerReferences: [controllerReference(owner)] },
+      };
+      failed = this.createPods(owner, [owned]) || failed;
+    }
     this.writeStatus(DEPLOYMENT, deployment, plan.status);
     return failed;
   }
@@ -223,10 +221,27 @@ export class WorkloadControllers {
     this.registry.update(scope, { ...latest, status: next }, WRITE);
   }
 
+  /**
+   * A Warning Event on `owner`; a repeat of the same one counts up on it, as
+   * client-go's event recorder aggregates.
+   */
   private warn(owner: JsonObject, reason: string, message: string): void {
     const namespace = namespaceOf(owner);
     const at = timestamp(this.now());
-    this.registry.create(
+    const key = `${uidOf(owner)}\n${reason}\n${message}`;
+    const seen = this.events.get(key);
+    const existing =
+      seen === undefined ? undefined : this.registry.store.get(resourceKey(EVENT), namespace, seen);
+    if (existing !== undefined) {
+      const count = typeof existing['count'] === 'number' ? existing['count'] : 1;
+      this.registry.update(
+        scopeOf(EVENT, namespace, nameOf(existing)),
+        { ...existing, count: count + 1, lastTimestamp: at },
+        WRITE,
+      );
+      return;
+    }
+    const created = this.registry.create(
       scopeOf(EVENT, namespace),
       {
         metadata: { generateName: `${nameOf(owner)}.` },
@@ -250,6 +265,7 @@ export class WorkloadControllers {
       },
       WRITE,
     );
+    this.events.set(key, nameOf(created));
   }
 }
 

@@ -1,0 +1,103 @@
+/**
+ * The workload controllers inside the lab (no kubelet): Pods made through
+ * the Registry like any client's, Deployment Pods bound by the scheduler
+ * (a cordoned node skipped), a Pod that admission refuses recorded as a
+ * FailedCreate Event on its owner and created on a later try, and the
+ * statuses kubectl reads.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { applyManifests, Lab } from '../../../src/lab/index.js';
+import type { Admission } from '../../../src/lab/registry.js';
+import type { ResourceType } from '../../../src/lab/resources.js';
+import { ApiError } from '../../../src/lab/status.js';
+import { text, type JsonObject } from '../../../src/lab/json.js';
+import { eventually } from '../../support/eventually.js';
+
+const NAMESPACE = 'metallb-system';
+
+/** Refuses every Pod while `refusing` is set, as PSP or PSA admission would. */
+class RefusePods implements Admission {
+  refusing = true;
+  admit(type: ResourceType, object: JsonObject, old: JsonObject | null): JsonObject {
+    if (this.refusing && type.kind === 'Pod' && old === null)
+      throw new ApiError(403, 'BadRequest', 'pods "x" is forbidden: refused by the test');
+    return object;
+  }
+}
+
+const nodeYaml = (name: string, unschedulable: boolean): string => `apiVersion: v1
+kind: Node
+metadata: {name: ${name}, labels: {kubernetes.io/os: linux}}
+spec: {unschedulable: ${unschedulable}}
+`;
+
+describe('lab workload controllers (in the lab)', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.start({ workloads: true });
+  });
+  afterEach(async () => {
+    await lab.stop();
+  });
+
+  const list = (plural: string, namespace = NAMESPACE): JsonObject[] => {
+    const key =
+      plural === 'replicasets' || plural === 'daemonsets' || plural === 'deployments'
+        ? `apps/v1/${plural}`
+        : `/v1/${plural}`;
+    return lab.store.list(key, { namespace, match: () => true });
+  };
+  const install = (): void => {
+    for (const file of ['manifests/namespace.yaml', 'manifests/metallb.yaml'])
+      expect(applyManifests(lab.registry, readFileSync(file, 'utf8'), file).errors).to.deep.equal(
+        [],
+      );
+  };
+
+  it("makes the shipped manifests' Pods: a speaker per node, the controller on a schedulable node", async () => {
+    applyManifests(
+      lab.registry,
+      nodeYaml('cordoned', true) + '---\n' + nodeYaml('open', false),
+      'nodes',
+    );
+    install();
+    await eventually(() => {
+      const pods = list('pods');
+      const spec = (pod: JsonObject) => pod['spec'] as JsonObject;
+      const speakers = pods.filter((p) =>
+        text((p['metadata'] as JsonObject)['name']).startsWith('speaker-'),
+      );
+      const controllers = pods.filter((p) =>
+        text((p['metadata'] as JsonObject)['name']).startsWith('controller-'),
+      );
+      expect(speakers.map((p) => spec(p)['nodeName']).sort()).to.deep.equal(['cordoned', 'open']);
+      expect(controllers.map((p) => spec(p)['nodeName'])).to.deep.equal(['open']);
+    });
+    expect(list('replicasets')).to.have.length(1);
+    const [daemonSet] = list('daemonsets');
+    expect((daemonSet?.['status'] as JsonObject)['desiredNumberScheduled']).to.equal(2);
+  });
+
+  it('records FailedCreate on the owner when admission refuses a Pod, and creates it on a later try', async () => {
+    const refuse = new RefusePods();
+    lab.registry.addAdmission(refuse);
+    applyManifests(lab.registry, nodeYaml('n1', false), 'nodes');
+    install();
+    await eventually(() => {
+      const events = list('events').filter((e) => e['reason'] === 'FailedCreate');
+      const owners = events.map((e) => (e['involvedObject'] as JsonObject)['kind']);
+      // The DaemonSet controller records on the DaemonSet, the ReplicaSet controller on the ReplicaSet.
+      expect(owners).to.have.members(['DaemonSet', 'ReplicaSet']);
+      expect(text(events[0]?.['message'])).to.include('Error creating: pods "x" is forbidden');
+    });
+    expect(list('pods')).to.deep.equal([]);
+    // Tried again a second later: the same Event counts up.
+    await eventually(() => {
+      const counts = list('events').map((e) => e['count']);
+      expect(counts.some((count) => typeof count === 'number' && count > 1)).to.equal(true);
+    }, 5_000);
+    refuse.refusing = false;
+    await eventually(() => expect(list('pods')).to.have.length(2), 5_000);
+  });
+});

@@ -51,27 +51,17 @@ export function applyInstall(
     errors.push(...result.errors);
   };
   for (const file of manifestFiles(path)) apply(readFileSync(file, 'utf8'), file);
-  const has = (kind: string, name: string): boolean =>
-    lab.store.has(`/v1/${kind}`, namespace, name);
-  if (!has('secrets', 'memberlist'))
-    apply(
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: 'memberlist', namespace },
-        data: { secretkey: Buffer.from(randomBytes(128).toString('base64')).toString('base64') },
-      }),
-      'the memberlist Secret',
-    );
-  if (!has('configmaps', 'config'))
-    apply(
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'config', namespace },
-        data: { config },
-      }),
-      'the config ConfigMap',
-    );
+  const addIfAbsent = (
+    kind: 'Secret' | 'ConfigMap',
+    name: string,
+    data: Record<string, string>,
+  ) => {
+    if (lab.store.has(`/v1/${kind.toLowerCase()}s`, namespace, name)) return;
+    const object = { apiVersion: 'v1', kind, metadata: { name, namespace }, data };
+    apply(JSON.stringify(object), `the ${name} ${kind}`);
+  };
+  const secret = randomBytes(128).toString('base64');
+  addIfAbsent('Secret', 'memberlist', { secretkey: Buffer.from(secret).toString('base64') });
+  addIfAbsent('ConfigMap', 'config', { config });
   return { lines, errors };
 }

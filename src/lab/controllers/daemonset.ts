@@ -19,7 +19,7 @@
  */
 import { objectAt, stringAt, text, type JsonObject } from '../json.js';
 import {
-  isAvailable,
+  availability,
   isLive,
   isReady,
   labelOf,
@@ -92,8 +92,7 @@ export function planDaemonSet(
   const template = objectAt(spec, 'template');
   const hash = templateHash(template);
   const podSpec = daemonPodSpec(template);
-  const minReady = typeof spec['minReadySeconds'] === 'number' ? spec['minReadySeconds'] : 0;
-  const available = (pod: JsonObject): boolean => isAvailable(pod, minReady, now);
+  const available = availability(spec, now);
   const create: JsonObject[] = [];
   const remove: string[] = [];
   const byNode = new Map<string, JsonObject[]>();

@@ -18,7 +18,7 @@ import { timestamp } from '../conditions.js';
 import { objectAt, stringAt, type JsonObject } from '../json.js';
 import {
   controllerReference,
-  isAvailable,
+  availability,
   isLive,
   isReady,
   isTerminating,
@@ -48,8 +48,7 @@ export function planDeployment(
   const template = objectAt(spec, 'template');
   const hash = templateHash(template);
   const replicas = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
-  const minReady = typeof spec['minReadySeconds'] === 'number' ? spec['minReadySeconds'] : 0;
-  const available = (pod: JsonObject): boolean => isAvailable(pod, minReady, now);
+  const available = availability(spec, now);
   const isNew = (pod: JsonObject): boolean => labelOf(pod, TEMPLATE_HASH_LABEL) === hash;
   const live = pods.filter(isLive);
   const newLive = live.filter(isNew);

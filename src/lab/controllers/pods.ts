@@ -125,14 +125,19 @@ export function isReady(pod: JsonObject): boolean {
 }
 
 /**
- * Ready for at least `minReadySeconds` (Deployment and DaemonSet
- * `spec.minReadySeconds`, default 0): what both count as available.
+ * The availability test of a workload whose spec is `spec`, at `now`:
+ * Ready for at least `spec.minReadySeconds` (default 0), what Deployments
+ * and DaemonSets count as available.
  */
-export function isAvailable(pod: JsonObject, minReadySeconds: number, now: Date): boolean {
-  if (!isReady(pod)) return false;
-  if (minReadySeconds <= 0) return true;
-  const since = Date.parse(stringAt(readyCondition(pod), 'lastTransitionTime') ?? '');
-  return Number.isFinite(since) && now.getTime() - since >= minReadySeconds * 1000;
+export function availability(spec: JsonObject, now: Date): (pod: JsonObject) => boolean {
+  const minReady = spec['minReadySeconds'];
+  const seconds = typeof minReady === 'number' ? minReady : 0;
+  return (pod) => {
+    if (!isReady(pod)) return false;
+    if (seconds <= 0) return true;
+    const since = Date.parse(stringAt(readyCondition(pod), 'lastTransitionTime') ?? '');
+    return Number.isFinite(since) && now.getTime() - since >= seconds * 1000;
+  };
 }
 
 /**

@@ -104,7 +104,7 @@ export interface RunningLab {
 /** The demo's nodes: one backend pod per app on each, and a dry-run speaker each. */
 const DEMO_NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
 
-/** Nodes, and a Ready backend pod per app and node (the lab has no kubelet: status is written here). */
+/** Nodes, and a Ready backend pod per app and node (no kubelet runs them: status is written here). */
 async function demoWorkloads(core: k8s.CoreV1Api): Promise<void> {
   for (const [i, node] of DEMO_NODES.entries()) {
     await core.createNode({

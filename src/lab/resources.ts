@@ -78,8 +78,9 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
 /**
  * What a MetalLB install holds besides the kinds above: the RBAC objects and
  * the workloads of its manifests. The lab stores them with the real verbs and
- * the fields the API server guards (`workloads.ts`) but runs nothing: no
- * DaemonSet or Deployment controller makes Pods, no authorizer reads RBAC.
+ * the fields the API server guards (`workloads.ts`); its workload
+ * controllers (`controllers/`, with `LabOptions.workloads`) run DaemonSets
+ * and Deployments through ReplicaSets; no authorizer reads RBAC.
  * policy/v1beta1 PodSecurityPolicy is deliberately absent, as on every
  * server since 1.25 (the lab is a 1.32 server): kubectl reports
  * `no matches for kind "PodSecurityPolicy"` for it, as a current cluster does.

@@ -71,6 +71,7 @@ export class WorkloadControllers {
     for (const daemonSet of this.list(DAEMON_SET))
       failed = this.daemonSet(daemonSet, nodes) || failed;
     for (const deployment of this.list(DEPLOYMENT)) failed = this.deployment(deployment) || failed;
+    this.collectOrphans();
     this.bindPending(nodes);
     if (failed && this.retry === undefined)
       this.retry = setTimeout(() => {
@@ -177,6 +178,37 @@ export class WorkloadControllers {
       }
     }
     return failed;
+  }
+
+  /**
+   * The garbage collector's part for these kinds: a ReplicaSet or Pod whose
+   * controlling owner is gone is deleted (background propagation, the
+   * default of `kubectl delete`;
+   * https://kubernetes.io/docs/concepts/architecture/garbage-collection/).
+   */
+  private collectOrphans(): void {
+    const owners = new Set(
+      [DAEMON_SET, DEPLOYMENT, REPLICA_SET].flatMap((type) => this.list(type).map(uidOf)),
+    );
+    for (const type of [REPLICA_SET, POD]) {
+      for (const object of this.list(type)) {
+        const references = objectAt(object, 'metadata')['ownerReferences'];
+        const controller = (Array.isArray(references) ? references : []).find(
+          (r): r is JsonObject => isObject(r) && r['controller'] === true,
+        );
+        const kind = stringAt(controller, 'kind') ?? '';
+        if (!['DaemonSet', 'Deployment', 'ReplicaSet'].includes(kind)) continue;
+        if (owners.has(stringAt(controller, 'uid') ?? '')) continue;
+        if (type === POD && isTerminating(object)) continue;
+        try {
+          this.registry.delete(scopeOf(type, namespaceOf(object), nameOf(object)), {
+            dryRun: false,
+          });
+        } catch (error) {
+          if (!(error instanceof ApiError && error.code === 404)) throw error;
+        }
+      }
+    }
   }
 
   /** Pods without a node go to one they fit; none fitting leaves them Pending, Unschedulable. */

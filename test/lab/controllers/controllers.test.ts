@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { applyManifests, Lab } from '../../../src/lab/index.js';
 import type { Admission } from '../../../src/lab/registry.js';
-import type { ResourceType } from '../../../src/lab/resources.js';
+import { findResource, type ResourceType } from '../../../src/lab/resources.js';
 import { ApiError } from '../../../src/lab/status.js';
 import { text, type JsonObject } from '../../../src/lab/json.js';
 import { eventually } from '../../support/eventually.js';
@@ -77,6 +77,30 @@ describe('lab workload controllers (in the lab)', () => {
     expect(list('replicasets')).to.have.length(1);
     const [daemonSet] = list('daemonsets');
     expect((daemonSet?.['status'] as JsonObject)['desiredNumberScheduled']).to.equal(2);
+  });
+
+  it('deletes the ReplicaSet and Pods of a deleted Deployment, and the Pods of a deleted DaemonSet', async () => {
+    applyManifests(lab.registry, nodeYaml('n1', false), 'nodes');
+    install();
+    await eventually(() => expect(list('pods')).to.have.length(2));
+    for (const plural of ['deployments', 'daemonsets']) {
+      const type = findResource('apps', 'v1', plural);
+      if (type === undefined) throw new Error(plural);
+      for (const object of list(plural))
+        lab.registry.delete(
+          {
+            type,
+            namespace: NAMESPACE,
+            name: text((object['metadata'] as JsonObject)['name']),
+            subresource: '',
+          },
+          { dryRun: false },
+        );
+    }
+    await eventually(() => {
+      expect(list('pods')).to.deep.equal([]);
+      expect(list('replicasets')).to.deep.equal([]);
+    });
   });
 
   it('records FailedCreate on the owner when admission refuses a Pod, and creates it on a later try', async () => {

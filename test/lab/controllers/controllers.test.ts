@@ -6,13 +6,16 @@
  * statuses kubectl reads.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { applyManifests, Lab } from '../../../src/lab/index.js';
 import type { Admission } from '../../../src/lab/registry.js';
 import { findResource, type ResourceType } from '../../../src/lab/resources.js';
 import { ApiError } from '../../../src/lab/status.js';
 import { text, type JsonObject } from '../../../src/lab/json.js';
 import { eventually } from '../../support/eventually.js';
+import { KUBECTL, kubectlRunner } from '../../support/kubectl.js';
 
 const NAMESPACE = 'metallb-system';
 
@@ -32,7 +35,8 @@ metadata: {name: ${name}, labels: {kubernetes.io/os: linux}}
 spec: {unschedulable: ${unschedulable}}
 `;
 
-describe('lab workload controllers (in the lab)', () => {
+describe('lab workload controllers (in the lab)', function () {
+  this.timeout(30_000);
   let lab: Lab;
   beforeEach(async () => {
     lab = await Lab.start({ workloads: true });
@@ -77,6 +81,48 @@ describe('lab workload controllers (in the lab)', () => {
     expect(list('replicasets')).to.have.length(1);
     const [daemonSet] = list('daemonsets');
     expect((daemonSet?.['status'] as JsonObject)['desiredNumberScheduled']).to.equal(2);
+  });
+
+  it('writes the statuses kubectl rollout status reads: waiting until the Pods are Ready, then rolled out', async function () {
+    if (KUBECTL === null) this.skip();
+    applyManifests(lab.registry, nodeYaml('n1', false), 'nodes');
+    install();
+    await eventually(() => expect(list('pods')).to.have.length(2));
+    const home = mkdtempSync(join(tmpdir(), 'metallb-ts-kubectl-'));
+    try {
+      const kubectl = kubectlRunner(lab.kubeconfigPath, home);
+      const status = (workload: string) =>
+        kubectl(['rollout', 'status', workload, '-n', NAMESPACE, '--timeout=1s']);
+      expect((await status('daemonset/speaker')).stdout).to.include(
+        '0 of 1 updated pods are available',
+      );
+      expect((await status('deployment/controller')).stdout).to.include(
+        '0 of 1 updated replicas are available',
+      );
+      // What a kubelet would write: Running and Ready.
+      const pods = findResource('', 'v1', 'pods') as ResourceType;
+      for (const pod of list('pods'))
+        lab.registry.update(
+          {
+            type: pods,
+            namespace: NAMESPACE,
+            name: text((pod['metadata'] as JsonObject)['name']),
+            subresource: 'status',
+          },
+          { ...pod, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+          { dryRun: false, strict: false },
+        );
+      await eventually(async () => {
+        expect((await status('daemonset/speaker')).stdout).to.include(
+          'daemon set "speaker" successfully rolled out',
+        );
+        expect((await status('deployment/controller')).stdout).to.include(
+          'deployment "controller" successfully rolled out',
+        );
+      });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('deletes the ReplicaSet and Pods of a deleted Deployment, and the Pods of a deleted DaemonSet', async () => {

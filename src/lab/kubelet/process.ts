@@ -9,7 +9,10 @@
  * `unshare --mount`; otherwise `unshare --user --map-root-user --mount`,
  * which needs unprivileged user namespaces (most distributions allow them).
  * `unshare` and `sh` exec the program, so the process's pid is the
- * program's and signals reach it directly.
+ * program's and signals reach it directly. Where util-linux has setpriv,
+ * the program also gets a parent-death signal (prctl PR_SET_PDEATHSIG,
+ * kept across exec): if the lab's process dies without stopping its Pods,
+ * even by SIGKILL, the kernel kills them.
  */
 export const SERVICE_ACCOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -21,6 +24,7 @@ const MOUNT_SCRIPT = [
   `mkdir -p ${SERVICE_ACCOUNT_PATH}`,
   `mount --bind "$1" ${SERVICE_ACCOUNT_PATH}`,
   'shift',
+  'if command -v setpriv >/dev/null; then exec setpriv --pdeathsig KILL -- "$@"; fi',
   'exec "$@"',
 ].join('\n');
 

@@ -9,8 +9,8 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processIO, type CliIO } from '../../../src/cli/index.js';
@@ -22,10 +22,10 @@ import { KUBECTL, kubectlRunner } from '../../support/kubectl.js';
 const NAMESPACE = 'metallb-system';
 const IMAGE = 'metallb-ts/metallb-ts:v0.1.0';
 
+/** Running: the pid exists and is not a zombie waiting for whoever inherited it to reap it. */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -167,6 +167,29 @@ describe('lab kubelet: the shipped manifests run (no root)', function () {
 });
 
 describe('lab kubelet: the service account mount', () => {
+  it('ends the process when the process that started it dies, even by SIGKILL', async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const argv = withServiceAccount(['sleep', '60'], tmpdir(), true);
+    // A parent that starts the Pod's process, prints its pid, and waits.
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const c = require('node:child_process').spawn(${JSON.stringify(argv[0])}, ${JSON.stringify(argv.slice(1))}, { stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pid = await new Promise<number>((resolve) =>
+      parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+    );
+    // Once the mounts are done and the program runs (the signal is set just before).
+    await eventually(() =>
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]).to.equal('sleep'),
+    );
+    parent.kill('SIGKILL');
+    await eventually(() => expect(alive(pid)).to.equal(false), 5_000);
+  });
+
   const userNamespaces =
     spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true']).status === 0;
   for (const isRoot of [true, false]) {

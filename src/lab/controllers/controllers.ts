@@ -69,15 +69,30 @@ export class WorkloadControllers {
     let failed = false;
     const nodes = this.list(NODE);
     for (const daemonSet of this.list(DAEMON_SET))
-      failed = this.daemonSet(daemonSet, nodes) || failed;
-    for (const deployment of this.list(DEPLOYMENT)) failed = this.deployment(deployment) || failed;
-    this.collectOrphans();
-    this.bindPending(nodes);
+      failed = this.guarded(() => this.daemonSet(daemonSet, nodes)) || failed;
+    for (const deployment of this.list(DEPLOYMENT))
+      failed = this.guarded(() => this.deployment(deployment)) || failed;
+    failed = this.guarded(() => this.collectOrphans()) || failed;
+    failed = this.guarded(() => this.bindPending(nodes)) || failed;
     if (failed && this.retry === undefined)
       this.retry = setTimeout(() => {
         this.retry = undefined;
         this.schedule();
       }, RETRY_MS);
+  }
+
+  /**
+   * Runs one step; an API error (a write refused or raced) makes it a
+   * failure to retry, as the real controllers requeue, rather than an
+   * exception on the lab's event loop.
+   */
+  private guarded(step: () => boolean | void): boolean {
+    try {
+      return step() === true;
+    } catch (error) {
+      if (error instanceof ApiError) return true;
+      throw error;
+    }
   }
 
   private schedule(): void {

@@ -247,7 +247,12 @@ export class Kubelet {
   private writeStatus(namespace: string, name: string, uid: string, status: JsonObject): void {
     const pod = this.current(namespace, name, uid);
     if (pod === undefined || this.stopped) return;
-    this.options.registry.update(podScope(namespace, name, true), { ...pod, status }, WRITE);
+    try {
+      this.options.registry.update(podScope(namespace, name, true), { ...pod, status }, WRITE);
+    } catch (error) {
+      // A write refused (by an admission, say): the next change of a container writes again.
+      if (!(error instanceof ApiError)) throw error;
+    }
   }
 
   /** The final delete once the containers have ended. */

@@ -61,6 +61,9 @@ export interface NetnsClusterOptions {
    * (`lab --netns --manifests`). hostNetwork Pods run in their node's
    * namespace with its address; other Pods run beside the lab API, on the
    * host's bridge address. No config is written: the caller applies it.
+   * The kubelet runs every Pod bound to these nodes, so backends come from
+   * workloads of a runnable image (test/e2e/manifests.test.ts), not from
+   * createService(), whose hand-made Pods it could not run.
    */
   readonly kubelet?: boolean;
 }

@@ -15,6 +15,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { processIO, type CliIO } from '../../src/cli/index.js';
+import { startLab } from '../../src/cli/lab.js';
 import { applyInstall } from '../../src/cli/lab-manifests.js';
 import { applyManifests } from '../../src/lab/index.js';
 import { NETNS_LAN_POOL, NetnsCluster } from '../../src/netns/cluster/index.js';
@@ -178,5 +180,39 @@ describe('lab --netns --manifests: the shipped manifests run in node namespaces'
       `${ip} answered by ${winner} after the roll`,
       250,
     );
+  });
+});
+
+describe('metallb-ts lab --netns --manifests manifests/ (the command a user runs)', function () {
+  this.timeout(120_000);
+
+  it('prints the controller and a speaker per node Running, as kubectl get pods -o wide shows them', async function () {
+    const why = netnsUnavailable(['ip', 'arping']);
+    if (why !== undefined) {
+      console.log(`    (skipped: ${why})`);
+      this.skip();
+    }
+    let output = '';
+    const io: CliIO = {
+      ...processIO(),
+      stdout: (t) => (output += t),
+      stderr: (t) => (output += t),
+    };
+    const started = await startLab(['--netns', '--manifests', 'manifests/'], io);
+    try {
+      expect(started.code, output).to.equal(0);
+      for (const [i, node] of NODES.entries())
+        expect(output).to.match(
+          new RegExp(
+            `^speaker-[a-z0-9]{5}\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+198\\.51\\.100\\.${i + 1}\\s+${node}$`,
+            'm',
+          ),
+        );
+      expect(output).to.match(
+        /^controller-\S+\s+1\/1\s+Running\s+0\s+\S+\s+198\.51\.100\.254\s+n\d$/m,
+      );
+    } finally {
+      await started.running?.stop();
+    }
   });
 });

@@ -31,6 +31,8 @@ export interface ContainerOptions {
   readonly changed: () => void;
   /** How long to wait before preparing again after a launch that may succeed later. */
   readonly retryMs: number;
+  /** The Pod's terminationGracePeriodSeconds, for a kill after a failed liveness probe. */
+  readonly graceMs: number;
 }
 
 export class Container {
@@ -98,8 +100,12 @@ export class Container {
     if (liveness !== undefined)
       this.probes.push(
         new Prober(liveness, true, (passing) => {
-          // A failed liveness probe: the kubelet kills the container, which then restarts.
-          if (!passing) child.kill('SIGTERM');
+          // A failed liveness probe: the kubelet kills the container within the
+          // Pod's grace period, and it then restarts.
+          if (passing) return;
+          child.kill('SIGTERM');
+          const late = setTimeout(() => child.kill('SIGKILL'), this.options.graceMs);
+          child.once('exit', () => clearTimeout(late));
         }),
       );
     this.options.changed();

@@ -19,6 +19,7 @@ import { ApiError } from '../status.js';
 import type { Change } from '../store.js';
 import { isObject, objectAt, stringAt, type JsonObject } from '../json.js';
 import { PodWorker, type NodeRuntime } from './pod-worker.js';
+import { podGraceSeconds } from './termination.js';
 
 const typeOf = (plural: string): ResourceType => findResource('', 'v1', plural) as ResourceType;
 const POD = typeOf('pods');
@@ -201,7 +202,7 @@ export class Kubelet {
     }
     if (metadata['deletionTimestamp'] !== undefined) {
       const grace = metadata['deletionGracePeriodSeconds'];
-      const graceMs = (typeof grace === 'number' ? grace : 30) * 1000;
+      const graceMs = (typeof grace === 'number' ? grace : podGraceSeconds(pod)) * 1000;
       const ended = worker === undefined ? Promise.resolve() : worker.end(graceMs);
       void ended.then(() => {
         this.workers.delete(uid);

@@ -16,6 +16,7 @@ import { APP_ROOT, containerCommand } from './image.js';
 import { podStatus } from './pod-status.js';
 import { probeSpec } from './probe.js';
 import { withServiceAccount } from './process.js';
+import { podGraceSeconds } from './termination.js';
 
 /** Where and how a node starts processes. */
 export interface NodeRuntime {
@@ -76,6 +77,7 @@ export class PodWorker {
     this.startTime = context.now();
     const list = Array.isArray(spec['containers']) ? spec['containers'].filter(isObject) : [];
     const probeHost = this.podIP ?? runtime.address;
+    const graceSeconds = podGraceSeconds(pod);
     this.containers = list.map(
       (container) =>
         new Container({
@@ -87,6 +89,7 @@ export class PodWorker {
           liveness: probeSpec(container, 'livenessProbe', probeHost),
           changed: () => this.report(),
           retryMs: RETRY_MS,
+          graceMs: graceSeconds * 1000,
         }),
     );
   }

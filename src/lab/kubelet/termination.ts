@@ -14,8 +14,11 @@ import type { DeleteOptions, GracefulDeletion } from '../registry.js';
 import type { ResourceType } from '../resources.js';
 import { objectAt, stringAt, type JsonObject } from '../json.js';
 
-/** The Pod's `terminationGracePeriodSeconds` default. */
-const DEFAULT_GRACE_SECONDS = 30;
+/** The Pod's `terminationGracePeriodSeconds`, 30 when unset (the API server's default). */
+export function podGraceSeconds(pod: JsonObject): number {
+  const grace = objectAt(pod, 'spec')['terminationGracePeriodSeconds'];
+  return typeof grace === 'number' ? grace : 30;
+}
 
 export class PodTermination implements GracefulDeletion {
   constructor(
@@ -30,10 +33,7 @@ export class PodTermination implements GracefulDeletion {
     const node = stringAt(spec, 'nodeName');
     if (node === undefined || !this.hasKubelet(node)) return undefined;
     const metadata = objectAt(pod, 'metadata');
-    const podGrace = spec['terminationGracePeriodSeconds'];
-    const grace =
-      options.gracePeriodSeconds ??
-      (typeof podGrace === 'number' ? podGrace : DEFAULT_GRACE_SECONDS);
+    const grace = options.gracePeriodSeconds ?? podGraceSeconds(pod);
     const marked = metadata['deletionGracePeriodSeconds'];
     if (grace <= 0) return undefined;
     if (typeof marked === 'number' && grace >= marked) return pod;

@@ -63,7 +63,9 @@ export interface NetnsClusterOptions {
    * host's bridge address. No config is written: the caller applies it.
    * The kubelet runs every Pod bound to these nodes, so backends come from
    * workloads of a runnable image (test/e2e/manifests.test.ts), not from
-   * createService(), whose hand-made Pods it could not run.
+   * createService(), whose hand-made Pods it could not run; and the
+   * speakers' logs are files of the kubelet's (`pods/` in the lab's
+   * folder), not `logs`, so announcers() knows nothing: ask arping.
    */
   readonly kubelet?: boolean;
 }

@@ -12,11 +12,24 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reuseConnections } from '../k8s/index.js';
-import { CURRENT_MINOR, Lab, OLDEST_MINOR, parseKubernetesVersion } from '../lab/index.js';
+import {
+  CURRENT_MINOR,
+  Lab,
+  OLDEST_MINOR,
+  parseKubernetesVersion,
+  spawnHere,
+  type KubeletNode,
+} from '../lab/index.js';
 import { LAN_TIMINGS } from 'memberlist-ts';
-import { balancerClassText, createLabPod, createMetallbConfig } from '../netns/cluster/index.js';
+import {
+  balancerClassText,
+  createLabPod,
+  createMetallbConfig,
+  NETNS_LAN_POOL,
+} from '../netns/cluster/index.js';
 import { startController, type RunningController } from './controller.js';
 import { jsonLog } from './daemon-run.js';
+import { applyInstall } from './lab-manifests.js';
 import type { CliIO } from './io.js';
 import { startSpeaker, type RunningSpeaker } from './speaker.js';
 
@@ -24,7 +37,7 @@ const OLDEST_MINOR_TEXT = `1.${OLDEST_MINOR}`;
 const CURRENT_MINOR_TEXT = `1.${CURRENT_MINOR}`;
 
 export const LAB_USAGE = `Usage: metallb-ts lab [--port N] [--kubeconfig-out FILE] [--kubernetes-version 1.MINOR]
-                      [--api-only | --netns]
+                      [--api-only | --netns] [--manifests PATH]
 
 Starts an embedded Kubernetes API server on 127.0.0.1 with MetalLB's config
 (a layer2 pool in 192.0.2.0/24), the controller and three sample Services,
@@ -37,6 +50,10 @@ and writes a kubeconfig: kubectl works against it as against a cluster.
   --api-only             start the API alone: no config, controller or Services
   --netns                (root) announce for real: three node namespaces with a
                          speaker each, a client namespace, on a private bridge
+  --manifests PATH       apply PATH (a file or folder, e.g. manifests/) instead of
+                         the demo and run it: the lab's DaemonSet and Deployment
+                         controllers make Pods, and its kubelet runs them as
+                         processes (hostNetwork Pods, the speakers, need --netns)
   -h, --help             show this help
 `;
 
@@ -100,7 +117,7 @@ export interface RunningLab {
 /** The demo's nodes: one backend pod per app on each, and a dry-run speaker each. */
 const DEMO_NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
 
-/** Nodes, and a Ready backend pod per app and node (the lab has no kubelet: status is written here). */
+/** Nodes, and a Ready backend pod per app and node (no kubelet runs them: status is written here). */
 async function demoWorkloads(core: k8s.CoreV1Api): Promise<void> {
   for (const [i, node] of DEMO_NODES.entries()) {
     await core.createNode({
@@ -237,6 +254,7 @@ export async function startLab(
     'kubernetes-version'?: string;
     'api-only': boolean;
     netns: boolean;
+    manifests?: string;
     help: boolean;
   };
   try {
@@ -248,6 +266,7 @@ export async function startLab(
         'kubernetes-version': { type: 'string' },
         'api-only': { type: 'boolean', default: false },
         netns: { type: 'boolean', default: false },
+        manifests: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -272,7 +291,7 @@ export async function startLab(
     }
   }
   const release = kubernetesVersion === undefined ? {} : { kubernetesVersion };
-  if (values.netns) return startNetnsLab(io, release);
+  if (values.netns) return startNetnsLab(io, release, values.manifests);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     io.stderr(`metallb-ts lab: --port must be a port number, not ${JSON.stringify(values.port)}\n`);
@@ -283,6 +302,7 @@ export async function startLab(
     lab = await Lab.start({
       port,
       ...release,
+      workloads: values.manifests !== undefined,
       ...(values['kubeconfig-out'] === undefined
         ? {}
         : { kubeconfigPath: values['kubeconfig-out'] }),
@@ -303,7 +323,17 @@ export async function startLab(
   );
   let controller: RunningController | undefined;
   let speakers: RunningSpeaker[] = [];
-  if (!values['api-only']) {
+  if (values.manifests !== undefined) {
+    try {
+      await runManifests(lab, values.manifests, [LOOPBACK_NODE], io);
+    } catch (error) {
+      io.stderr(
+        `metallb-ts lab: cannot apply ${values.manifests}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      await lab.stop();
+      return { code: 1 };
+    }
+  } else if (!values['api-only']) {
     try {
       ({ controller, speakers } = await startDemo(lab, io));
     } catch (error) {
@@ -330,6 +360,47 @@ export async function startLab(
   };
 }
 
+/** Without --netns, one node: this machine, its Pods on loopback (hostNetwork ones cannot run). */
+const LOOPBACK_NODE: KubeletNode = {
+  name: 'lab-node-1',
+  runtime: { address: '127.0.0.1', podNetwork: { address: '127.0.0.1', spawn: spawnHere } },
+};
+
+/** How long `--manifests` waits for the Pods to settle before it prints them. */
+const SETTLE_MS = 30_000;
+
+/**
+ * Applies the install at `path`, gives the kubelet its nodes, waits until
+ * every Pod in MetalLB's namespace is Ready or waits for a reason other
+ * than ContainerCreating (at most SETTLE_MS), and prints them as
+ * `kubectl get pods -o wide` would.
+ */
+async function runManifests(
+  lab: Lab,
+  path: string,
+  nodes: readonly KubeletNode[],
+  io: CliIO,
+  config = DEMO_CONFIG,
+): Promise<void> {
+  const applied = applyInstall(lab, path, DEMO_NAMESPACE, config);
+  io.stdout(`${applied.lines.join('\n')}\n`);
+  if (applied.errors.length > 0) io.stderr(`${applied.errors.join('\n')}\n`);
+  for (const node of nodes) lab.kubelet.addNode(node.name, node.runtime, node.labels);
+  const deadline = Date.now() + SETTLE_MS;
+  while (Date.now() < deadline && !lab.kubelet.settled(DEMO_NAMESPACE))
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  io.stdout(
+    [
+      '',
+      `kubectl get pods -n ${DEMO_NAMESPACE} -o wide (logs under ${lab.workDir}/pods):`,
+      lab.getText('pods', DEMO_NAMESPACE, true),
+      '',
+      `config: ConfigMap ${DEMO_NAMESPACE}/config (kubectl get cm -n ${DEMO_NAMESPACE} config -o yaml)`,
+      '',
+    ].join('\n'),
+  );
+}
+
 /**
  * `lab --netns` (root): the same cluster, announcing for real inside
  * network namespaces of its own (NetnsCluster), with a client namespace to
@@ -338,8 +409,10 @@ export async function startLab(
 async function startNetnsLab(
   io: CliIO,
   release: { readonly kubernetesVersion?: string },
+  manifests: string | undefined,
 ): Promise<{ code: number; running?: RunningLab }> {
   const { NetnsCluster } = await import('../netns/cluster/index.js');
+  if (manifests !== undefined) return startNetnsManifestLab(io, manifests, release);
   let cluster: Awaited<ReturnType<typeof NetnsCluster.start>>;
   let ips: string[];
   try {
@@ -392,6 +465,59 @@ async function startNetnsLab(
       speakers: [],
       stop: () => cluster.stop(),
     },
+  };
+}
+
+/**
+ * `lab --netns --manifests PATH` (root): three node namespaces as the
+ * kubelet's nodes, PATH applied and run (speakers in their node's
+ * namespace, the controller beside the lab API), and a client namespace.
+ */
+async function startNetnsManifestLab(
+  io: CliIO,
+  path: string,
+  release: { readonly kubernetesVersion?: string },
+): Promise<{ code: number; running?: RunningLab }> {
+  const { NetnsCluster } = await import('../netns/cluster/index.js');
+  let cluster: Awaited<ReturnType<typeof NetnsCluster.start>>;
+  try {
+    cluster = await NetnsCluster.start({
+      nodes: 3,
+      ipv6: true,
+      fastFailover: true,
+      kubelet: true,
+      ...release,
+    });
+  } catch (error) {
+    io.stderr(
+      `metallb-ts lab --netns: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return { code: 1 };
+  }
+  const { topology, lab } = cluster;
+  try {
+    await runManifests(lab, path, [], io, NETNS_LAN_POOL);
+  } catch (error) {
+    io.stderr(
+      `metallb-ts lab --netns: cannot apply ${path}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    await cluster.stop();
+    return { code: 1 };
+  }
+  io.stdout(
+    [
+      `lab API serving on ${lab.serverUrl} (on bridge ${topology.bridge})`,
+      `kubeconfig: ${lab.kubeconfigPath}`,
+      `nodes: ${topology.nodeNamespaces.map((ns, i) => `${cluster.nodeName(i + 1)} = namespace ${ns} (${topology.nodeAddress(i + 1, 4)})`).join(', ')}`,
+      `try: kubectl --kubeconfig ${lab.kubeconfigPath} get pods -n ${DEMO_NAMESPACE} -o wide`,
+      `     then a LoadBalancer Service, and from the client namespace: ip netns exec ${topology.clientNamespace} arping -c 3 -I eth0 <its address>`,
+      'stop with Ctrl-C (ends the Pods and removes the namespaces)',
+      '',
+    ].join('\n'),
+  );
+  return {
+    code: 0,
+    running: { lab, controller: undefined, speakers: [], stop: () => cluster.stop() },
   };
 }
 

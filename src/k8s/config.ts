@@ -20,7 +20,11 @@ export interface AccessOptions {
   readonly kubeconfig?: string;
   /** `--namespace`: wins over the service account's and the context's. */
   readonly namespace?: string;
-  /** Prefix of the service account's directory, for tests. Default ''. */
+  /**
+   * The file system root under which the service account is mounted, for
+   * tests. Default '/': the mount is an absolute path, whatever the working
+   * directory (the image's is /app).
+   */
   readonly root?: string;
 }
 
@@ -35,7 +39,7 @@ export async function clusterAccess(options: AccessOptions): Promise<ClusterAcce
   const env = process.env;
   const pod =
     options.kubeconfig === undefined && env['KUBECONFIG'] === undefined
-      ? inClusterEndpoint(env, options.root ?? '')
+      ? inClusterEndpoint(env, options.root ?? '/')
       : undefined;
   if (pod !== undefined) {
     return {

@@ -13,3 +13,5 @@ export {
 } from './versions.js';
 export type { AuthorizationRecord, RequestAttributes, UserInfo } from './rbac/index.js';
 export type { Json, JsonObject } from './json.js';
+export { applyManifests, type ApplyResult } from './apply.js';
+export { Kubelet, spawnHere, type KubeletNode, type NodeRuntime } from './kubelet/index.js';

@@ -9,10 +9,12 @@ import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WorkloadControllers } from './controllers/index.js';
 import { EndpointsController } from './endpoints.js';
 import { Faults, type FaultCommand } from './faults.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { PodSecurityAdmission } from './pod-security/index.js';
+import { Kubelet, PodTermination } from './kubelet/index.js';
 import { Registry } from './registry.js';
 import {
   BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
@@ -20,13 +22,20 @@ import {
   LabAccess,
   type AuthorizationRecord,
 } from './rbac/index.js';
-import { findKind, RESOURCES, type ResourceType } from './resources.js';
+import { findKind, findResource, RESOURCES, type ResourceType } from './resources.js';
 import { objectAt, stringAt, type JsonObject } from './json.js';
 import { createLabServer } from './server.js';
 import { DEFAULT_SERVICE_NETWORK, ServiceAdmission, type ServiceNetwork } from './services.js';
+import { ServiceAccountController } from './service-accounts.js';
 import { Store } from './store.js';
+import { tableText } from './table.js';
 import { selfSignedCertificate } from './tls.js';
-import { CURRENT_VERSION, parseKubernetesVersion, type KubernetesVersion } from './versions.js';
+import {
+  CURRENT_VERSION,
+  gitVersion,
+  parseKubernetesVersion,
+  type KubernetesVersion,
+} from './versions.js';
 import { WorkloadAdmission } from './workloads.js';
 
 export interface LabOptions {
@@ -51,6 +60,12 @@ export interface LabOptions {
    * Anything else throws.
    */
   readonly kubernetesVersion?: string;
+  /**
+   * Run what is applied: the DaemonSet and Deployment controllers and the
+   * scheduler make Pods, and Pods on a node of `startKubelet()`'s end
+   * gracefully. Off by default: the lab then stores workloads and runs nothing.
+   */
+  readonly workloads?: boolean;
 }
 
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
@@ -70,6 +85,8 @@ export class Lab {
   private url = '';
   private configPath = '';
   private ca = '';
+  private controllers: WorkloadControllers | undefined;
+  private kubeletInstance: Kubelet | undefined;
 
   private constructor(private readonly options: LabOptions) {
     const now = options.now ?? (() => new Date());
@@ -88,8 +105,16 @@ export class Lab {
         this.access.mayUsePolicy(account, policy),
       ),
     );
+    if (options.workloads === true) {
+      this.controllers = new WorkloadControllers(this.registry, now);
+      this.registry.addGracefulDeletion(
+        new PodTermination(now, (node) => this.kubeletInstance?.hasNode(node) ?? false),
+      );
+    }
     const endpoints = new EndpointsController(this.registry);
     this.store.onChange((change) => endpoints.onChange(change));
+    const accounts = new ServiceAccountController(this.registry);
+    this.store.onChange((change) => accounts.onChange(change));
     this.createInitial(
       'namespaces',
       INITIAL_NAMESPACES.map((name) => ({ metadata: { name } })),
@@ -217,6 +242,36 @@ export class Lab {
     return this.access.onDecision(listener);
   }
 
+  /**
+   * The kubelet of this lab (started on first use): Pods bound to the nodes
+   * given to it with `addNode` run as processes. Pods reach the API at the
+   * lab's own address and port.
+   */
+  get kubelet(): Kubelet {
+    this.kubeletInstance ??= new Kubelet({
+      registry: this.registry,
+      now: this.options.now ?? (() => new Date()),
+      apiHost: this.host,
+      apiPort: Number(new URL(this.url).port),
+      caPem: this.ca,
+      tokenFor: (namespace, name) => this.tokenForServiceAccount(namespace, name),
+      folder: this.workDir,
+      kubeletVersion: gitVersion(this.registry.release),
+    });
+    return this.kubeletInstance;
+  }
+
+  /** What `kubectl get PLURAL -n NAMESPACE [-o wide]` prints (core and apps kinds), for summaries. */
+  getText(plural: string, namespace: string, wide = false): string {
+    const type = findResource('', 'v1', plural) ?? findResource('apps', 'v1', plural);
+    if (type === undefined) return '';
+    const { items } = this.registry.list(
+      { type, namespace, name: '', subresource: '' },
+      () => true,
+    );
+    return tableText(type, items, (this.options.now ?? (() => new Date()))(), wide);
+  }
+
   /** Injects a fault, as `POST /lab/faults` does. */
   inject(command: FaultCommand): void {
     switch (command.action) {
@@ -245,6 +300,9 @@ export class Lab {
   }
 
   async stop(): Promise<void> {
+    // The Pods' processes first, while the API they talk to is still there.
+    await this.kubeletInstance?.stop();
+    this.controllers?.stop();
     this.store.closeWatches();
     this.faults.clear();
     const server = this.server;

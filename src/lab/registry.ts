@@ -10,6 +10,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { toServedVersion, toStorageVersion } from './conversion.js';
+import { timestamp } from './conditions.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { apiVersionOf, resourceKey, storageType, type ResourceType } from './resources.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status.js';
@@ -47,12 +48,29 @@ export interface Admission {
   released?(type: ResourceType, object: JsonObject): void;
 }
 
+export interface DeleteOptions {
+  readonly dryRun: boolean;
+  /** DeleteOptions.gracePeriodSeconds (body or query); undefined: the object's own. */
+  readonly gracePeriodSeconds?: number;
+}
+
+/** A deletion that takes time (a Pod on a node: its kubelet ends its containers first). */
+export interface GracefulDeletion {
+  /**
+   * The object to store in place of deleting it (marked with a
+   * deletionTimestamp), `object` itself to change nothing, or undefined to
+   * delete it now.
+   */
+  deleting(type: ResourceType, object: JsonObject, options: DeleteOptions): JsonObject | undefined;
+}
+
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 const NAMESPACE_TYPE_KEY = '/v1/namespaces';
 
 export class Registry {
   private readonly admissions: Admission[] = [];
+  private readonly graceful: GracefulDeletion[] = [];
 
   constructor(
     readonly store: Store,
@@ -63,6 +81,10 @@ export class Registry {
 
   addAdmission(admission: Admission): void {
     this.admissions.push(admission);
+  }
+
+  addGracefulDeletion(graceful: GracefulDeletion): void {
+    this.graceful.push(graceful);
   }
 
   get(scope: Scope): JsonObject {
@@ -185,9 +207,18 @@ export class Registry {
     return this.write(scope, this.checkBody(scope, result.value, options), options);
   }
 
-  delete(scope: Scope, options: { dryRun: boolean }): JsonObject {
+  delete(scope: Scope, options: DeleteOptions): JsonObject {
     const current = this.getStored(scope);
     if (options.dryRun) return this.served(scope.type, current);
+    for (const graceful of this.graceful) {
+      const marked = graceful.deleting(scope.type, current, options);
+      if (marked === current) return this.served(scope.type, current);
+      if (marked !== undefined)
+        return this.served(
+          scope.type,
+          this.store.put(resourceKey(scope.type), scope.namespace, scope.name, deepFreeze(marked)),
+        );
+    }
     if (scope.type.kind === 'Namespace' && scope.type.group === '') this.emptyNamespace(scope.name);
     const removed =
       this.store.remove(resourceKey(scope.type), scope.namespace, scope.name) ?? current;
@@ -307,9 +338,7 @@ export class Registry {
   }
 
   private timestamp(): string {
-    return this.now()
-      .toISOString()
-      .replace(/\.\d{3}Z$/, 'Z');
+    return timestamp(this.now());
   }
 }
 

@@ -83,7 +83,9 @@ const CLUSTER_RESOURCES: readonly ResourceType[] = [
  * What a MetalLB install holds besides the kinds above: the RBAC objects and
  * the workloads of its manifests. The lab stores them with the real verbs and
  * the fields the API server guards (`workloads.ts`); the RBAC objects are
- * what `rbac/` authorizes ServiceAccounts by.
+ * what `rbac/` authorizes ServiceAccounts by, and its workload controllers
+ * (`controllers/`, with `LabOptions.workloads`) run DaemonSets and
+ * Deployments through ReplicaSets.
  * rbac.authorization.k8s.io/v1 and apps/v1 are served by every release the
  * lab speaks (since 1.8 and 1.9).
  * policy/v1beta1 PodSecurityPolicy is served up to 1.24 (below).
@@ -117,6 +119,7 @@ const INSTALL_RESOURCES: readonly ResourceType[] = [
   stored(RBAC, 'RoleBinding', 'rolebindings', true, [], false),
   stored('apps', 'DaemonSet', 'daemonsets', true, ['ds'], true),
   stored('apps', 'Deployment', 'deployments', true, ['deploy'], true),
+  stored('apps', 'ReplicaSet', 'replicasets', true, ['rs'], true),
 ];
 
 /**

@@ -20,7 +20,7 @@ import {
 import { parseFaultCommand, type FaultCommand, type Faults } from './faults.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
 import type { LabAccess } from './rbac/index.js';
-import type { PatchType, Registry, Scope } from './registry.js';
+import type { DeleteOptions, PatchType, Registry, Scope } from './registry.js';
 import { apiVersionOf, findResource, resourceKey, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { readBody, parseJsonBody } from './body.js';
@@ -297,7 +297,7 @@ async function serveResource(
       return;
     }
     case 'DELETE':
-      sendJson(response, 200, registry.delete(scope, write));
+      sendJson(response, 200, registry.delete(scope, await deleteOptions(request, query, write)));
       return;
     default:
       throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);
@@ -482,6 +482,23 @@ async function readObject(request: IncomingMessage): Promise<Json> {
   }
   if (type === 'application/yaml') return parseYamlBody(body);
   return parseJsonBody(body);
+}
+
+/** DeleteOptions' grace period, from the query (`?gracePeriodSeconds=0`) or the body kubectl sends. */
+async function deleteOptions(
+  request: IncomingMessage,
+  query: URLSearchParams,
+  write: { readonly dryRun: boolean },
+): Promise<DeleteOptions> {
+  const body = await readBody(request);
+  const sent = body.length === 0 ? {} : parseJsonBody(body);
+  const fromBody = isObject(sent) ? sent['gracePeriodSeconds'] : undefined;
+  const fromQuery = query.get('gracePeriodSeconds');
+  const grace = fromQuery === null ? fromBody : Number(fromQuery);
+  return {
+    dryRun: write.dryRun,
+    ...(typeof grace === 'number' && Number.isInteger(grace) ? { gracePeriodSeconds: grace } : {}),
+  };
 }
 
 /** `{...head, items}` as JSON text, each item's text made at most once per revision. */

@@ -62,8 +62,8 @@ const COLUMNS: Record<string, Column[]> = {
   Pod: [
     NAME,
     { name: 'Ready', cell: podReady },
-    { name: 'Status', cell: (o) => stringAt(objectAt(o, 'status'), 'phase') ?? 'Pending' },
-    { name: 'Restarts', cell: () => 0 },
+    { name: 'Status', cell: podStatusText },
+    { name: 'Restarts', cell: podRestarts },
     AGE,
     { name: 'IP', priority: 1, cell: (o) => stringAt(objectAt(o, 'status'), 'podIP') ?? '<none>' },
     {
@@ -71,6 +71,42 @@ const COLUMNS: Record<string, Column[]> = {
       priority: 1,
       cell: (o) => stringAt(objectAt(o, 'spec'), 'nodeName') ?? '<none>',
     },
+  ],
+  // The apps printers (pkg/printers/internalversion/printers.go): what `kubectl get ds,deploy,rs` shows.
+  DaemonSet: [
+    NAME,
+    statusCount('Desired', 'desiredNumberScheduled'),
+    statusCount('Current', 'currentNumberScheduled'),
+    statusCount('Ready', 'numberReady'),
+    statusCount('Up-to-date', 'updatedNumberScheduled'),
+    statusCount('Available', 'numberAvailable'),
+    {
+      name: 'Node Selector',
+      cell: (o) =>
+        labelsText(
+          objectAt(objectAt(objectAt(objectAt(o, 'spec'), 'template'), 'spec'), 'nodeSelector'),
+          '<none>',
+        ),
+    },
+    AGE,
+  ],
+  Deployment: [
+    NAME,
+    {
+      name: 'Ready',
+      cell: (o) =>
+        `${text(objectAt(o, 'status')['readyReplicas']) || 0}/${text(objectAt(o, 'spec')['replicas']) || 1}`,
+    },
+    statusCount('Up-to-date', 'updatedReplicas'),
+    statusCount('Available', 'availableReplicas'),
+    AGE,
+  ],
+  ReplicaSet: [
+    NAME,
+    { name: 'Desired', cell: (o) => Number(objectAt(o, 'spec')['replicas'] ?? 0) },
+    statusCount('Current', 'replicas'),
+    statusCount('Ready', 'readyReplicas'),
+    AGE,
   ],
   Node: [
     NAME,
@@ -129,6 +165,16 @@ const COLUMNS: Record<string, Column[]> = {
   ],
 };
 
+function statusCount(name: string, field: string): Column {
+  return {
+    name,
+    cell: (o) => {
+      const value = objectAt(o, 'status')[field];
+      return typeof value === 'number' ? value : 0;
+    },
+  };
+}
+
 function columnsOf(type: ResourceType): Column[] {
   if (type.kind === 'Event')
     return (
@@ -167,6 +213,32 @@ export function toTable(
   };
 }
 
+/**
+ * The objects as `kubectl get` prints them (`wide`: with the columns of
+ * `-o wide`), for the lab's own summaries.
+ */
+export function tableText(
+  type: ResourceType,
+  objects: JsonObject[],
+  now: Date,
+  wide: boolean,
+): string {
+  const columns = columnsOf(type).filter((c) => wide || (c.priority ?? 0) === 0);
+  const rows = [
+    columns.map((c) => c.name.toUpperCase()),
+    ...objects.map((object) => columns.map((c) => String(c.cell(object, now)))),
+  ];
+  const widths = columns.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
 function externalIPs(service: JsonObject): string {
   const spec = objectAt(service, 'spec');
   const ingress = list(objectAt(objectAt(service, 'status'), 'loadBalancer')['ingress'])
@@ -191,12 +263,54 @@ function servicePorts(service: JsonObject): string {
   return ports.length > 0 ? ports.join(',') : '<none>';
 }
 
+/** Ready containers of all: from containerStatuses (a kubelet's), else the Ready condition. */
 function podReady(pod: JsonObject): string {
   const containers = list(objectAt(pod, 'spec')['containers']).length;
+  const statuses = list(objectAt(pod, 'status')['containerStatuses']);
+  if (statuses.length > 0) {
+    const ready = statuses.filter(
+      (c) => c['ready'] === true && isObject(objectAt(c, 'state')['running']),
+    );
+    return `${ready.length}/${containers}`;
+  }
   const ready = list(objectAt(pod, 'status')['conditions']).some(
     (c) => c['type'] === 'Ready' && c['status'] === 'True',
   );
   return `${ready ? containers : 0}/${containers}`;
+}
+
+/**
+ * The STATUS column as kubectl's pod printer words it
+ * (k8s.io/kubernetes pkg/printers/internalversion/printers.go, printPod):
+ * the phase, or a container's waiting or terminated reason, or
+ * `Terminating` once the Pod is being deleted.
+ */
+function podStatusText(pod: JsonObject): string {
+  const status = objectAt(pod, 'status');
+  let reason = stringAt(status, 'reason') ?? stringAt(status, 'phase') ?? 'Pending';
+  for (const container of list(status['containerStatuses'])) {
+    const state = objectAt(container, 'state');
+    const waiting = stringAt(objectAt(state, 'waiting'), 'reason');
+    const terminated = state['terminated'];
+    if (waiting !== undefined && waiting !== '') reason = waiting;
+    else if (isObject(terminated)) {
+      const code = terminated['exitCode'];
+      const signal = terminated['signal'];
+      reason =
+        stringAt(terminated, 'reason') ??
+        (typeof signal === 'number' && signal !== 0
+          ? `Signal:${signal}`
+          : `ExitCode:${text(code)}`);
+    }
+  }
+  return objectAt(pod, 'metadata')['deletionTimestamp'] === undefined ? reason : 'Terminating';
+}
+
+function podRestarts(pod: JsonObject): number {
+  return list(objectAt(pod, 'status')['containerStatuses']).reduce(
+    (sum, c) => sum + (typeof c['restartCount'] === 'number' ? c['restartCount'] : 0),
+    0,
+  );
 }
 
 function nodeStatus(node: JsonObject): string {

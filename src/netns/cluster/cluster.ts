@@ -64,6 +64,19 @@ export interface NetnsClusterOptions {
    * would; by default they run with the administrator's.
    */
   readonly access?: readonly JsonObject[];
+  /**
+   * Start no daemon by hand: each node namespace is a node of the lab's
+   * kubelet, and the lab's workload controllers run what is applied
+   * (`lab --netns --manifests`). hostNetwork Pods run in their node's
+   * namespace with its address; other Pods run beside the lab API, on the
+   * host's bridge address. No config is written: the caller applies it.
+   * The kubelet runs every Pod bound to these nodes, so backends come from
+   * workloads of a runnable image (test/e2e/manifests.test.ts), not from
+   * createService(), whose hand-made Pods it could not run; and the
+   * speakers' logs are files of the kubelet's (`pods/` in the lab's
+   * folder), not `logs`, so announcers() knows nothing: ask arping.
+   */
+  readonly kubelet?: boolean;
 }
 
 /** How a Service of a balancer class says so (docs/SCALEOUT.md, "Opting in"). */
@@ -163,7 +176,7 @@ export class NetnsCluster {
     readonly topology: NetnsTopology,
     readonly lab: Lab,
     readonly core: k8s.CoreV1Api,
-    private readonly controller: DaemonProcess,
+    private readonly controller: DaemonProcess | undefined,
     private readonly options: NetnsClusterOptions,
   ) {}
 
@@ -179,6 +192,7 @@ export class NetnsCluster {
     try {
       lab = await Lab.start({
         host: topology.apiAddress,
+        workloads: options.kubelet === true,
         ...(options.kubernetesVersion === undefined
           ? {}
           : { kubernetesVersion: options.kubernetesVersion }),
@@ -186,6 +200,12 @@ export class NetnsCluster {
       const kc = reuseConnections(new k8s.KubeConfig());
       kc.loadFromFile(lab.kubeconfigPath);
       const core = kc.makeApiClient(k8s.CoreV1Api);
+      if (options.kubelet === true) {
+        const cluster = new NetnsCluster(topology, lab, core, undefined, options);
+        for (let k = 1; k <= options.nodes; k++)
+          cluster.addKubeletNode(k, options.nodeLabels?.(k) ?? {});
+        return cluster;
+      }
       await createMetallbConfig(core, NETNS_NAMESPACE, {
         config: options.config ?? NETNS_CONFIG,
         ...(options.balancerClasses === undefined
@@ -235,9 +255,30 @@ export class NetnsCluster {
    */
   async addNode(labels: Readonly<Record<string, string>> = {}): Promise<number> {
     const k = await this.topology.addNode();
+    if (this.options.kubelet === true) {
+      this.addKubeletNode(k, labels);
+      return k;
+    }
     await this.registerNode(k, labels);
     this.startSpeaker(k);
     return k;
+  }
+
+  /** Node k as a node of the lab's kubelet (see NetnsClusterOptions.kubelet). */
+  private addKubeletNode(k: number, labels: Readonly<Record<string, string>>): void {
+    const { topology } = this;
+    this.lab.kubelet.addNode(
+      this.nodeName(k),
+      {
+        address: topology.nodeAddress(k, 4),
+        hostNetwork: (argv, options) => topology.spawn(topology.nodeNamespace(k), argv, options),
+        podNetwork: {
+          address: topology.apiAddress,
+          spawn: (argv, options) => topology.spawnOnHost(argv, options),
+        },
+      },
+      labels,
+    );
   }
 
   /** The Node object and the speaker Pod (hostNetwork: its IP is the node's) that memberlist discovery lists. */
@@ -458,7 +499,7 @@ export class NetnsCluster {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all([...this.speakers.keys()].map((k) => this.stopSpeaker(k, 'SIGTERM')));
-    await stopDaemon(this.controller, 'SIGTERM');
+    if (this.controller !== undefined) await stopDaemon(this.controller, 'SIGTERM');
     for (const file of this.logFiles) file.end();
     await this.lab.stop().catch(() => undefined);
     await this.topology.destroy();

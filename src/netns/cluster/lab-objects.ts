@@ -1,6 +1,6 @@
 /**
  * Objects in the lab API that a real cluster's other parts would write: the
- * lab has no kubelet, so a pod is created with a node and then given the
+ * lab runs no kubelet for them, so a pod is created with a node and then given the
  * status a kubelet would write (Running, an IP, Ready or not), which the
  * lab's endpoints controller turns into Endpoints and EndpointSlices; and
  * MetalLB's namespace with its `config` ConfigMap, as an operator applies

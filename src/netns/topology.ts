@@ -35,6 +35,7 @@ import { HttpLoop, type HttpLoopOptions } from './http-loop.js';
 import {
   parseArpingReplies,
   parseLocalAddresses,
+  parseNdiscReplies,
   parseNdiscReply,
   parseNeighbours,
   type Neighbour,
@@ -371,6 +372,22 @@ export class NetnsTopology {
       ({ code }) => code === 0 || code === 2,
     );
     return parseNdiscReply(result.stdout);
+  }
+
+  /**
+   * The MACs of every Neighbor Advertisement the client gets for ip within
+   * a second (ndisc6 -m waits for all, where -1 stops at the first): two
+   * nodes answering show as two MACs.
+   */
+  async ndiscAll(ip: string): Promise<string[]> {
+    needTool('ndisc6');
+    const ndisc6 = ['ndisc6', '-m', '-r', '1', '-w', '1000', ip, 'eth0'];
+    // ndisc6: 2 when nobody answered, 1 on errors.
+    const result = await runAccepting(
+      this.inClient(ndisc6),
+      ({ code }) => code === 0 || code === 2,
+    );
+    return parseNdiscReplies(result.stdout);
   }
 
   /** The client's neighbour table (ARP and NDP). */

@@ -1,0 +1,118 @@
+/**
+ * Watching layer 2 answers while MetalLB's speakers are replaced node by
+ * node: each sample lists the speaker Pods (which release runs on each
+ * node, and whether it is Ready), asks the client namespace who answers
+ * for each sampled address (every ARP reply, every Neighbor
+ * Advertisement), and judges the sample: never two MACs for one address,
+ * and, once the Pods have been still for a while (memberlist and the
+ * speakers' syncs have caught up), the address answered by its elected
+ * node whenever that node runs metallb-ts.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { NetnsCluster } from '../../src/netns/cluster/index.js';
+import { electionOrder } from './v09-cluster.js';
+
+/** Which speaker a node runs: v0.9's (its stand-in), ours, or none Ready. */
+export type NodeSpeaker = 'v0.9' | 'metallb-ts' | 'none';
+
+export interface SampledAddress {
+  readonly ip: string;
+  /** namespace/name of the Service the election is for. */
+  readonly key: string;
+}
+
+export interface Sample {
+  readonly t: number;
+  readonly speakers: Readonly<Record<string, NodeSpeaker>>;
+  /** Per address, the MACs that answered. */
+  readonly answers: Readonly<Record<string, readonly string[]>>;
+  /** Whether the speakers had been unchanged for `settleMs` (the elected-node check applied). */
+  readonly settled: boolean;
+  readonly problems: readonly string[];
+}
+
+const isReady = (pod: k8s.V1Pod): boolean =>
+  pod.metadata?.deletionTimestamp === undefined &&
+  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/** The speaker each node runs now. */
+export async function nodeSpeakers(
+  cluster: NetnsCluster,
+  namespace: string,
+  nodes: readonly string[],
+): Promise<Record<string, NodeSpeaker>> {
+  const pods = await cluster.core.listNamespacedPod({
+    namespace,
+    labelSelector: 'app=metallb,component=speaker',
+  });
+  const out: Record<string, NodeSpeaker> = Object.fromEntries(nodes.map((n) => [n, 'none']));
+  for (const pod of pods.items) {
+    const node = pod.spec?.nodeName ?? '';
+    if (!(node in out) || !isReady(pod)) continue;
+    const image = pod.spec?.containers[0]?.image ?? '';
+    out[node] = image.includes('metallb-ts/metallb-ts') ? 'metallb-ts' : 'v0.9';
+  }
+  return out;
+}
+
+/** The node that should answer for `key` with these speakers (null: none alive), per docs/COMPAT.md section 3. */
+export function electedNode(
+  key: string,
+  speakers: Readonly<Record<string, NodeSpeaker>>,
+): string | null {
+  const alive = Object.keys(speakers).filter((node) => speakers[node] !== 'none');
+  return electionOrder(key, alive)[0] ?? null;
+}
+
+export class RollWatch {
+  readonly samples: Sample[] = [];
+  private lastSpeakers = '';
+  private stillSince = 0;
+
+  constructor(
+    private readonly cluster: NetnsCluster,
+    private readonly namespace: string,
+    private readonly nodes: readonly string[],
+    private readonly macs: Readonly<Record<string, string>>,
+    private readonly addresses: readonly SampledAddress[],
+    private readonly settleMs: number,
+  ) {}
+
+  /** One sample: who answers for every sampled address, judged against the speakers before and after. */
+  async sample(): Promise<Sample> {
+    const { cluster } = this;
+    const before = await nodeSpeakers(cluster, this.namespace, this.nodes);
+    const t = Date.now();
+    const replies = await Promise.all(
+      this.addresses.map(({ ip }) =>
+        ip.includes(':') ? cluster.topology.ndiscAll(ip) : cluster.topology.arping(ip),
+      ),
+    );
+    const after = await nodeSpeakers(cluster, this.namespace, this.nodes);
+    const key = JSON.stringify(before);
+    if (key !== this.lastSpeakers || JSON.stringify(after) !== key) {
+      this.lastSpeakers = JSON.stringify(after);
+      this.stillSince = Date.now();
+    }
+    const settled = key === JSON.stringify(after) && t - this.stillSince >= this.settleMs;
+    const problems: string[] = [];
+    const answers: Record<string, string[]> = {};
+    for (const [i, { ip, key: service }] of this.addresses.entries()) {
+      const macs = replies[i] ?? [];
+      answers[ip] = macs;
+      const distinct = new Set(macs);
+      if (distinct.size > 1)
+        problems.push(`${ip} answered by ${distinct.size} MACs: ${[...distinct].join(' ')}`);
+      const node = electedNode(service, before);
+      if (!settled || node === null || before[node] !== 'metallb-ts') continue;
+      const want = this.macs[node];
+      if (macs.length === 0 || [...distinct].some((mac) => mac !== want))
+        problems.push(
+          `${ip} (${service}) elected ${node} (${want}), answered by [${macs.join(' ')}]`,
+        );
+    }
+    const sample = { t, speakers: before, answers, settled, problems };
+    this.samples.push(sample);
+    return sample;
+  }
+}

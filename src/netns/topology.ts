@@ -353,10 +353,14 @@ export class NetnsTopology {
 
   // -- the client's view -----------------------------------------------------
 
-  /** MACs of the ARP replies the client gets for ip (one per reply; empty when none). */
-  async arping(ip: string): Promise<string[]> {
+  /**
+   * MACs of the ARP replies the client gets for ip to `probes` requests, a
+   * second apart (one per reply; empty when none). Without -f, iputils
+   * arping records every reply, so two nodes answering show as two MACs.
+   */
+  async arping(ip: string, probes = 2): Promise<string[]> {
     needTool('arping');
-    const arping = ['arping', '-c', '2', '-w', '2', '-I', 'eth0', ip];
+    const arping = ['arping', '-c', String(probes), '-w', String(probes), '-I', 'eth0', ip];
     // iputils arping: 1 when nobody answered, 2 on errors.
     const result = await runAccepting(this.inClient(arping), ({ code }) => code <= 1);
     return parseArpingReplies(result.stdout);

@@ -72,6 +72,49 @@ const BACKENDS: JsonObject = {
     },
   },
 };
+/**
+ * Where PodSecurityPolicy admission is on, a Pod is admitted only under a
+ * policy its ServiceAccount may `use`
+ * (https://kubernetes.io/docs/concepts/security/pod-security-policy/#policy-order):
+ * a cluster running v0.9.6 on 1.20 has one for its other workloads, here
+ * the backends' (the default ServiceAccount of `default`).
+ */
+const BACKEND_POLICY: JsonObject[] = [
+  {
+    apiVersion: 'policy/v1beta1',
+    kind: 'PodSecurityPolicy',
+    metadata: { name: 'backends' },
+    spec: {
+      hostNetwork: true,
+      hostPorts: [{ min: 0, max: 65535 }],
+      runAsUser: { rule: 'RunAsAny' },
+      seLinux: { rule: 'RunAsAny' },
+      supplementalGroups: { rule: 'RunAsAny' },
+      fsGroup: { rule: 'RunAsAny' },
+      volumes: ['*'],
+    },
+  },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'backends-psp' },
+    rules: [
+      {
+        apiGroups: ['policy'],
+        resources: ['podsecuritypolicies'],
+        verbs: ['use'],
+        resourceNames: ['backends'],
+      },
+    ],
+  },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'backends-psp', namespace: 'default' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'backends-psp' },
+    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }],
+  },
+];
 /** How long the speakers must be unchanged before a sample checks the elected node answers. */
 const SETTLE_MS = 4_000;
 
@@ -143,7 +186,7 @@ for (const { version, podSecurityPolicies } of rehearsals) {
           return NODES.every((node) => now[node] === want);
         },
         timeoutMs,
-        `every node running a Ready ${want} speaker`,
+        `every node running a ${want} speaker`,
         0,
       );
     }
@@ -183,7 +226,10 @@ for (const { version, podSecurityPolicies } of rehearsals) {
         ...['-join', peers.join(',')],
       ]);
       await apply(v09Objects(podSecurityPolicies), 'v0.9.6.json');
-      await apply([...v09ConfigObjects(SECRET_KEY), BACKENDS], 'cluster.json');
+      await apply(
+        [...v09ConfigObjects(SECRET_KEY), ...(podSecurityPolicies ? BACKEND_POLICY : []), BACKENDS],
+        'cluster.json',
+      );
       // Then the v0.9 controller's writes: each address in status, with the administrator's client.
       for (let i = 0; i < held.length; i += 30)
         await Promise.all(
@@ -260,6 +306,7 @@ for (const { version, podSecurityPolicies } of rehearsals) {
       loop.on('result', (r) => results.push(r));
       const applied = await kubectl(['apply', '-f', 'manifests/']);
       expect(applied.code, applied.stderr).to.equal(0);
+      const appliedAt = Date.now();
       let last = await nodeSpeakers(c(), V09_NAMESPACE, NODES);
       const down = new Map<string, number>();
       await speakersAre('metallb-ts', 150_000, async () => {
@@ -270,7 +317,7 @@ for (const { version, podSecurityPolicies } of rehearsals) {
           const now = sample.speakers[node];
           if (was === 'v0.9' && now !== 'v0.9') down.set(node, sample.t);
           if (now === 'metallb-ts' && was !== 'metallb-ts')
-            rolls.push({ node, from: down.get(node) ?? sample.t, to: sample.t });
+            rolls.push({ node, from: down.get(node) ?? appliedAt, to: sample.t });
         }
         last = sample.speakers;
       });
@@ -278,6 +325,16 @@ for (const { version, podSecurityPolicies } of rehearsals) {
       for (let i = 0; i < 3; i++) await watch.sample();
       loop.stop();
       keepLogs();
+      if (process.env['REHEARSAL_DUMP'] !== undefined)
+        writeFileSync(
+          process.env['REHEARSAL_DUMP'],
+          JSON.stringify({
+            rolls,
+            samples: watch.samples,
+            results,
+            logs: Object.fromEntries(logs),
+          }),
+        );
       const problems = watch.samples.flatMap((s) =>
         s.problems.map((p) => `${new Date(s.t).toISOString()} ${p}`),
       );
@@ -306,7 +363,9 @@ for (const { version, podSecurityPolicies } of rehearsals) {
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       keepLogs();
       const after = await addresses();
-      const moved = Object.keys(beforeUpgrade).filter((name) => after[name] !== beforeUpgrade[name]);
+      const moved = Object.keys(beforeUpgrade).filter(
+        (name) => after[name] !== beforeUpgrade[name],
+      );
       expect(moved).to.deep.equal([]);
       expect(after).to.deep.equal(predicted);
       const forbidden = [...logs]

@@ -3,7 +3,7 @@
  * node: each sample lists the speaker Pods (which release runs on each
  * node, and whether it is Ready), asks the client namespace who answers
  * for each sampled address (every ARP reply, every Neighbor
- * Advertisement), and judges the sample: never two MACs for one address,
+ * Advertisement to one request), and judges the sample: never two MACs for one address,
  * and, once the Pods have been still for a while (memberlist and the
  * speakers' syncs have caught up), the address answered by its elected
  * node whenever that node runs metallb-ts.
@@ -12,7 +12,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { NetnsCluster } from '../../src/netns/cluster/index.js';
 import { electionOrder } from './v09-cluster.js';
 
-/** Which speaker a node runs: v0.9's (its stand-in), ours, or none Ready. */
+/** Which speaker a node runs: v0.9's (its stand-in), ours, or none. */
 export type NodeSpeaker = 'v0.9' | 'metallb-ts' | 'none';
 
 export interface SampledAddress {
@@ -31,9 +31,14 @@ export interface Sample {
   readonly problems: readonly string[];
 }
 
-const isReady = (pod: k8s.V1Pod): boolean =>
+/**
+ * A speaker counts from the moment its process runs until its Pod is
+ * deleted: it joins memberlist (and so takes part in elections) as it
+ * starts, before its Pod reports Ready.
+ */
+const isRunning = (pod: k8s.V1Pod): boolean =>
   pod.metadata?.deletionTimestamp === undefined &&
-  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  pod.status?.containerStatuses?.[0]?.state?.running !== undefined;
 
 /** The speaker each node runs now. */
 export async function nodeSpeakers(
@@ -48,7 +53,7 @@ export async function nodeSpeakers(
   const out: Record<string, NodeSpeaker> = Object.fromEntries(nodes.map((n) => [n, 'none']));
   for (const pod of pods.items) {
     const node = pod.spec?.nodeName ?? '';
-    if (!(node in out) || !isReady(pod)) continue;
+    if (!(node in out) || !isRunning(pod)) continue;
     const image = pod.spec?.containers[0]?.image ?? '';
     out[node] = image.includes('metallb-ts/metallb-ts') ? 'metallb-ts' : 'v0.9';
   }
@@ -78,6 +83,10 @@ export class RollWatch {
     private readonly settleMs: number,
   ) {}
 
+  private nodeOf(mac: string): string {
+    return Object.keys(this.macs).find((node) => this.macs[node] === mac) ?? mac;
+  }
+
   /** One sample: who answers for every sampled address, judged against the speakers before and after. */
   async sample(): Promise<Sample> {
     const { cluster } = this;
@@ -85,7 +94,7 @@ export class RollWatch {
     const t = Date.now();
     const replies = await Promise.all(
       this.addresses.map(({ ip }) =>
-        ip.includes(':') ? cluster.topology.ndiscAll(ip) : cluster.topology.arping(ip),
+        ip.includes(':') ? cluster.topology.ndiscAll(ip) : cluster.topology.arping(ip, 1),
       ),
     );
     const after = await nodeSpeakers(cluster, this.namespace, this.nodes);

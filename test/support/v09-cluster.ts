@@ -45,7 +45,7 @@ const PSA_LABELS = {
 };
 
 /**
- * v0.9.6's objects in file order. With `podSecurityPolicies` false (a
+ * v0.9.6's objects in the order its installation applies them. With `podSecurityPolicies` false (a
  * Kubernetes release without policy/v1beta1, 1.25 on) the PSPs are left out
  * and the namespace carries Pod Security Admission labels instead, as an
  * administrator of such a cluster has to set for v0.9's privileged speaker
@@ -106,7 +106,11 @@ export function v09Objects(podSecurityPolicies: boolean): JsonObject[] {
         out.push(head);
     }
   }
-  return out;
+  // v0.9.6's installation applies namespace.yaml first, then metallb.yaml.
+  return [
+    ...out.filter((o) => o['kind'] === 'Namespace'),
+    ...out.filter((o) => o['kind'] !== 'Namespace'),
+  ];
 }
 
 /** RBAC rules from the facts' permission lines (`group resource verb name`, name `*` for any). */
@@ -167,8 +171,10 @@ export function electionOrder(key: string, nodes: readonly string[]): string[] {
   return [...nodes].sort((a, b) => (hash(a) < hash(b) ? -1 : hash(a) > hash(b) ? 1 : 0));
 }
 
+/** The pool's address at `index`, written as v0.9 (Go's net.IP.String) writes it to status. */
 function addressAt(family: 4 | 6, index: number): string {
-  return family === 4 ? `203.0.113.${index}` : `2001:db8:203::${index.toString(16)}`;
+  if (family === 4) return `203.0.113.${index}`;
+  return index === 0 ? '2001:db8:203::' : `2001:db8:203::${index.toString(16)}`;
 }
 
 /**

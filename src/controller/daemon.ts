@@ -30,7 +30,8 @@ import {
   type ServiceObject,
 } from '../service/index.js';
 import { allocatedMessage } from './class-events.js';
-import { convergeAnyService } from './converge-any.js';
+import { convergeAnyService, isShortOfAddresses } from './converge-any.js';
+import { ingressWritten } from './ingress-written.js';
 import { restoreHeld } from './restore.js';
 import type { ClassConvergence } from './converge-class.js';
 import type { Convergence } from './converge.js';
@@ -56,8 +57,6 @@ const RETRY_MS = { initialMs: 100, maxMs: 10_000 };
 interface Subject {
   readonly key: string;
   readonly service: ServiceObject;
-  /** The addresses its status holds now. */
-  readonly held: readonly string[];
   readonly reference: ObjectReference;
 }
 
@@ -193,12 +192,7 @@ export class ControllerDaemon {
     const now = this.addressesOf(key);
     // v0.9 reprocesses all Services when one goes away; here, whenever an address is released.
     if (held.some((ip) => !now.some((n) => ipEquals(ip, n)))) this.retryWaiting();
-    const short =
-      (outcome.rules === 'v0.9' && outcome.result.kind === 'failed') ||
-      (outcome.rules === 'class' &&
-        (outcome.result.kind === 'failed' ||
-          (outcome.result.kind === 'assigned' && outcome.result.shortfall !== null)));
-    if (short) this.waitingForAddress.add(key);
+    if (isShortOfAddresses(outcome)) this.waitingForAddress.add(key);
     else this.waitingForAddress.delete(key);
     if (outcome.rules === 'foreign') this.leaveAlone(key, outcome.loadBalancerClass);
     else {
@@ -206,11 +200,12 @@ export class ControllerDaemon {
       const subject: Subject = {
         key: request.key,
         service,
-        held: request.ingress,
         reference: referenceTo('Service', service),
       };
-      if (outcome.rules === 'class') await this.reportClass(subject, outcome.result);
-      else await this.reportSingle(subject, outcome.result);
+      const ips = ingressWritten(outcome, request.ingress);
+      if (ips !== null) await this.writeIngress(subject, ips);
+      if (outcome.rules === 'class') this.reportClass(subject, outcome.result);
+      else this.reportSingle(subject, outcome.result);
     }
     this.updatePoolMetrics();
   }
@@ -247,31 +242,21 @@ export class ControllerDaemon {
     });
   }
 
-  /** Status, log and Events of a v0.9 Service (docs/COMPAT.md section 2). */
-  private async reportSingle(subject: Subject, result: Convergence): Promise<void> {
+  /** Log and Events of a v0.9 Service (docs/COMPAT.md section 2); its status is written already. */
+  private reportSingle(subject: Subject, result: Convergence): void {
     const { log } = this.options;
     const { key, reference } = subject;
     switch (result.kind) {
-      case 'not-load-balancer':
-      case 'failed': {
-        // v0.9 clears what it set when a Service stops being a LoadBalancer or loses its address.
-        if (
-          subject.held.length > 0 &&
-          (result.kind === 'failed' || result.kind === 'not-load-balancer')
-        ) {
-          await this.writeIngress(subject, []);
-        }
-        if (result.kind === 'failed') {
-          log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
-          void this.shell.events.record(
-            reference,
-            'Warning',
-            'AllocationFailed',
-            `Failed to allocate IP for "${key}": ${result.error}`,
-          );
-        }
+      case 'failed':
+        log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
+        void this.shell.events.record(
+          reference,
+          'Warning',
+          'AllocationFailed',
+          `Failed to allocate IP for "${key}": ${result.error}`,
+        );
         break;
-      }
+      case 'not-load-balancer':
       case 'no-cluster-ip':
       case 'waiting':
         break;
@@ -285,7 +270,6 @@ export class ControllerDaemon {
             reason: result.dropped,
             msg: 'previous address dropped',
           });
-        await this.writeIngress(subject, [ip]);
         if (result.allocated) {
           log({
             op: 'allocateIP',
@@ -302,8 +286,8 @@ export class ControllerDaemon {
     }
   }
 
-  /** Status, log and Events of a Service of a balancer class (docs/SCALEOUT.md). */
-  private async reportClass(subject: Subject, result: ClassConvergence): Promise<void> {
+  /** Log and Events of a Service of a balancer class (docs/SCALEOUT.md); its status is written already. */
+  private reportClass(subject: Subject, result: ClassConvergence): void {
     const { log } = this.options;
     const { key, reference } = subject;
     const failed = (error: string): void => {
@@ -327,13 +311,10 @@ export class ControllerDaemon {
     }
     if (result.kind === 'waiting') return;
     if (result.kind === 'failed') {
-      // As v0.9 clears a Service that cannot have its address.
-      if (subject.held.length > 0) await this.writeIngress(subject, []);
       failed(result.error);
       return;
     }
     const ips = result.ips.map(formatIP);
-    await this.writeIngress(subject, ips);
     if (result.released.length > 0) {
       log({
         op: 'allocateIP',

@@ -84,6 +84,9 @@ export class ControllerDaemon {
       work: (key) => (key === CONFIG_KEY ? this.syncConfig() : this.syncService(key)),
       concurrency: WORKERS,
       first: CONFIG_KEY,
+      // Nothing is worked before the first full list: restoreAll takes every held address
+      // back then in one pass, so converging Services one by one before it is only waste.
+      open: () => this.services.synced,
       retry: {
         ...RETRY_MS,
         failed: (key, error, retryInMs) => {
@@ -221,7 +224,14 @@ export class ControllerDaemon {
   private restoreAll(): void {
     const config = this.configs.config;
     if (config === null || !this.services.synced) return;
-    restoreHeld(this.allocator, this.services.list().map(serviceRequest), config.balancerClasses);
+    const services = this.services.list().map(serviceRequest);
+    const restored = restoreHeld(this.allocator, services, config.balancerClasses);
+    this.options.log({
+      op: 'allocateIPs',
+      event: 'restored',
+      services: restored.size,
+      msg: 'addresses held in Service statuses taken back before allocating',
+    });
   }
 
   /** Every address the allocator holds for a Service, whatever its slot. */

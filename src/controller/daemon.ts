@@ -10,13 +10,18 @@
  * correctness.
  */
 import { Allocator } from '../allocator/index.js';
+import { LAST_ACCEPTED_CONFIG_MAP, type Config } from '../config/index.js';
 import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
 import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
 import {
   ALL_SERVICES,
+  readConfigMapData,
   referenceTo,
+  statusOf,
+  writeConfigMapData,
   writeServiceIngress,
   type ApiClient,
+  type ConfigData,
   type BackoffOptions,
   type ObjectReference,
   type ResilientInformer,
@@ -32,7 +37,7 @@ import {
 import { allocatedMessage } from './class-events.js';
 import { convergeAnyService, isShortOfAddresses } from './converge-any.js';
 import { ingressWritten } from './ingress-written.js';
-import { restoreHeld } from './restore.js';
+import { heldOutsidePools, restoreHeld } from './restore.js';
 import type { ClassConvergence } from './converge-class.js';
 import type { Convergence } from './converge.js';
 
@@ -72,6 +77,8 @@ export class ControllerDaemon {
   private readonly waitingForAddress = new Set<string>();
   /** Services of another implementation's loadBalancerClass, logged once each. */
   private readonly foreignLogged = new Set<string>();
+  /** What LAST_ACCEPTED_CONFIG_MAP holds (null: nothing), once read; undefined before. */
+  private lastAccepted: ConfigData | null | undefined = undefined;
 
   constructor(private readonly options: ControllerOptions) {
     this.shell = new DaemonShell({
@@ -125,10 +132,7 @@ export class ControllerDaemon {
       metrics: options.metrics.k8s,
       withoutConfig: 'no addresses will be allocated',
       changed: () => this.queue.add(CONFIG_KEY),
-      take: (config) => {
-        const set = this.allocator.setPools(config);
-        return set.ok ? undefined : set.error;
-      },
+      take: (config) => this.take(config),
       describe: (config) => ({ pools: config.pools.length }),
       events: this.shell.events,
     });
@@ -156,13 +160,87 @@ export class ControllerDaemon {
     return this.queue.idle();
   }
 
-  /** A new or changed ConfigMap: take it, or refuse it and keep the one in force. */
-  private syncConfig(): void {
-    if (!this.configs.sync()) return;
+  /**
+   * A new or changed ConfigMap: take it, or refuse it and keep the one in
+   * force. The first time (always after the first full list, see the
+   * queue's gate), the config this controller or an earlier one last
+   * accepted is offered first, so a start refuses what the running
+   * controller refused.
+   */
+  private async syncConfig(): Promise<void> {
+    const offered = this.lastAccepted === undefined && (await this.offerLastAccepted());
+    const taken = this.configs.sync();
+    if (!offered && !taken) return;
     this.restoreAll();
     this.updatePoolMetrics();
     // Every Service may converge differently now.
     this.queue.addAll(this.services.list().map(serviceKey));
+    if (taken) await this.recordAccepted();
+  }
+
+  /**
+   * A config is taken only when no address a Service holds lies outside
+   * its pools: for a running controller v0.9's rule (the allocator's own
+   * check of what it holds), and at start the same check of the statuses,
+   * which hold everything before the allocator holds anything.
+   */
+  private take(config: Config): string | undefined {
+    const candidate = new Allocator();
+    candidate.setPools(config);
+    const requests = this.services.list().map(serviceRequest);
+    const orphans = heldOutsidePools(candidate, requests);
+    if (orphans.length > 0) {
+      const listed = orphans.map((o) => `${o.service} (${o.ip})`).join(', ');
+      return `the new config leaves assigned IPs outside every pool: ${listed}`;
+    }
+    const set = this.allocator.setPools(config);
+    return set.ok ? undefined : set.error;
+  }
+
+  /** Reads the last accepted config and offers it; true when it was taken. */
+  private async offerLastAccepted(): Promise<boolean> {
+    const { api, namespace, log } = this.options;
+    try {
+      this.lastAccepted = await readConfigMapData(api, namespace, LAST_ACCEPTED_CONFIG_MAP);
+    } catch (error) {
+      // Without it a start is as v0.9's; a refusal to read it must not stop the controller.
+      if (statusOf(error) !== 403) throw error;
+      this.lastAccepted = null;
+      log({
+        op: 'setConfig',
+        error: String(error),
+        msg: `cannot read ${LAST_ACCEPTED_CONFIG_MAP}`,
+      });
+    }
+    return (
+      this.lastAccepted !== null && this.configs.offer(this.lastAccepted, LAST_ACCEPTED_CONFIG_MAP)
+    );
+  }
+
+  /** Keeps the config just taken where a restarted controller finds it, when it changed. */
+  private async recordAccepted(): Promise<void> {
+    const data = this.configs.acceptedData;
+    if (data === null || sameData(data, this.lastAccepted ?? null)) return;
+    try {
+      await writeConfigMapData(
+        this.options.api,
+        this.options.namespace,
+        LAST_ACCEPTED_CONFIG_MAP,
+        data,
+        {
+          app: 'metallb',
+          component: 'controller',
+        },
+      );
+      this.lastAccepted = data;
+    } catch (error) {
+      // The config is in force all the same; the next one taken tries again.
+      this.options.log({
+        op: 'setConfig',
+        error: String(error),
+        msg: `cannot keep the accepted config in ${LAST_ACCEPTED_CONFIG_MAP}`,
+      });
+    }
   }
 
   private async syncService(key: string): Promise<void> {
@@ -386,4 +464,10 @@ export class ControllerDaemon {
       allocator.servicesAllocated.set({ pool }, stats.servicesAllocated);
     }
   }
+}
+
+function sameData(a: ConfigData, b: ConfigData | null): boolean {
+  if (b === null) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }

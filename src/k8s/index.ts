@@ -28,6 +28,7 @@ export {
   ALL_SERVICES,
   configMapNamed,
 } from './paths.js';
+export { readConfigMapData, writeConfigMapData, type ConfigData } from './configmap-data.js';
 export { writeServiceIngress } from './status.js';
 export type {
   ConfigMap,

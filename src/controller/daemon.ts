@@ -37,7 +37,7 @@ import {
 import { allocatedMessage } from './class-events.js';
 import { convergeAnyService, isShortOfAddresses } from './converge-any.js';
 import { ingressWritten } from './ingress-written.js';
-import { heldOutsidePools, restoreHeld } from './restore.js';
+import { heldOutsidePools, isSettled, restoreHeld } from './restore.js';
 import type { ClassConvergence } from './converge-class.js';
 import type { Convergence } from './converge.js';
 
@@ -112,7 +112,10 @@ export class ControllerDaemon {
       'Service',
       ALL_SERVICES,
       {
-        changed: (service) => this.queue.add(serviceKey(service)),
+        // The first list's Services are queued by the pass that follows it (restoreAll).
+        changed: (service) => {
+          if (this.services.synced) this.queue.add(serviceKey(service));
+        },
         deleted: (service) => this.queue.add(serviceKey(service)),
         synced: () => {
           options.log({
@@ -120,8 +123,7 @@ export class ControllerDaemon {
             event: 'synced',
             msg: 'all Services are listed: allocating from now on',
           });
-          this.restoreAll();
-          this.queue.addAll(this.services.list().map(serviceKey));
+          this.queue.addAll(this.restoreAll());
         },
       },
       slimService,
@@ -171,10 +173,10 @@ export class ControllerDaemon {
     const offered = this.lastAccepted === undefined && (await this.offerLastAccepted());
     const taken = this.configs.sync();
     if (!offered && !taken) return;
-    this.restoreAll();
+    // Every Service may converge differently now, but those the restore pass settled.
+    const unsettled = this.restoreAll();
     this.updatePoolMetrics();
-    // Every Service may converge differently now.
-    this.queue.addAll(this.services.list().map(serviceKey));
+    this.queue.addAll(unsettled);
     if (taken) await this.recordAccepted();
   }
 
@@ -297,18 +299,24 @@ export class ControllerDaemon {
    * list is in, and when a config is taken (before the first, nothing could
    * be restored; after a change, pools may have moved). Workers converging
    * keys that were queued during the list then find every held address
-   * taken, whatever order they run in.
+   * taken, whatever order they run in. Returns the keys left to work: all
+   * but those the pass settled (`isSettled`).
    */
-  private restoreAll(): void {
+  private restoreAll(): string[] {
     const config = this.configs.config;
-    if (config === null || !this.services.synced) return;
-    const services = this.services.list().map(serviceRequest);
-    const restored = restoreHeld(this.allocator, services, config.balancerClasses);
+    // Without a config nothing converges; taking one comes back here.
+    if (config === null || !this.services.synced) return [];
+    const all = this.services.list().map(serviceRequest);
+    const restored = restoreHeld(this.allocator, all, config.balancerClasses);
     this.options.log({
       op: 'allocateIPs',
       event: 'restored',
       services: restored.size,
       msg: 'addresses held in Service statuses taken back before allocating',
+    });
+    return all.flatMap((request) => {
+      const outcome = restored.get(request.key);
+      return outcome !== undefined && isSettled(outcome, request.ingress) ? [] : [request.key];
     });
   }
 

@@ -8,7 +8,7 @@ export { convergeService, type Convergence, type ConvergeOptions } from './conve
 export { convergeClassService, type ClassConvergence } from './converge-class.js';
 export { convergeAnyService, isShortOfAddresses, type ServiceConvergence } from './converge-any.js';
 export { ingressWritten } from './ingress-written.js';
-export { restoreHeld } from './restore.js';
+export { isSettled, restoreHeld } from './restore.js';
 export { classWish, type ClassWish } from './class-request.js';
 export {
   planServices,

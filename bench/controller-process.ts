@@ -2,11 +2,14 @@
  * The controller as the benchmarks run it: its own process, with the Node
  * flags of the container image's ENTRYPOINT, so that its figures (time,
  * RSS) are the shipped one's and the lab's work in the bench process is
- * not counted in them.
+ * not counted in them; and the lab it runs against.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ApiClient } from '../src/k8s/index.js';
+import { Lab } from '../src/lab/index.js';
+import { labApi } from '../test/support/lab-api.js';
 
 const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -50,4 +53,28 @@ export function spawnController(
     ],
     { stdio: ['ignore', logs, 'inherit'] },
   );
+}
+
+/** Where the benchmarks' controller reads its ConfigMap. */
+export const BENCH_NAMESPACE = 'metallb-system';
+
+/**
+ * A lab with the namespace and a `config` of one /18 pool (16,384
+ * addresses in 198.18.0.0/15, the benchmarking range: nothing is sent
+ * there), and our own client for it: the bench's requests share the lab's
+ * process, and client-node's model serializer would cost the lab more CPU
+ * than the requests themselves.
+ */
+export async function benchLab(): Promise<{ readonly lab: Lab; readonly api: ApiClient }> {
+  const lab = await Lab.start();
+  const api = labApi(lab);
+  await api.request('POST', '/api/v1/namespaces', {
+    body: { metadata: { name: BENCH_NAMESPACE } },
+  });
+  const config =
+    'address-pools:\n- name: bench\n  protocol: layer2\n  addresses: [198.18.0.0/18]\n';
+  await api.request('POST', `/api/v1/namespaces/${BENCH_NAMESPACE}/configmaps`, {
+    body: { metadata: { name: 'config' }, data: { config } },
+  });
+  return { lab, api };
 }

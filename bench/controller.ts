@@ -5,25 +5,19 @@
  * Run: npm run bench. Traffic stays on 127.0.0.1 (the lab's port).
  */
 import { ResilientInformer, type Service } from '../src/k8s/index.js';
-import { Lab } from '../src/lab/index.js';
-import { labApi } from '../test/support/lab-api.js';
-import { imageNodeFlags, rssMiB, spawnController } from './controller-process.js';
+import {
+  BENCH_NAMESPACE as NS,
+  benchLab,
+  imageNodeFlags,
+  rssMiB,
+  spawnController,
+} from './controller-process.js';
 
 const SERVICES = 10_000;
 const BATCH = 200;
-const NS = 'metallb-system';
 
 const nodeFlags = imageNodeFlags();
-const lab = await Lab.start();
-// Our own client, as the controller uses: the bench's requests share the lab's process, and
-// client-node's model serializer would cost the lab more CPU than the requests themselves.
-const api = labApi(lab);
-await api.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } });
-// A /18 holds 16,384 addresses.
-const config = 'address-pools:\n- name: bench\n  protocol: layer2\n  addresses: [198.18.0.0/18]\n';
-await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, {
-  body: { metadata: { name: 'config' }, data: { config } },
-});
+const { lab, api } = await benchLab();
 
 const controller = spawnController(lab.kubeconfigPath, NS, 'ignore');
 // The moment the last Service gets its IP, as a watch sees it.

@@ -9,25 +9,15 @@
  */
 import { createInterface } from 'node:readline';
 import { ResilientInformer, type Service } from '../src/k8s/index.js';
-import { Lab } from '../src/lab/index.js';
-import { labApi } from '../test/support/lab-api.js';
 import { seededRandom, shuffled } from '../test/support/seeded.js';
-import { spawnController } from './controller-process.js';
+import { BENCH_NAMESPACE, benchLab, spawnController } from './controller-process.js';
 
 const HOLDING = 10_000;
 const WAITING = 1_000;
 const BATCH = 200;
-const NS = 'metallb-system';
 const SERVICES_PATH = '/api/v1/namespaces/default/services';
 
-const lab = await Lab.start();
-const api = labApi(lab);
-await api.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } });
-// A /18 holds 16,384 addresses (198.18.0.0/15 is the benchmarking range; nothing is sent there).
-const config = 'address-pools:\n- name: bench\n  protocol: layer2\n  addresses: [198.18.0.0/18]\n';
-await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, {
-  body: { metadata: { name: 'config' }, data: { config } },
-});
+const { lab, api } = await benchLab();
 
 const addresses = shuffled(
   Array.from({ length: 16_384 }, (_, i) => `198.18.${i >> 8}.${i & 0xff}`),
@@ -83,7 +73,7 @@ const watcher = new ResilientInformer<Service>(
 await watcher.start();
 
 const start = performance.now();
-const controller = spawnController(lab.kubeconfigPath, NS, 'pipe');
+const controller = spawnController(lab.kubeconfigPath, BENCH_NAMESPACE, 'pipe');
 const since = (): string => ((performance.now() - start) / 1000).toFixed(2);
 try {
   const lines = createInterface({ input: controller.stdout ?? process.stdin });

@@ -25,9 +25,11 @@ export async function readConfigMapData(
 }
 
 /**
- * Replaces the ConfigMap's data by `data` (an update without a
- * resourceVersion, for a ConfigMap with a single writer), creating the
- * ConfigMap when there is none.
+ * Replaces the ConfigMap's data by `data`, creating the ConfigMap when
+ * there is none. The update carries no resourceVersion: the ConfigMap has
+ * a single writer, and kube-apiserver allows ConfigMaps unconditional
+ * updates (pkg/registry/core/configmap/strategy.go,
+ * AllowUnconditionalUpdate).
  */
 export async function writeConfigMapData(
   api: ApiClient,

@@ -72,20 +72,27 @@ export class ConfigKeeper {
    * was taken. A refusal is logged, not recorded as an Event.
    */
   offer(data: ConfigData, source: string): boolean {
-    const parsed = parseConfigData(data);
-    const refusal = parsed.ok ? this.options.take(parsed.config) : summarizeErrors(parsed.errors);
-    if (!parsed.ok || refusal !== undefined) {
+    const judged = this.judge(data);
+    if ('refusal' in judged) {
       this.log({
         op: 'setConfig',
         event: 'configRejected',
         source,
-        error: refusal ?? '',
+        error: judged.refusal,
         msg: `the config kept in ${source} was not taken`,
       });
       return false;
     }
-    this.keep(parsed.config, data, source);
+    this.keep(judged.config, data, source);
     return true;
+  }
+
+  /** Parses ConfigMap data and puts it to the daemon's check: taken (in force now), or why not. */
+  private judge(data: ConfigData): { readonly config: Config } | { readonly refusal: string } {
+    const parsed = parseConfigData(data);
+    if (!parsed.ok) return { refusal: summarizeErrors(parsed.errors) };
+    const refusal = this.options.take(parsed.config);
+    return refusal === undefined ? { config: parsed.config } : { refusal };
   }
 
   start(): Promise<void> {
@@ -115,13 +122,13 @@ export class ConfigKeeper {
       });
       return false;
     }
-    const parsed = parseConfigData(configMap.data ?? {});
-    const refusal = parsed.ok ? this.options.take(parsed.config) : summarizeErrors(parsed.errors);
-    if (!parsed.ok || refusal !== undefined) {
-      this.refuse(configMap, refusal ?? '');
+    const data = configMap.data ?? {};
+    const judged = this.judge(data);
+    if ('refusal' in judged) {
+      this.refuse(configMap, judged.refusal);
       return false;
     }
-    this.keep(parsed.config, configMap.data ?? {}, configName);
+    this.keep(judged.config, data, configName);
     return true;
   }
 

@@ -10,6 +10,7 @@ import { parseConfigData, summarizeErrors, type Config } from '../config/index.j
 import {
   configMapNamed,
   referenceTo,
+  type ConfigData,
   type ConfigMap,
   type EventRecorder,
   type ResilientInformer,
@@ -38,6 +39,8 @@ export interface ConfigKeeperOptions {
 
 export class ConfigKeeper {
   private kept: Config | null = null;
+  /** The ConfigMap data `kept` was read from. */
+  private keptData: ConfigData | null = null;
   private readonly configMaps: ResilientInformer<ConfigMap>;
   private readonly log: Log;
 
@@ -56,6 +59,40 @@ export class ConfigKeeper {
   /** The config in force: the last one taken, or null before the first. */
   get config(): Config | null {
     return this.kept;
+  }
+
+  /** The ConfigMap data of the config in force, or null before the first. */
+  get acceptedData(): ConfigData | null {
+    return this.keptData;
+  }
+
+  /**
+   * Offers ConfigMap data from elsewhere (the controller's last accepted
+   * config, at start) to the same check as the ConfigMap's; true when it
+   * was taken. A refusal is logged, not recorded as an Event.
+   */
+  offer(data: ConfigData, source: string): boolean {
+    const judged = this.judge(data);
+    if ('refusal' in judged) {
+      this.log({
+        op: 'setConfig',
+        event: 'configRejected',
+        source,
+        error: judged.refusal,
+        msg: `the config kept in ${source} was not taken`,
+      });
+      return false;
+    }
+    this.keep(judged.config, data, source);
+    return true;
+  }
+
+  /** Parses ConfigMap data and puts it to the daemon's check: taken (in force now), or why not. */
+  private judge(data: ConfigData): { readonly config: Config } | { readonly refusal: string } {
+    const parsed = parseConfigData(data);
+    if (!parsed.ok) return { refusal: summarizeErrors(parsed.errors) };
+    const refusal = this.options.take(parsed.config);
+    return refusal === undefined ? { config: parsed.config } : { refusal };
   }
 
   start(): Promise<void> {
@@ -85,22 +122,29 @@ export class ConfigKeeper {
       });
       return false;
     }
-    const parsed = parseConfigData(configMap.data ?? {});
-    const refusal = parsed.ok ? this.options.take(parsed.config) : summarizeErrors(parsed.errors);
-    if (!parsed.ok || refusal !== undefined) {
-      this.refuse(configMap, refusal ?? '');
+    const data = configMap.data ?? {};
+    const judged = this.judge(data);
+    if ('refusal' in judged) {
+      this.refuse(configMap, judged.refusal);
       return false;
     }
-    this.kept = parsed.config;
+    this.keep(judged.config, data, configName);
+    return true;
+  }
+
+  private keep(config: Config, data: ConfigData, source: string): void {
+    const { metrics } = this.options;
+    this.kept = config;
+    this.keptData = data;
     metrics.configLoaded.set(1);
     metrics.configStale.set(0);
     this.log({
       op: 'setConfig',
       event: 'configLoaded',
-      ...this.options.describe?.(parsed.config),
+      source,
+      ...this.options.describe?.(config),
       msg: 'config (re)loaded',
     });
-    return true;
   }
 
   private refuse(configMap: ConfigMap, reason: string): void {

@@ -8,7 +8,9 @@
  * caches, decides (decide.ts, pure) and applies the difference to the
  * protocol handlers. Nothing is decided before the config, the Services and
  * the endpoints are all listed, so a restart never withdraws what it is
- * about to announce again. EndpointSlices are watched at the version the
+ * about to announce again; the config itself is taken only once the
+ * Services are listed, starting from the one the controller last accepted
+ * (`syncConfig`), so a restart never adopts a config the controller refused. EndpointSlices are watched at the version the
  * server serves (v1, else v1beta1), or not at all on a server without them.
  */
 import type { Config } from '../config/index.js';

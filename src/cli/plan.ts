@@ -179,7 +179,7 @@ export function planReport(plan: Plan): string {
       .join(', ');
     const more = plan.orphaned.length > 5 ? `, and ${plan.orphaned.length - 5} more` : '';
     out.push(
-      `warning: the controller refuses this config, running or starting, because it leaves assigned addresses outside every pool (${listed}${more}); it keeps the config it last accepted (ConfigMap ${LAST_ACCEPTED_CONFIG_MAP}), or without one allocates nothing, until the ConfigMap is fixed; only a restarted v0.9 controller would apply it, moving those Services as shown`,
+      `warning: the controller refuses this config, running or starting, because it leaves assigned addresses outside every pool (${listed}${more}); it keeps the config it last accepted (ConfigMap ${LAST_ACCEPTED_CONFIG_MAP}), or without one allocates nothing, until the ConfigMap is fixed; metallb-ts speakers refuse it too and keep announcing those addresses (one that starts with no accepted config to read takes it, as v0.9 speakers do); only a restarted v0.9 controller would apply it, moving those Services as shown, and a restarted v0.9 speaker would stop announcing them`,
     );
   }
   return `${out.join('\n')}\n`;

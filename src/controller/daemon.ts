@@ -15,9 +15,7 @@ import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/i
 import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
 import {
   ALL_SERVICES,
-  readConfigMapData,
   referenceTo,
-  statusOf,
   writeConfigMapData,
   writeServiceIngress,
   type ApiClient,
@@ -28,6 +26,7 @@ import {
 } from '../k8s/index.js';
 import type { AllocatorMetrics, K8sClientMetrics } from '../metrics/index.js';
 import {
+  heldAddressesRefusal,
   keyParts,
   serviceKey,
   serviceRequest,
@@ -37,7 +36,7 @@ import {
 import { allocatedMessage } from './class-events.js';
 import { convergeAnyService, isShortOfAddresses } from './converge-any.js';
 import { ingressWritten } from './ingress-written.js';
-import { heldOutsidePools, isSettled, restoreHeld } from './restore.js';
+import { isSettled, restoreHeld } from './restore.js';
 import type { ClassConvergence } from './converge-class.js';
 import type { Convergence } from './converge.js';
 
@@ -187,36 +186,17 @@ export class ControllerDaemon {
    * which hold everything before the allocator holds anything.
    */
   private take(config: Config): string | undefined {
-    const candidate = new Allocator();
-    candidate.setPools(config);
-    const requests = this.services.list().map(serviceRequest);
-    const orphans = heldOutsidePools(candidate, requests);
-    if (orphans.length > 0) {
-      const listed = orphans.map((o) => `${o.service} (${o.ip})`).join(', ');
-      return `the new config leaves assigned IPs outside every pool: ${listed}`;
-    }
+    const refusal = heldAddressesRefusal(config, this.services.list().map(serviceRequest));
+    if (refusal !== undefined) return refusal;
     const set = this.allocator.setPools(config);
     return set.ok ? undefined : set.error;
   }
 
   /** Reads the last accepted config and offers it; true when it was taken. */
   private async offerLastAccepted(): Promise<boolean> {
-    const { api, namespace, log } = this.options;
-    try {
-      this.lastAccepted = await readConfigMapData(api, namespace, LAST_ACCEPTED_CONFIG_MAP);
-    } catch (error) {
-      // Without it a start is as v0.9's; a refusal to read it must not stop the controller.
-      if (statusOf(error) !== 403) throw error;
-      this.lastAccepted = null;
-      log({
-        op: 'setConfig',
-        error: String(error),
-        msg: `cannot read ${LAST_ACCEPTED_CONFIG_MAP}`,
-      });
-    }
-    return (
-      this.lastAccepted !== null && this.configs.offer(this.lastAccepted, LAST_ACCEPTED_CONFIG_MAP)
-    );
+    const { data, taken } = await this.configs.offerLastAccepted();
+    this.lastAccepted = data;
+    return taken;
   }
 
   /** Keeps the config just taken where a restarted controller finds it, when it changed. */

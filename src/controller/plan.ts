@@ -10,9 +10,14 @@
 import { Allocator } from '../allocator/index.js';
 import type { Config } from '../config/index.js';
 import { formatIP } from '../ip/index.js';
-import { balancerChoice, type ServiceRequest } from '../service/index.js';
+import {
+  balancerChoice,
+  heldAddresses,
+  heldOutsidePools,
+  type ServiceRequest,
+} from '../service/index.js';
 import { convergeAnyService, type ServiceConvergence } from './converge-any.js';
-import { heldAddresses, heldOutsidePools, restoreHeld } from './restore.js';
+import { restoreHeld } from './restore.js';
 
 /** What happens to one address of a Service. */
 export type AddressChange =

@@ -11,9 +11,8 @@
  * `synced` flag); a worker pool converging Services concurrently needs the
  * pass to be one synchronous step.
  */
-import type { Allocator, Orphan } from '../allocator/index.js';
+import type { Allocator } from '../allocator/index.js';
 import type { BalancerClass } from '../config/index.js';
-import { formatIP, parseIP, type IPAddress } from '../ip/index.js';
 import { balancerChoice, type ServiceRequest } from '../service/index.js';
 import { convergeAnyService, type ServiceConvergence } from './converge-any.js';
 import { ingressWritten } from './ingress-written.js';
@@ -37,43 +36,6 @@ export function restoreHeld(
     outcomes.set(request.key, convergeAnyService(allocator, request, classes, { synced: false }));
   }
   return outcomes;
-}
-
-/**
- * The addresses Services hold (in their status) that lie in no pool of the
- * allocator's config: the check a config must pass to be taken, at start
- * as at run time (the allocator's own `setPools` makes it for the
- * addresses it holds; this makes it for the statuses, which a start has
- * before it holds anything). Services that are not LoadBalancers or are of
- * another implementation's class hold nothing of ours.
- */
-export function heldOutsidePools(
-  allocator: Allocator,
-  requests: Iterable<ServiceRequest>,
-): Orphan[] {
-  const orphans: Orphan[] = [];
-  for (const request of requests) {
-    if (!request.isLoadBalancer || balancerChoice(request.balancer).kind === 'foreign') continue;
-    for (const held of heldAddresses(request)) {
-      if (allocator.poolFor(held) === undefined)
-        orphans.push({ service: request.key, ip: formatIP(held) });
-    }
-  }
-  return orphans;
-}
-
-/**
- * The addresses the Service's status holds that parse: for a v0.9 Service
- * only when it holds exactly one (v0.9 reads no other status as an
- * assignment), for a Service of a class every one.
- */
-export function heldAddresses(request: ServiceRequest): IPAddress[] {
-  const parsed = request.ingress.map((text) => parseIP(text));
-  if (balancerChoice(request.balancer).kind === 'none') {
-    const only = parsed.length === 1 ? parsed[0] : undefined;
-    return only?.ok === true ? [only.value] : [];
-  }
-  return parsed.flatMap((p) => (p.ok ? [p.value] : []));
 }
 
 /**

@@ -6,9 +6,16 @@
  * ConfigMap keeps it in force too. `metallb_k8s_client_config_loaded_bool`
  * and `..._config_stale_bool` say which happened.
  */
-import { parseConfigData, summarizeErrors, type Config } from '../config/index.js';
+import {
+  LAST_ACCEPTED_CONFIG_MAP,
+  parseConfigData,
+  summarizeErrors,
+  type Config,
+} from '../config/index.js';
 import {
   configMapNamed,
+  readConfigMapData,
+  statusOf,
   referenceTo,
   type ConfigData,
   type ConfigMap,
@@ -43,11 +50,13 @@ export class ConfigKeeper {
   private keptData: ConfigData | null = null;
   private readonly configMaps: ResilientInformer<ConfigMap>;
   private readonly log: Log;
+  private readonly shell: DaemonShell;
 
   constructor(
     shell: DaemonShell,
     private readonly options: ConfigKeeperOptions,
   ) {
+    this.shell = shell;
     this.log = shell.log;
     this.configMaps = shell.watch<ConfigMap>(
       'ConfigMap',
@@ -85,6 +94,37 @@ export class ConfigKeeper {
     }
     this.keep(judged.config, data, source);
     return true;
+  }
+
+  /**
+   * At start, before `config`: reads the config the controller last
+   * accepted (LAST_ACCEPTED_CONFIG_MAP) and offers it, so that a start
+   * refuses what the running daemons refused. Returns what the ConfigMap
+   * holds (null when there is none, or it may not be read) and whether it
+   * was taken. Other errors are thrown, for the caller's retry.
+   */
+  async offerLastAccepted(): Promise<{
+    readonly data: ConfigData | null;
+    readonly taken: boolean;
+  }> {
+    let data: ConfigData | null;
+    try {
+      data = await readConfigMapData(
+        this.shell.api,
+        this.options.namespace,
+        LAST_ACCEPTED_CONFIG_MAP,
+      );
+    } catch (error) {
+      // Without it a start is as v0.9's; a refusal to read it must not stop the daemon.
+      if (statusOf(error) !== 403) throw error;
+      this.log({
+        op: 'setConfig',
+        error: String(error),
+        msg: `cannot read ${LAST_ACCEPTED_CONFIG_MAP}`,
+      });
+      return { data: null, taken: false };
+    }
+    return { data, taken: data !== null && this.offer(data, LAST_ACCEPTED_CONFIG_MAP) };
   }
 
   /** Parses ConfigMap data and puts it to the daemon's check: taken (in force now), or why not. */

@@ -146,7 +146,7 @@ describe('cli: plan, Services of a balancer class', () => {
       'ns/gone: class edge: no address (loses 203.0.113.20, 203.0.113.21): no available IPv4 address in pool "edge"',
       'ns/plain: 192.0.2.1 from pool default, unchanged',
       '4 LoadBalancer Services: 1 unchanged, 0 new, 2 changed, 1 without an address; 1 other Services left alone',
-      'warning: the controller refuses this config, running or starting, because it leaves assigned addresses outside every pool (ns/web 203.0.113.22, ns/api 203.0.113.23, ns/gone 203.0.113.20, ns/gone 203.0.113.21); it keeps the config it last accepted (ConfigMap metallb-ts-last-accepted), or without one allocates nothing, until the ConfigMap is fixed; only a restarted v0.9 controller would apply it, moving those Services as shown',
+      'warning: the controller refuses this config, running or starting, because it leaves assigned addresses outside every pool (ns/web 203.0.113.22, ns/api 203.0.113.23, ns/gone 203.0.113.20, ns/gone 203.0.113.21); it keeps the config it last accepted (ConfigMap metallb-ts-last-accepted), or without one allocates nothing, until the ConfigMap is fixed; metallb-ts speakers refuse it too and keep announcing those addresses (one that starts with no accepted config to read takes it, as v0.9 speakers do); only a restarted v0.9 controller would apply it, moving those Services as shown, and a restarted v0.9 speaker would stop announcing them',
     ]);
   });
 

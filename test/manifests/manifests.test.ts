@@ -88,12 +88,14 @@ describe('manifests', () => {
       expect(ourObject?.labels['app'], key(object)).to.equal('metallb');
     }
     const before = new Set(v09.objects.map(key));
-    // New: the controller's permission to keep its last accepted config.
+    // New: the controller's permission to keep its last accepted config, the speaker's to read it.
     expect(mine.objects.filter((o) => !before.has(key(o))).map(key)).to.deep.equal([
       'Role/metallb-system/last-accepted-config',
+      'Role/metallb-system/last-accepted-config-reader',
       'RoleBinding/metallb-system/last-accepted-config',
+      'RoleBinding/metallb-system/last-accepted-config-reader',
     ]);
-    expect(ours.length).to.equal(v09.objects.length - removed.length + 2);
+    expect(ours.length).to.equal(v09.objects.length - removed.length + 4);
   });
 
   it('keeps the workload selectors, pod labels, ports and Prometheus annotations exactly', () => {
@@ -141,6 +143,11 @@ describe('manifests', () => {
         ],
         removed: [],
       },
+      // A speaker starts on it too (src/speaker/daemon.ts): it reads that one ConfigMap only.
+      'last-accepted-config-reader': {
+        added: [' configmaps get metallb-ts-last-accepted'],
+        removed: [],
+      },
     };
     expect(Object.keys(mine.roles).sort()).to.deep.equal(Object.keys(changes).sort());
     for (const [name, { added, removed }] of Object.entries(changes)) {
@@ -164,9 +171,12 @@ describe('manifests', () => {
       expect(ourBinding?.roleRef, name).to.deep.equal(old.roleRef);
       expect(ourBinding?.subjects, name).to.deep.equal(old.subjects);
     }
-    // Only the controller writes its last accepted config.
+    // Only the controller writes its last accepted config; only the speaker reads it alone.
     expect(mine.bindings['last-accepted-config']?.subjects).to.deep.equal([
       { kind: 'ServiceAccount', name: 'controller' },
+    ]);
+    expect(mine.bindings['last-accepted-config-reader']?.subjects).to.deep.equal([
+      { kind: 'ServiceAccount', name: 'speaker' },
     ]);
   });
 

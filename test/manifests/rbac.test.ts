@@ -3,8 +3,9 @@
  * the lab with their ServiceAccounts and the RBAC of manifests/metallb.yaml,
  * through every kind of request they make (lists and watches, status writes,
  * a status write that meets a conflict and reads the Service again, new and
- * repeated Events, the speaker's pod list for memberlist); the lab records
- * every authorization. Then: nothing was denied, and every permission the
+ * repeated Events, the speaker's pod list for memberlist, its read of the
+ * last accepted config at start); the lab records every authorization.
+ * Then: nothing was denied, and every permission the
  * manifests grant was used by the account it is granted to, but the one kept
  * for v0.9's controller during the rollout (named below, with the v0.9.6
  * code that needs it).

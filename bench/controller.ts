@@ -4,62 +4,22 @@
  * own process, so the figure is its own). Prints figures; asserts nothing.
  * Run: npm run bench. Traffic stays on 127.0.0.1 (the lab's port).
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ResilientInformer, type Service } from '../src/k8s/index.js';
-import { Lab } from '../src/lab/index.js';
-import { labApi } from '../test/support/lab-api.js';
+import {
+  BENCH_NAMESPACE as NS,
+  benchLab,
+  imageNodeFlags,
+  rssMiB,
+  spawnController,
+} from './controller-process.js';
 
 const SERVICES = 10_000;
 const BATCH = 200;
-const NS = 'metallb-system';
-const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-
-/** The Node flags the container image runs the daemons with (its ENTRYPOINT), so the figure is the shipped one's. */
-function imageNodeFlags(): string[] {
-  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
-  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1] ?? '[]';
-  return (JSON.parse(entrypoint) as string[]).filter((word) => word.startsWith('--'));
-}
-
-/** A process's resident set from the kernel, in MiB: now (VmRSS) or its peak (VmHWM). */
-function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
-  if (pid === undefined) return NaN;
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return kib / 1024;
-}
 
 const nodeFlags = imageNodeFlags();
-const lab = await Lab.start();
-// Our own client, as the controller uses: the bench's requests share the lab's process, and
-// client-node's model serializer would cost the lab more CPU than the requests themselves.
-const api = labApi(lab);
-await api.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } });
-// A /18 holds 16,384 addresses.
-const config = 'address-pools:\n- name: bench\n  protocol: layer2\n  addresses: [198.18.0.0/18]\n';
-await api.request('POST', `/api/v1/namespaces/${NS}/configmaps`, {
-  body: { metadata: { name: 'config' }, data: { config } },
-});
+const { lab, api } = await benchLab();
 
-const controller = spawn(
-  process.execPath,
-  [
-    ...nodeFlags,
-    main,
-    'controller',
-    '--kubeconfig',
-    lab.kubeconfigPath,
-    '--namespace',
-    NS,
-    '--port',
-    '0',
-  ],
-  {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
+const controller = spawnController(lab.kubeconfigPath, NS, 'ignore');
 // The moment the last Service gets its IP, as a watch sees it.
 const addressed = new Set<string>();
 let allAddressed: () => void = () => undefined;

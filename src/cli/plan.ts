@@ -9,6 +9,7 @@
  * config or Services are invalid, 2 for a usage error or an unreadable file.
  */
 import { parseArgs } from 'node:util';
+import { LAST_ACCEPTED_CONFIG_MAP } from '../config/index.js';
 import { planServices, type Plan, type PlannedService } from '../controller/index.js';
 import { serviceRequest } from '../service/index.js';
 import { errorLine, loadConfigInput } from './config-input.js';
@@ -178,7 +179,7 @@ export function planReport(plan: Plan): string {
       .join(', ');
     const more = plan.orphaned.length > 5 ? `, and ${plan.orphaned.length - 5} more` : '';
     out.push(
-      `warning: a running controller refuses this config and keeps its current one, because it leaves assigned addresses outside every pool (${listed}${more}); only after a restart would it apply, moving those Services as shown`,
+      `warning: the controller refuses this config, running or starting, because it leaves assigned addresses outside every pool (${listed}${more}); it keeps the config it last accepted (ConfigMap ${LAST_ACCEPTED_CONFIG_MAP}), or without one allocates nothing, until the ConfigMap is fixed; metallb-ts speakers refuse it too and keep announcing those addresses (one that starts with no accepted config to read takes it, as v0.9 speakers do); only a restarted v0.9 controller would apply it, moving those Services as shown, and a restarted v0.9 speaker would stop announcing them`,
     );
   }
   return `${out.join('\n')}\n`;

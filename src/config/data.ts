@@ -11,6 +11,13 @@ import type { ConfigResult } from './types.js';
 /** The data key v0.9 reads its config from. */
 export const CONFIG_KEY = 'config';
 
+/**
+ * The ConfigMap, beside the `config` one, where the metallb-ts controller
+ * keeps the data of the last config it accepted, so that a restart refuses
+ * what the running controller refused (v0.9 kept it only in memory).
+ */
+export const LAST_ACCEPTED_CONFIG_MAP = 'metallb-ts-last-accepted';
+
 export interface DataParseOptions {
   /**
    * Per data key, added to the lines of its errors: the key's first line is

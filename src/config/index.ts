@@ -17,7 +17,12 @@ export type {
   SelectorRequirement,
 } from './types.js';
 export { parseConfig, type ParseOptions } from './parse.js';
-export { CONFIG_KEY, parseConfigData, type DataParseOptions } from './data.js';
+export {
+  CONFIG_KEY,
+  LAST_ACCEPTED_CONFIG_MAP,
+  parseConfigData,
+  type DataParseOptions,
+} from './data.js';
 export {
   CLASSES_KEY,
   parseBalancerClasses,

@@ -37,3 +37,14 @@ export function convergeAnyService(
     result: convergeClassService(allocator, request, choice, classes, options),
   };
 }
+
+/**
+ * The Service has fewer addresses than it asks for (none, or for a Service
+ * of a class not all N): an address released elsewhere may be for it.
+ */
+export function isShortOfAddresses(outcome: ServiceConvergence): boolean {
+  if (outcome.rules === 'foreign') return false;
+  if (outcome.rules === 'v0.9') return outcome.result.kind === 'failed';
+  const result = outcome.result;
+  return result.kind === 'failed' || (result.kind === 'assigned' && result.shortfall !== null);
+}

@@ -10,19 +10,23 @@
  * correctness.
  */
 import { Allocator } from '../allocator/index.js';
+import { LAST_ACCEPTED_CONFIG_MAP, type Config } from '../config/index.js';
 import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
 import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
 import {
   ALL_SERVICES,
   referenceTo,
+  writeConfigMapData,
   writeServiceIngress,
   type ApiClient,
+  type ConfigData,
   type BackoffOptions,
   type ObjectReference,
   type ResilientInformer,
 } from '../k8s/index.js';
 import type { AllocatorMetrics, K8sClientMetrics } from '../metrics/index.js';
 import {
+  heldAddressesRefusal,
   keyParts,
   serviceKey,
   serviceRequest,
@@ -30,8 +34,9 @@ import {
   type ServiceObject,
 } from '../service/index.js';
 import { allocatedMessage } from './class-events.js';
-import { convergeAnyService } from './converge-any.js';
-import { restoreHeld } from './restore.js';
+import { convergeAnyService, isShortOfAddresses } from './converge-any.js';
+import { ingressWritten } from './ingress-written.js';
+import { isSettled, restoreHeld } from './restore.js';
 import type { ClassConvergence } from './converge-class.js';
 import type { Convergence } from './converge.js';
 
@@ -56,8 +61,6 @@ const RETRY_MS = { initialMs: 100, maxMs: 10_000 };
 interface Subject {
   readonly key: string;
   readonly service: ServiceObject;
-  /** The addresses its status holds now. */
-  readonly held: readonly string[];
   readonly reference: ObjectReference;
 }
 
@@ -73,6 +76,8 @@ export class ControllerDaemon {
   private readonly waitingForAddress = new Set<string>();
   /** Services of another implementation's loadBalancerClass, logged once each. */
   private readonly foreignLogged = new Set<string>();
+  /** What LAST_ACCEPTED_CONFIG_MAP holds (null: nothing), once read; undefined before. */
+  private lastAccepted: ConfigData | null | undefined = undefined;
 
   constructor(private readonly options: ControllerOptions) {
     this.shell = new DaemonShell({
@@ -85,6 +90,9 @@ export class ControllerDaemon {
       work: (key) => (key === CONFIG_KEY ? this.syncConfig() : this.syncService(key)),
       concurrency: WORKERS,
       first: CONFIG_KEY,
+      // Nothing is worked before the first full list: restoreAll takes every held address
+      // back then in one pass, so converging Services one by one before it is only waste.
+      open: () => this.services.synced,
       retry: {
         ...RETRY_MS,
         failed: (key, error, retryInMs) => {
@@ -103,7 +111,10 @@ export class ControllerDaemon {
       'Service',
       ALL_SERVICES,
       {
-        changed: (service) => this.queue.add(serviceKey(service)),
+        // The first list's Services are queued by the pass that follows it (restoreAll).
+        changed: (service) => {
+          if (this.services.synced) this.queue.add(serviceKey(service));
+        },
         deleted: (service) => this.queue.add(serviceKey(service)),
         synced: () => {
           options.log({
@@ -111,8 +122,7 @@ export class ControllerDaemon {
             event: 'synced',
             msg: 'all Services are listed: allocating from now on',
           });
-          this.restoreAll();
-          this.queue.addAll(this.services.list().map(serviceKey));
+          this.queue.addAll(this.restoreAll());
         },
       },
       slimService,
@@ -123,10 +133,7 @@ export class ControllerDaemon {
       metrics: options.metrics.k8s,
       withoutConfig: 'no addresses will be allocated',
       changed: () => this.queue.add(CONFIG_KEY),
-      take: (config) => {
-        const set = this.allocator.setPools(config);
-        return set.ok ? undefined : set.error;
-      },
+      take: (config) => this.take(config),
       describe: (config) => ({ pools: config.pools.length }),
       events: this.shell.events,
     });
@@ -154,13 +161,68 @@ export class ControllerDaemon {
     return this.queue.idle();
   }
 
-  /** A new or changed ConfigMap: take it, or refuse it and keep the one in force. */
-  private syncConfig(): void {
-    if (!this.configs.sync()) return;
-    this.restoreAll();
+  /**
+   * A new or changed ConfigMap: take it, or refuse it and keep the one in
+   * force. The first time (always after the first full list, see the
+   * queue's gate), the config this controller or an earlier one last
+   * accepted is offered first, so a start refuses what the running
+   * controller refused.
+   */
+  private async syncConfig(): Promise<void> {
+    const offered = this.lastAccepted === undefined && (await this.offerLastAccepted());
+    const taken = this.configs.sync();
+    if (!offered && !taken) return;
+    // Every Service may converge differently now, but those the restore pass settled.
+    const unsettled = this.restoreAll();
     this.updatePoolMetrics();
-    // Every Service may converge differently now.
-    this.queue.addAll(this.services.list().map(serviceKey));
+    this.queue.addAll(unsettled);
+    if (taken) await this.recordAccepted();
+  }
+
+  /**
+   * A config is taken only when no address a Service holds lies outside
+   * its pools: for a running controller v0.9's rule (the allocator's own
+   * check of what it holds), and at start the same check of the statuses,
+   * which hold everything before the allocator holds anything.
+   */
+  private take(config: Config): string | undefined {
+    const refusal = heldAddressesRefusal(config, this.services.list().map(serviceRequest));
+    if (refusal !== undefined) return refusal;
+    const set = this.allocator.setPools(config);
+    return set.ok ? undefined : set.error;
+  }
+
+  /** Reads the last accepted config and offers it; true when it was taken. */
+  private async offerLastAccepted(): Promise<boolean> {
+    const { data, taken } = await this.configs.offerLastAccepted();
+    this.lastAccepted = data;
+    return taken;
+  }
+
+  /** Keeps the config just taken where a restarted controller finds it, when it changed. */
+  private async recordAccepted(): Promise<void> {
+    const data = this.configs.acceptedData;
+    if (data === null || sameData(data, this.lastAccepted ?? null)) return;
+    try {
+      await writeConfigMapData(
+        this.options.api,
+        this.options.namespace,
+        LAST_ACCEPTED_CONFIG_MAP,
+        data,
+        {
+          app: 'metallb',
+          component: 'controller',
+        },
+      );
+      this.lastAccepted = data;
+    } catch (error) {
+      // The config is in force all the same; the next one taken tries again.
+      this.options.log({
+        op: 'setConfig',
+        error: String(error),
+        msg: `cannot keep the accepted config in ${LAST_ACCEPTED_CONFIG_MAP}`,
+      });
+    }
   }
 
   private async syncService(key: string): Promise<void> {
@@ -193,12 +255,7 @@ export class ControllerDaemon {
     const now = this.addressesOf(key);
     // v0.9 reprocesses all Services when one goes away; here, whenever an address is released.
     if (held.some((ip) => !now.some((n) => ipEquals(ip, n)))) this.retryWaiting();
-    const short =
-      (outcome.rules === 'v0.9' && outcome.result.kind === 'failed') ||
-      (outcome.rules === 'class' &&
-        (outcome.result.kind === 'failed' ||
-          (outcome.result.kind === 'assigned' && outcome.result.shortfall !== null)));
-    if (short) this.waitingForAddress.add(key);
+    if (isShortOfAddresses(outcome)) this.waitingForAddress.add(key);
     else this.waitingForAddress.delete(key);
     if (outcome.rules === 'foreign') this.leaveAlone(key, outcome.loadBalancerClass);
     else {
@@ -206,11 +263,12 @@ export class ControllerDaemon {
       const subject: Subject = {
         key: request.key,
         service,
-        held: request.ingress,
         reference: referenceTo('Service', service),
       };
-      if (outcome.rules === 'class') await this.reportClass(subject, outcome.result);
-      else await this.reportSingle(subject, outcome.result);
+      const ips = ingressWritten(outcome, request.ingress);
+      if (ips !== null) await this.writeIngress(subject, ips);
+      if (outcome.rules === 'class') this.reportClass(subject, outcome.result);
+      else this.reportSingle(subject, outcome.result);
     }
     this.updatePoolMetrics();
   }
@@ -221,12 +279,25 @@ export class ControllerDaemon {
    * list is in, and when a config is taken (before the first, nothing could
    * be restored; after a change, pools may have moved). Workers converging
    * keys that were queued during the list then find every held address
-   * taken, whatever order they run in.
+   * taken, whatever order they run in. Returns the keys left to work: all
+   * but those the pass settled (`isSettled`).
    */
-  private restoreAll(): void {
+  private restoreAll(): string[] {
     const config = this.configs.config;
-    if (config === null || !this.services.synced) return;
-    restoreHeld(this.allocator, this.services.list().map(serviceRequest), config.balancerClasses);
+    // Without a config nothing converges; taking one comes back here.
+    if (config === null || !this.services.synced) return [];
+    const all = this.services.list().map(serviceRequest);
+    const restored = restoreHeld(this.allocator, all, config.balancerClasses);
+    this.options.log({
+      op: 'allocateIPs',
+      event: 'restored',
+      services: restored.size,
+      msg: 'addresses held in Service statuses taken back before allocating',
+    });
+    return all.flatMap((request) => {
+      const outcome = restored.get(request.key);
+      return outcome !== undefined && isSettled(outcome, request.ingress) ? [] : [request.key];
+    });
   }
 
   /** Every address the allocator holds for a Service, whatever its slot. */
@@ -247,31 +318,21 @@ export class ControllerDaemon {
     });
   }
 
-  /** Status, log and Events of a v0.9 Service (docs/COMPAT.md section 2). */
-  private async reportSingle(subject: Subject, result: Convergence): Promise<void> {
+  /** Log and Events of a v0.9 Service (docs/COMPAT.md section 2); its status is written already. */
+  private reportSingle(subject: Subject, result: Convergence): void {
     const { log } = this.options;
     const { key, reference } = subject;
     switch (result.kind) {
-      case 'not-load-balancer':
-      case 'failed': {
-        // v0.9 clears what it set when a Service stops being a LoadBalancer or loses its address.
-        if (
-          subject.held.length > 0 &&
-          (result.kind === 'failed' || result.kind === 'not-load-balancer')
-        ) {
-          await this.writeIngress(subject, []);
-        }
-        if (result.kind === 'failed') {
-          log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
-          void this.shell.events.record(
-            reference,
-            'Warning',
-            'AllocationFailed',
-            `Failed to allocate IP for "${key}": ${result.error}`,
-          );
-        }
+      case 'failed':
+        log({ op: 'allocateIP', service: key, error: result.error, msg: 'IP allocation failed' });
+        void this.shell.events.record(
+          reference,
+          'Warning',
+          'AllocationFailed',
+          `Failed to allocate IP for "${key}": ${result.error}`,
+        );
         break;
-      }
+      case 'not-load-balancer':
       case 'no-cluster-ip':
       case 'waiting':
         break;
@@ -285,7 +346,6 @@ export class ControllerDaemon {
             reason: result.dropped,
             msg: 'previous address dropped',
           });
-        await this.writeIngress(subject, [ip]);
         if (result.allocated) {
           log({
             op: 'allocateIP',
@@ -302,8 +362,8 @@ export class ControllerDaemon {
     }
   }
 
-  /** Status, log and Events of a Service of a balancer class (docs/SCALEOUT.md). */
-  private async reportClass(subject: Subject, result: ClassConvergence): Promise<void> {
+  /** Log and Events of a Service of a balancer class (docs/SCALEOUT.md); its status is written already. */
+  private reportClass(subject: Subject, result: ClassConvergence): void {
     const { log } = this.options;
     const { key, reference } = subject;
     const failed = (error: string): void => {
@@ -327,13 +387,10 @@ export class ControllerDaemon {
     }
     if (result.kind === 'waiting') return;
     if (result.kind === 'failed') {
-      // As v0.9 clears a Service that cannot have its address.
-      if (subject.held.length > 0) await this.writeIngress(subject, []);
       failed(result.error);
       return;
     }
     const ips = result.ips.map(formatIP);
-    await this.writeIngress(subject, ips);
     if (result.released.length > 0) {
       log({
         op: 'allocateIP',
@@ -395,4 +452,10 @@ export class ControllerDaemon {
       allocator.servicesAllocated.set({ pool }, stats.servicesAllocated);
     }
   }
+}
+
+function sameData(a: ConfigData, b: ConfigData | null): boolean {
+  if (b === null) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }

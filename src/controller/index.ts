@@ -6,7 +6,9 @@
  */
 export { convergeService, type Convergence, type ConvergeOptions } from './converge.js';
 export { convergeClassService, type ClassConvergence } from './converge-class.js';
-export { convergeAnyService, type ServiceConvergence } from './converge-any.js';
+export { convergeAnyService, isShortOfAddresses, type ServiceConvergence } from './converge-any.js';
+export { ingressWritten } from './ingress-written.js';
+export { isSettled, restoreHeld } from './restore.js';
 export { classWish, type ClassWish } from './class-request.js';
 export {
   planServices,

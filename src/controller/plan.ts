@@ -9,8 +9,13 @@
  */
 import { Allocator } from '../allocator/index.js';
 import type { Config } from '../config/index.js';
-import { formatIP, parseIP, type IPAddress } from '../ip/index.js';
-import { balancerChoice, type ServiceRequest } from '../service/index.js';
+import { formatIP } from '../ip/index.js';
+import {
+  balancerChoice,
+  heldAddresses,
+  heldOutsidePools,
+  type ServiceRequest,
+} from '../service/index.js';
 import { convergeAnyService, type ServiceConvergence } from './converge-any.js';
 import { restoreHeld } from './restore.js';
 
@@ -78,14 +83,7 @@ export function planServices(config: Config, requests: readonly ServiceRequest[]
     (r) => r.isLoadBalancer && balancerChoice(r.balancer).kind !== 'foreign',
   );
 
-  const orphaned: { service: string; ip: string }[] = [];
-  for (const request of ours) {
-    for (const held of heldAddresses(request)) {
-      if (allocator.poolFor(held) === undefined) {
-        orphaned.push({ service: request.key, ip: formatIP(held) });
-      }
-    }
-  }
+  const orphaned = heldOutsidePools(allocator, ours);
   // Restore first, as every controller start does (restore.ts), then allocate.
   const dropped = new Map<string, readonly string[]>();
   for (const [key, outcome] of restoreHeld(allocator, ours, classes)) {
@@ -188,18 +186,4 @@ function addressChanges(previous: readonly string[], now: readonly string[]): Pl
   });
   for (const ip of fresh.slice(gone.length)) changes.push({ change: 'new', previousIp: null, ip });
   return changes;
-}
-
-/**
- * The addresses the Service's status holds that parse: for a v0.9 Service
- * only when it holds exactly one (v0.9 reads no other status as an
- * assignment), for a Service of a class every one.
- */
-function heldAddresses(request: ServiceRequest): IPAddress[] {
-  const parsed = request.ingress.map((text) => parseIP(text));
-  if (balancerChoice(request.balancer).kind === 'none') {
-    const only = parsed.length === 1 ? parsed[0] : undefined;
-    return only?.ok === true ? [only.value] : [];
-  }
-  return parsed.flatMap((p) => (p.ok ? [p.value] : []));
 }

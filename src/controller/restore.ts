@@ -15,6 +15,7 @@ import type { Allocator } from '../allocator/index.js';
 import type { BalancerClass } from '../config/index.js';
 import { balancerChoice, type ServiceRequest } from '../service/index.js';
 import { convergeAnyService, type ServiceConvergence } from './converge-any.js';
+import { ingressWritten } from './ingress-written.js';
 
 /**
  * Restores what each of `requests` holds, in list order, and returns each
@@ -35,4 +36,24 @@ export function restoreHeld(
     outcomes.set(request.key, convergeAnyService(allocator, request, classes, { synced: false }));
   }
   return outcomes;
+}
+
+/**
+ * The restore pass left nothing for a worker to do: the Service keeps
+ * every address it held, asks for no more, and its status says so already.
+ * Its key need not be worked after the pass (a no-op that costs 10,000
+ * converges on a start over 10,000 holders, bench/restart).
+ */
+export function isSettled(outcome: ServiceConvergence, held: readonly string[]): boolean {
+  if (outcome.rules === 'foreign') return false;
+  if (outcome.rules === 'v0.9') {
+    const result = outcome.result;
+    if (result.kind !== 'assigned' || result.allocated || result.dropped !== null) return false;
+  } else {
+    const result = outcome.result;
+    if (result.kind !== 'assigned' || result.shortfall !== null) return false;
+    if (result.allocated.length + result.released.length + result.dropped.length > 0) return false;
+  }
+  const written = ingressWritten(outcome, held);
+  return written?.length === held.length && written.every((ip, i) => ip === held[i]);
 }

@@ -6,10 +6,18 @@
  * ConfigMap keeps it in force too. `metallb_k8s_client_config_loaded_bool`
  * and `..._config_stale_bool` say which happened.
  */
-import { parseConfigData, summarizeErrors, type Config } from '../config/index.js';
+import {
+  LAST_ACCEPTED_CONFIG_MAP,
+  parseConfigData,
+  summarizeErrors,
+  type Config,
+} from '../config/index.js';
 import {
   configMapNamed,
+  readConfigMapData,
+  statusOf,
   referenceTo,
+  type ConfigData,
   type ConfigMap,
   type EventRecorder,
   type ResilientInformer,
@@ -38,13 +46,17 @@ export interface ConfigKeeperOptions {
 
 export class ConfigKeeper {
   private kept: Config | null = null;
+  /** The ConfigMap data `kept` was read from. */
+  private keptData: ConfigData | null = null;
   private readonly configMaps: ResilientInformer<ConfigMap>;
   private readonly log: Log;
+  private readonly shell: DaemonShell;
 
   constructor(
     shell: DaemonShell,
     private readonly options: ConfigKeeperOptions,
   ) {
+    this.shell = shell;
     this.log = shell.log;
     this.configMaps = shell.watch<ConfigMap>(
       'ConfigMap',
@@ -56,6 +68,71 @@ export class ConfigKeeper {
   /** The config in force: the last one taken, or null before the first. */
   get config(): Config | null {
     return this.kept;
+  }
+
+  /** The ConfigMap data of the config in force, or null before the first. */
+  get acceptedData(): ConfigData | null {
+    return this.keptData;
+  }
+
+  /**
+   * Offers ConfigMap data from elsewhere (the controller's last accepted
+   * config, at start) to the same check as the ConfigMap's; true when it
+   * was taken. A refusal is logged, not recorded as an Event.
+   */
+  offer(data: ConfigData, source: string): boolean {
+    const judged = this.judge(data);
+    if ('refusal' in judged) {
+      this.log({
+        op: 'setConfig',
+        event: 'configRejected',
+        source,
+        error: judged.refusal,
+        msg: `the config kept in ${source} was not taken`,
+      });
+      return false;
+    }
+    this.keep(judged.config, data, source);
+    return true;
+  }
+
+  /**
+   * At start, before `config`: reads the config the controller last
+   * accepted (LAST_ACCEPTED_CONFIG_MAP) and offers it, so that a start
+   * refuses what the running daemons refused. Returns what the ConfigMap
+   * holds (null when there is none, or it may not be read) and whether it
+   * was taken. Other errors are thrown, for the caller's retry.
+   */
+  async offerLastAccepted(): Promise<{
+    readonly data: ConfigData | null;
+    readonly taken: boolean;
+  }> {
+    let data: ConfigData | null;
+    try {
+      data = await readConfigMapData(
+        this.shell.api,
+        this.options.namespace,
+        LAST_ACCEPTED_CONFIG_MAP,
+      );
+    } catch (error) {
+      // Without it a start is as v0.9's; a refusal to read it must not stop the daemon.
+      if (statusOf(error) !== 403) throw error;
+      this.log({
+        op: 'setConfig',
+        error: String(error),
+        msg: `cannot read ${LAST_ACCEPTED_CONFIG_MAP}`,
+      });
+      return { data: null, taken: false };
+    }
+    return { data, taken: data !== null && this.offer(data, LAST_ACCEPTED_CONFIG_MAP) };
+  }
+
+  /** Parses ConfigMap data and puts it to the daemon's check: taken (in force now), or why not. */
+  private judge(data: ConfigData): { readonly config: Config } | { readonly refusal: string } {
+    const parsed = parseConfigData(data);
+    if (!parsed.ok) return { refusal: summarizeErrors(parsed.errors) };
+    const refusal = this.options.take(parsed.config);
+    return refusal === undefined ? { config: parsed.config } : { refusal };
   }
 
   start(): Promise<void> {
@@ -85,22 +162,29 @@ export class ConfigKeeper {
       });
       return false;
     }
-    const parsed = parseConfigData(configMap.data ?? {});
-    const refusal = parsed.ok ? this.options.take(parsed.config) : summarizeErrors(parsed.errors);
-    if (!parsed.ok || refusal !== undefined) {
-      this.refuse(configMap, refusal ?? '');
+    const data = configMap.data ?? {};
+    const judged = this.judge(data);
+    if ('refusal' in judged) {
+      this.refuse(configMap, judged.refusal);
       return false;
     }
-    this.kept = parsed.config;
+    this.keep(judged.config, data, configName);
+    return true;
+  }
+
+  private keep(config: Config, data: ConfigData, source: string): void {
+    const { metrics } = this.options;
+    this.kept = config;
+    this.keptData = data;
     metrics.configLoaded.set(1);
     metrics.configStale.set(0);
     this.log({
       op: 'setConfig',
       event: 'configLoaded',
-      ...this.options.describe?.(parsed.config),
+      source,
+      ...this.options.describe?.(config),
       msg: 'config (re)loaded',
     });
-    return true;
   }
 
   private refuse(configMap: ConfigMap, reason: string): void {

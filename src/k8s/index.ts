@@ -23,6 +23,7 @@ export {
   type Query,
 } from './rest.js';
 export { ALL_ENDPOINTS, ALL_NODES, ALL_SERVICES, configMapNamed } from './paths.js';
+export { readConfigMapData, writeConfigMapData, type ConfigData } from './configmap-data.js';
 export { writeServiceIngress } from './status.js';
 export type {
   ConfigMap,

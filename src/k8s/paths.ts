@@ -33,6 +33,11 @@ export function configMapNamed(namespace: string, name: string): WatchedResource
   return { path: namespaced(namespace, 'configmaps'), fieldSelector: `metadata.name=${name}` };
 }
 
+/** The configmaps collection of `namespace`, or one ConfigMap in it when `name` is not empty. */
+export function configMapPath(namespace: string, name: string): string {
+  return `${namespaced(namespace, 'configmaps')}${name === '' ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
 export function servicePath(namespace: string, name: string): string {
   return `${namespaced(namespace, 'services')}/${encodeURIComponent(name)}`;
 }

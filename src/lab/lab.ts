@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkloadControllers } from './controllers/index.js';
@@ -177,10 +177,16 @@ export class Lab {
     const server = this.server;
     if (server === undefined) return;
     const port = Number(new URL(this.url).port);
+    // A connection still in its TLS handshake is not among "all connections"
+    // yet; cut it when the handshake ends, or a watch it carries keeps the
+    // server from closing and the outage from ending.
+    const cut = (socket: Socket): void => void socket.destroy();
+    server.on('secureConnection', cut);
     this.store.closeWatches();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await new Promise((resolve) => setTimeout(resolve, milliseconds));
+    server.off('secureConnection', cut);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.host, () => resolve());

@@ -5,7 +5,7 @@
  * every Service the address it holds now (`planServices`). Everything else
  * worth knowing before the upgrade is a note; notes never make it unsafe.
  */
-import type { Config, ConfigError } from '../config/index.js';
+import { LAST_ACCEPTED_CONFIG_MAP, type Config, type ConfigError } from '../config/index.js';
 import { planServices, type PlannedService } from '../controller/index.js';
 import type { ServiceRequest } from '../service/index.js';
 import { acceptedByV09 } from './leniency.js';
@@ -129,7 +129,7 @@ function notesFor(config: Config, orphaned: boolean): string[] {
   }
   if (orphaned) {
     notes.push(
-      'Some Services hold addresses outside every pool of this config: the running v0.9 controller refused this config and still uses an older one. Any restarted controller, v0.9 or metallb-ts, applies this config and moves them (listed above).',
+      `Some Services hold addresses outside every pool of this config: the running v0.9 controller refused this config and still uses an older one, and a restarted v0.9 controller would apply it and move them (listed above). A starting metallb-ts controller refuses it too, by the same check as a running one: it starts on the config it last accepted (ConfigMap ${LAST_ACCEPTED_CONFIG_MAP}), and on a first upgrade, with none, it allocates nothing until the ConfigMap is fixed. Speakers read the config ConfigMap, as v0.9's do: a restarted speaker would not announce those addresses.`,
     );
   }
   if (config.balancerClasses.length > 0) {

@@ -8,9 +8,12 @@
  * caches, decides (decide.ts, pure) and applies the difference to the
  * protocol handlers. Nothing is decided before the config, the Services and
  * the endpoints are all listed, so a restart never withdraws what it is
- * about to announce again. EndpointSlices are watched at the version the
+ * about to announce again; the config itself is taken only once the
+ * Services are listed, starting from the one the controller last accepted
+ * (`syncConfig`), so a restart never adopts a config the controller refused. EndpointSlices are watched at the version the
  * server serves (v1, else v1beta1), or not at all on a server without them.
  */
+import type { Config } from '../config/index.js';
 import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
 import {
   ALL_ENDPOINTS,
@@ -27,11 +30,13 @@ import {
 } from '../k8s/index.js';
 import type { K8sClientMetrics, SpeakerMetrics } from '../metrics/index.js';
 import {
+  heldAddressesRefusal,
   nodeFacts,
   keyParts,
   sameNodeFacts,
   serviceFacts,
   serviceKey,
+  serviceRequest,
   slimNode,
   type NodeFacts,
   type NodeObject,
@@ -63,6 +68,9 @@ export interface SpeakerOptions {
 }
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/** The config queue's one key. */
+const CONFIG_KEY = 'config';
+const CONFIG_RETRY_MS = { initialMs: 100, maxMs: 10_000 };
 
 export class SpeakerDaemon {
   private readonly shell: DaemonShell;
@@ -92,6 +100,14 @@ export class SpeakerDaemon {
    * decided once, and only once the config and every watched kind are in.
    */
   private readonly queue: KeyedWorkQueue;
+  /**
+   * The ConfigMap, worked once the Services are listed (the check of a
+   * config reads their statuses); a failed read of the last accepted
+   * config is retried with backoff.
+   */
+  private readonly configQueue: KeyedWorkQueue;
+  /** The last accepted config was read (and offered), once, at start. */
+  private lastAcceptedRead = false;
   private readonly onMembership = (live: readonly string[]): void => {
     this.live = new Set(live);
     this.enqueueAll();
@@ -113,13 +129,33 @@ export class SpeakerDaemon {
       open: () => this.ready,
       nextTurn: true,
     });
+    this.configQueue = new KeyedWorkQueue({
+      work: () => this.syncConfig(),
+      concurrency: 1,
+      open: () => this.services.synced,
+      retry: {
+        ...CONFIG_RETRY_MS,
+        failed: (_key, error, retryInMs) => {
+          options.metrics.k8s.updateErrors.inc();
+          options.log({
+            op: 'setConfig',
+            error: String(error),
+            retryInMs,
+            msg: 'cannot read the last accepted config, will retry',
+          });
+        },
+      },
+    });
     const enqueue = (object: { metadata?: { name?: string; namespace?: string } }) =>
       this.queue.add(serviceKey(object));
     const synced = () => this.kindListed();
     this.services = this.shell.watch<Service>('Service', ALL_SERVICES, {
       changed: enqueue,
       deleted: enqueue,
-      synced,
+      synced: () => {
+        this.configQueue.add(CONFIG_KEY);
+        synced();
+      },
     });
     this.endpoints = this.shell.watch<Endpoints>('Endpoints', ALL_ENDPOINTS, {
       changed: enqueue,
@@ -131,23 +167,8 @@ export class SpeakerDaemon {
       configName: options.configName,
       metrics: options.metrics.k8s,
       withoutConfig: 'nothing is announced',
-      changed: () => {
-        if (this.configs.sync()) this.enqueueAll();
-      },
-      take: (config) => {
-        // v0.9 refuses a config under which an announced IP belongs to no pool.
-        const stranded: string[] = [];
-        for (const [service, list] of this.announcements.services()) {
-          for (const announced of list) {
-            if (ownerOf(config, announced.address) === undefined)
-              stranded.push(`${service} (${announced.ip})`);
-          }
-        }
-        if (stranded.length > 0)
-          return `announced addresses would belong to no pool: ${stranded.join(', ')}`;
-        options.bgp.setConfig(config);
-        return undefined;
-      },
+      changed: () => this.configQueue.add(CONFIG_KEY),
+      take: (config) => this.take(config),
     });
     // v0.9 watches its own Node only: a change there is a hint that a speaker
     // came or went. The balancer classes need every Node's labels and age.
@@ -176,6 +197,7 @@ export class SpeakerDaemon {
   }
 
   async start(): Promise<void> {
+    this.configQueue.start();
     this.queue.start();
     await this.configs.start();
     // Not awaited: discovery retries while the server cannot answer, and
@@ -246,6 +268,7 @@ export class SpeakerDaemon {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.slicesStarting;
+    this.configQueue.stop();
     this.queue.stop();
     this.options.membership?.off('change', this.onMembership);
     await this.options.membership?.stop();
@@ -276,8 +299,54 @@ export class SpeakerDaemon {
   }
 
   /** Resolves when no key is waiting, or what waits cannot be decided yet (for tests and the lab). */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  async idle(): Promise<void> {
+    await this.configQueue.idle();
+    await this.queue.idle();
+  }
+
+  /**
+   * Takes the ConfigMap, or refuses it and keeps the config in force. The
+   * first time (after the first full list of Services, the queue's gate),
+   * the config the controller last accepted is offered first, so that a
+   * restarted speaker refuses what the controller refused and goes on
+   * announcing what it announced. v0.9's speaker adopts `config` at start.
+   */
+  private async syncConfig(): Promise<void> {
+    let offered = false;
+    if (!this.lastAcceptedRead) {
+      offered = (await this.configs.offerLastAccepted()).taken;
+      this.lastAcceptedRead = true;
+    }
+    const taken = this.configs.sync();
+    if (offered || taken) this.enqueueAll();
+  }
+
+  /**
+   * The speaker's check of a parsed config, which puts it in force when it
+   * passes. With a config in force, the controller's check first (the
+   * statuses' addresses, src/service/held.ts), so the speakers take only
+   * what the controller takes, at start as at run time. With none (a start
+   * that found no last accepted config: the controller never wrote one, or
+   * it may not be read) there is nothing to keep, and `config` is taken as
+   * v0.9's speaker takes it. Then v0.9's own rule (speaker/main.go
+   * SetConfig): no announced address may fall outside every pool.
+   */
+  private take(config: Config): string | undefined {
+    if (this.configs.config !== null) {
+      const refusal = heldAddressesRefusal(config, this.services.list().map(serviceRequest));
+      if (refusal !== undefined) return refusal;
+    }
+    const stranded: string[] = [];
+    for (const [service, list] of this.announcements.services()) {
+      for (const announced of list) {
+        if (ownerOf(config, announced.address) === undefined)
+          stranded.push(`${service} (${announced.ip})`);
+      }
+    }
+    if (stranded.length > 0)
+      return `announced addresses would belong to no pool: ${stranded.join(', ')}`;
+    this.options.bgp.setConfig(config);
+    return undefined;
   }
 
   /**

@@ -62,7 +62,7 @@ describe('cli: plan inputs', () => {
     expect(ran.stdout).to.include('ns/y: 192.0.2.1 from pool a, new');
   });
 
-  it('warns when a running controller would refuse the config', async () => {
+  it('warns when the controller, running or starting, would refuse the config', async () => {
     const services = write(
       'orphan.json',
       JSON.stringify({ kind: 'List', items: [svc('x', '198.51.100.9')] }),
@@ -70,7 +70,7 @@ describe('cli: plan inputs', () => {
     const ran = await runCli(['plan', '--config', config(), '--services', services]);
     expect(ran.stdout).to.include('ns/x: 192.0.2.0 from pool a, CHANGED from 198.51.100.9');
     expect(ran.stdout).to.match(
-      /warning: a running controller refuses this config .*ns\/x 198\.51\.100\.9/,
+      /warning: the controller refuses this config, running or starting, .*ns\/x 198\.51\.100\.9/,
     );
   });
 
@@ -146,7 +146,7 @@ describe('cli: plan, Services of a balancer class', () => {
       'ns/gone: class edge: no address (loses 203.0.113.20, 203.0.113.21): no available IPv4 address in pool "edge"',
       'ns/plain: 192.0.2.1 from pool default, unchanged',
       '4 LoadBalancer Services: 1 unchanged, 0 new, 2 changed, 1 without an address; 1 other Services left alone',
-      'warning: a running controller refuses this config and keeps its current one, because it leaves assigned addresses outside every pool (ns/web 203.0.113.22, ns/api 203.0.113.23, ns/gone 203.0.113.20, ns/gone 203.0.113.21); only after a restart would it apply, moving those Services as shown',
+      'warning: the controller refuses this config, running or starting, because it leaves assigned addresses outside every pool (ns/web 203.0.113.22, ns/api 203.0.113.23, ns/gone 203.0.113.20, ns/gone 203.0.113.21); it keeps the config it last accepted (ConfigMap metallb-ts-last-accepted), or without one allocates nothing, until the ConfigMap is fixed; metallb-ts speakers refuse it too and keep announcing those addresses (one that starts with no accepted config to read takes it, as v0.9 speakers do); only a restarted v0.9 controller would apply it, moving those Services as shown, and a restarted v0.9 speaker would stop announcing them',
     ]);
   });
 

@@ -12,9 +12,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Allocator } from '../../src/allocator/index.js';
 import type { Config } from '../../src/config/index.js';
-import { convergeAnyService, type ServiceConvergence } from '../../src/controller/index.js';
+import { convergeAnyService, ingressWritten } from '../../src/controller/index.js';
 import { balancerChoice, serviceRequest, type ServiceObject } from '../../src/service/index.js';
-import { cidrFirst, cidrLast, formatIP, parseIP } from '../../src/ip/index.js';
+import { cidrFirst, cidrLast, parseIP } from '../../src/ip/index.js';
 import { configWithClasses, serviceObject, type ServiceSpec } from './classes.js';
 
 const BASE = `address-pools:
@@ -113,21 +113,6 @@ function withIngress(service: ServiceObject, ips: readonly string[]): ServiceObj
   return { ...service, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } };
 }
 
-/** The status the daemon writes for an outcome, or null when it writes none. */
-function statusWritten(outcome: ServiceConvergence, before: readonly string[]): string[] | null {
-  if (outcome.rules === 'foreign') return null;
-  const result = outcome.result;
-  switch (result.kind) {
-    case 'assigned':
-      return 'ips' in result ? result.ips.map(formatIP) : [formatIP(result.ip)];
-    case 'failed':
-    case 'not-load-balancer':
-      return before.length > 0 ? [] : null;
-    default:
-      return null;
-  }
-}
-
 function convergeOne(
   allocator: Allocator,
   cluster: Cluster,
@@ -140,7 +125,7 @@ function convergeOne(
   const outcome = convergeAnyService(allocator, serviceRequest(service), config.balancerClasses, {
     synced,
   });
-  const written = statusWritten(outcome, ingressOf(service));
+  const written = ingressWritten(outcome, ingressOf(service));
   if (written !== null) cluster.set(name, withIngress(service, written));
 }
 

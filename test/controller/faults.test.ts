@@ -14,6 +14,7 @@ import { serviceRequest } from '../../src/service/index.js';
 import { cidrContains, parseIP } from '../../src/ip/index.js';
 import type { Lab } from '../../src/lab/index.js';
 import { controllerFor, labWithConfig } from '../support/metallb-lab.js';
+import { seededRandom } from '../support/seeded.js';
 
 const CONFIG = `address-pools:
 - name: main
@@ -26,17 +27,6 @@ const CONFIG = `address-pools:
 `;
 const OPERATIONS = 1000;
 const NAMES = Array.from({ length: 40 }, (_, i) => `svc-${i}`);
-
-/** mulberry32: a small seeded generator, so the run replays exactly. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('controller daemon under injected faults', function () {
   this.timeout(180_000);
@@ -54,7 +44,7 @@ describe('controller daemon under injected faults', function () {
     const core = fixture.core;
     controller = await controllerFor(lab, () => undefined, { initialMs: 20, maxMs: 500 });
 
-    const next = random(2026);
+    const next = seededRandom(2026);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
     const body = (name: string): k8s.V1Service => {
       const annotations: Record<string, string> = {};

@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import type { RunningController } from '../../src/cli/controller.js';
 import type { Lab } from '../../src/lab/index.js';
 import { eventually } from '../support/eventually.js';
+import { seededRandom, shuffled } from '../support/seeded.js';
 import {
   controllerFor,
   ingressByName,
@@ -24,24 +25,6 @@ const POOL_CONFIG =
 const HOLDERS = 240;
 const PENDING = 20;
 const CLUSTER_IP_ONLY = 30;
-
-/** A seeded shuffle (mulberry32), so a failure names an order that can be replayed. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
 
 describe('controller start over held addresses (upgrade in place)', function () {
   this.timeout(120_000);
@@ -58,10 +41,10 @@ describe('controller start over held addresses (upgrade in place)', function () 
   /** Creates the Services; holders get their address written into status, as v0.9 left it. */
   async function fill(seed: number): Promise<Map<string, string>> {
     const addresses = Array.from({ length: 256 }, (_, i) => `198.51.100.${i}`);
-    const held = shuffled(addresses, seed).slice(0, HOLDERS);
+    const held = shuffled(addresses, seededRandom(seed)).slice(0, HOLDERS);
     const holders = new Map(held.map((ip, i) => [`held-${i}`, ip]));
     // Created in an order of their own: the list the controller reads is in name order.
-    const names = shuffled([...holders.keys()], seed + 1);
+    const names = shuffled([...holders.keys()], seededRandom(seed + 1));
     const create = (name: string, type: 'LoadBalancer' | 'ClusterIP') =>
       core.createNamespacedService({
         namespace: 'default',

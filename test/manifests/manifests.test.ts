@@ -87,7 +87,15 @@ describe('manifests', () => {
       expect(ourObject?.apiVersion, key(object)).to.equal(object.apiVersion);
       expect(ourObject?.labels['app'], key(object)).to.equal('metallb');
     }
-    expect(ours.length).to.equal(v09.objects.length - removed.length);
+    const before = new Set(v09.objects.map(key));
+    // New: the controller's permission to keep its last accepted config, the speaker's to read it.
+    expect(mine.objects.filter((o) => !before.has(key(o))).map(key)).to.deep.equal([
+      'Role/metallb-system/last-accepted-config',
+      'Role/metallb-system/last-accepted-config-reader',
+      'RoleBinding/metallb-system/last-accepted-config',
+      'RoleBinding/metallb-system/last-accepted-config-reader',
+    ]);
+    expect(ours.length).to.equal(v09.objects.length - removed.length + 4);
   });
 
   it('keeps the workload selectors, pod labels, ports and Prometheus annotations exactly', () => {
@@ -126,12 +134,26 @@ describe('manifests', () => {
       },
       'config-watcher': { added: [], removed: [' configmaps get *'] },
       'pod-lister': { added: [], removed: [] },
+      // The controller's last accepted config (src/controller/daemon.ts).
+      'last-accepted-config': {
+        added: [
+          ' configmaps create *',
+          ' configmaps get metallb-ts-last-accepted',
+          ' configmaps update metallb-ts-last-accepted',
+        ],
+        removed: [],
+      },
+      // A speaker starts on it too (src/speaker/daemon.ts): it reads that one ConfigMap only.
+      'last-accepted-config-reader': {
+        added: [' configmaps get metallb-ts-last-accepted'],
+        removed: [],
+      },
     };
     expect(Object.keys(mine.roles).sort()).to.deep.equal(Object.keys(changes).sort());
     for (const [name, { added, removed }] of Object.entries(changes)) {
       const old = v09.roles[name];
       const ourRole = mine.roles[name];
-      expect(ourRole?.kind, name).to.equal(old?.kind);
+      if (old !== undefined) expect(ourRole?.kind, name).to.equal(old.kind);
       expect(ourRole?.kind, name).to.equal(
         name.startsWith('metallb-system:') ? 'ClusterRole' : 'Role',
       );
@@ -149,6 +171,13 @@ describe('manifests', () => {
       expect(ourBinding?.roleRef, name).to.deep.equal(old.roleRef);
       expect(ourBinding?.subjects, name).to.deep.equal(old.subjects);
     }
+    // Only the controller writes its last accepted config; only the speaker reads it alone.
+    expect(mine.bindings['last-accepted-config']?.subjects).to.deep.equal([
+      { kind: 'ServiceAccount', name: 'controller' },
+    ]);
+    expect(mine.bindings['last-accepted-config-reader']?.subjects).to.deep.equal([
+      { kind: 'ServiceAccount', name: 'speaker' },
+    ]);
   });
 
   it("gives the speaker v0.9's environment, and our speaker reads it as memberlist settings", () => {

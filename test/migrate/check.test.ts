@@ -123,6 +123,16 @@ describe('migrate: checkUpgrade', () => {
     expect(result.notes.some((n) => n.includes('outside every pool'))).to.equal(true);
   });
 
+  it('says a starting metallb-ts controller refuses a config that leaves a held address outside', () => {
+    const services = [service('outside', '203.0.113.9')].map(serviceRequest);
+    const notes = checkUpgrade(parseConfig(POOLS), services).notes;
+    expect(
+      notes.some((n) => n.includes('A starting metallb-ts controller refuses it too')),
+    ).to.equal(true);
+    const inside = [service('inside', '192.0.2.3')].map(serviceRequest);
+    expect(checkUpgrade(parseConfig(POOLS), inside).notes.join('\n')).to.not.contain('refuses');
+  });
+
   it('is unsafe with a config metallb-ts refuses, saying which errors v0.9 accepted', () => {
     const text = `${peer('  router-id: 2001:db8::1\n')}address-pools:
 - name: p

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createLabPod, setLabPodStatus } from '../../src/netns/cluster/index.js';
 import type { Lab } from '../../src/lab/index.js';
 import { newRegistry } from '../../src/metrics/index.js';
-import type { Config } from '../../src/config/index.js';
+import { LAST_ACCEPTED_CONFIG_MAP, type Config } from '../../src/config/index.js';
 import { LAN_TIMINGS, Memberlist } from 'memberlist-ts';
 import {
   SpeakerMembership,
@@ -131,6 +131,12 @@ describe('speaker daemon, against the lab', function () {
       body: { ...current, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } },
     });
   }
+
+  const setConfig = (config: string) =>
+    core.patchNamespacedConfigMap(
+      { name: 'config', namespace: NS, body: { data: { config } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
 
   function announcersOf(ip: string, protocol: 'layer2' | 'bgp' = 'layer2'): string[] {
     return NODES.filter((node) => speakers.get(node)?.[protocol].ips.has(ip));
@@ -340,11 +346,6 @@ describe('speaker daemon, against the lab', function () {
     speakers.set('node-a', await startSpeaker('node-a'));
     await until(() => announcersOf('203.0.113.5').join() === 'node-a', 10_000);
 
-    const setConfig = (config: string) =>
-      core.patchNamespacedConfigMap(
-        { name: 'config', namespace: NS, body: { data: { config } } },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      );
     const a = speakers.get('node-a') as TestSpeaker;
     const stale = async () =>
       (await a.registry.getSingleMetric('metallb_k8s_client_config_stale_bool')?.get())?.values[0]
@@ -373,6 +374,47 @@ describe('speaker daemon, against the lab', function () {
         labels: { protocol: 'layer2', service: 'default/web', node: 'node-a', ip: '203.0.113.5' },
       },
     ]);
+  });
+
+  it('keeps announcing all 40 addresses across a restart when the config is one the controller refused', async () => {
+    const poolOf = (cidr: string) =>
+      `address-pools:\n- name: l2\n  protocol: layer2\n  addresses: [${cidr}]\n`;
+    const accepted = poolOf('203.0.113.0/26');
+    // 16 addresses: the Services holding .16 to .39 would lie outside every pool.
+    const refused = poolOf('203.0.113.0/28');
+    const held = Array.from({ length: 40 }, (_, i) => `203.0.113.${i}`);
+    await setConfig(accepted);
+    // What the controller keeps of the last config it accepted (src/controller/daemon.ts).
+    await core.createNamespacedConfigMap({
+      namespace: NS,
+      body: { metadata: { name: LAST_ACCEPTED_CONFIG_MAP }, data: { config: accepted } },
+    });
+    await backend('web-a', 'web', 'node-a', '10.0.0.1');
+    await Promise.all(held.map((ip, i) => service(`svc-${i}`, 'web', ip)));
+    const before = await startSpeaker('node-a');
+    speakers.set('node-a', before);
+    await until(() => before.layer2.ips.size === held.length, 10_000, 'all 40 announced');
+
+    await setConfig(refused);
+    await until(
+      () => before.logs.some((l) => l['event'] === 'configRejected'),
+      10_000,
+      'refused at run time',
+    );
+    await before.daemon.stop();
+    const after = await startSpeaker('node-a');
+    speakers.set('node-a', after);
+    await until(() => after.layer2.ips.size === held.length, 10_000, 'all 40 announced again');
+    await until(
+      () => after.logs.some((l) => l['event'] === 'configRejected'),
+      10_000,
+      'refused at start',
+    );
+    await settled();
+    expect([...after.layer2.ips].sort()).to.deep.equal([...held].sort());
+    expect(after.layer2.calls.filter((call) => call.startsWith('-'))).to.deep.equal([]);
+    const loaded = after.logs.filter((l) => l['event'] === 'configLoaded');
+    expect(loaded.map((l) => l['source'])).to.deep.equal([LAST_ACCEPTED_CONFIG_MAP]);
   });
 
   it('reads EndpointSlices when a Service has no Endpoints object', async () => {

@@ -142,12 +142,18 @@ describeUpstream('v0.9.6 manifests, upgraded in place', ({ v09Manifests }) => {
       // 3. During: apply the new manifests over the old install.
       const applied = await ok(['apply', '-f', 'manifests/']);
       const lines = applied.trimEnd().split('\n');
-      expect(lines).to.have.length(13);
+      // v0.9.6's 13 objects that stay, and the Roles for the last accepted config
+      // (the controller's to keep it, the speaker's to read it), with their bindings.
+      expect(lines).to.have.length(17);
       for (const changed of [
         'clusterrole.rbac.authorization.k8s.io/metallb-system:speaker configured',
         'daemonset.apps/speaker configured',
         'deployment.apps/controller configured',
         'namespace/metallb-system configured',
+        'role.rbac.authorization.k8s.io/last-accepted-config created',
+        'rolebinding.rbac.authorization.k8s.io/last-accepted-config created',
+        'role.rbac.authorization.k8s.io/last-accepted-config-reader created',
+        'rolebinding.rbac.authorization.k8s.io/last-accepted-config-reader created',
       ])
         expect(lines).to.include(changed);
       expect(lines).to.include('rolebinding.rbac.authorization.k8s.io/pod-lister unchanged');

@@ -36,6 +36,7 @@ import {
   nodeSpeakers,
   RollWatch,
   type NodeSpeaker,
+  type Sample,
   type SampledAddress,
 } from '../support/roll-watch.js';
 import { until } from '../support/until.js';
@@ -123,6 +124,60 @@ interface Roll {
   readonly from: number;
   readonly to: number;
 }
+
+/** Polls the speaker Pods every 100 ms: when each node's v0.9 Pod went, when ours became Ready there. */
+class RollClock {
+  private readonly gone = new Map<string, number>();
+  private readonly ready = new Map<string, number>();
+  private stopped = false;
+
+  constructor(
+    private readonly cluster: NetnsCluster,
+    private readonly nodes: readonly string[],
+  ) {}
+
+  get done(): boolean {
+    return this.ready.size === this.nodes.length;
+  }
+
+  get rolls(): Roll[] {
+    return [...this.ready]
+      .map(([node, to]) => ({ node, from: this.gone.get(node) ?? to, to }))
+      .sort((a, b) => a.from - b.from);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async poll(): Promise<void> {
+    while (!this.stopped && !this.done) {
+      const now = Date.now();
+      const pods = await this.cluster.core.listNamespacedPod({
+        namespace: V09_NAMESPACE,
+        labelSelector: 'app=metallb,component=speaker',
+      });
+      for (const node of this.nodes) {
+        const here = pods.items.filter((p) => p.spec?.nodeName === node);
+        const old = here.find((p) => !(p.spec?.containers[0]?.image ?? '').includes('metallb-ts'));
+        if (
+          !this.gone.has(node) &&
+          (old === undefined || old.metadata?.deletionTimestamp !== undefined)
+        )
+          this.gone.set(node, now);
+        const ours = here.find(
+          (p) =>
+            (p.spec?.containers[0]?.image ?? '').includes('metallb-ts') &&
+            (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
+        if (!this.ready.has(node) && ours !== undefined) this.ready.set(node, now);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 250));
 
 const rehearsals = [
   { version: '1.20', podSecurityPolicies: true },
@@ -246,7 +301,7 @@ for (const { version, podSecurityPolicies } of rehearsals) {
             );
           }),
         );
-      await speakersAre('v0.9', 60_000, async () => undefined);
+      await speakersAre('v0.9', 60_000, pause);
     });
 
     after(async () => {
@@ -306,23 +361,32 @@ for (const { version, podSecurityPolicies } of rehearsals) {
       loop.on('result', (r) => results.push(r));
       const applied = await kubectl(['apply', '-f', 'manifests/']);
       expect(applied.code, applied.stderr).to.equal(0);
-      const appliedAt = Date.now();
-      let last = await nodeSpeakers(c(), V09_NAMESPACE, NODES);
-      const down = new Map<string, number>();
-      await speakersAre('metallb-ts', 150_000, async () => {
-        const sample = await (watch as RollWatch).sample();
-        keepLogs();
-        for (const node of NODES) {
-          const was = last[node];
-          const now = sample.speakers[node];
-          if (was === 'v0.9' && now !== 'v0.9') down.set(node, sample.t);
-          if (now === 'metallb-ts' && was !== 'metallb-ts')
-            rolls.push({ node, from: down.get(node) ?? appliedAt, to: sample.t });
-        }
-        last = sample.speakers;
-      });
-      // A few more samples with every node on metallb-ts, then the loop ends.
-      for (let i = 0; i < 3; i++) await watch.sample();
+      // Each node's roll, timed from a poll of its own (the samples take seconds):
+      // from its v0.9 Pod's deletion to our Pod Ready on it.
+      const clock = new RollClock(c(), NODES);
+      const polling = clock.poll();
+      try {
+        await speakersAre('metallb-ts', 150_000, async () => {
+          await (watch as RollWatch).sample();
+          keepLogs();
+        });
+        await until(() => clock.done, 30_000, 'our speaker Ready on every node', 100);
+      } finally {
+        clock.stop();
+        await polling;
+      }
+      rolls.push(...clock.rolls);
+      // More samples with every node on metallb-ts until two of them are settled, then the loop ends.
+      let settled = 0;
+      await until(
+        async () => {
+          if ((await (watch as RollWatch).sample()).settled) settled++;
+          return settled >= 2;
+        },
+        30_000,
+        'two settled samples after the roll',
+        0,
+      );
       loop.stop();
       keepLogs();
       if (process.env['REHEARSAL_DUMP'] !== undefined)
@@ -380,9 +444,7 @@ for (const { version, podSecurityPolicies } of rehearsals) {
 
     it('rollback: the v0.9.6 objects applied again leave every address where it was', async () => {
       await apply(v09Objects(podSecurityPolicies), 'v0.9.6.json');
-      await speakersAre('v0.9', 150_000, async () => {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      });
+      await speakersAre('v0.9', 150_000, pause);
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(await addresses()).to.deep.equal(beforeUpgrade);
     });
@@ -425,7 +487,7 @@ function printFigures(
   moved: number,
   rolls: readonly Roll[],
   results: readonly HttpProbeResult[],
-  samples: readonly { t: number; speakers: Readonly<Record<string, NodeSpeaker>> }[],
+  samples: readonly Sample[],
   sampled: readonly SampledAddress[],
 ): void {
   const keyOf = new Map(sampled.map(({ ip, key }) => [ip, key]));
@@ -448,6 +510,10 @@ function printFigures(
   const owedFailed = results.filter((r) => !r.ok && owed(r)).length;
   lines.push(
     `      requests lost that metallb-ts owed: ${owedFailed} of ${results.filter(owed).length}`,
+  );
+  const pairs = samples.flatMap((sample) => sample.ndpPairs);
+  lines.push(
+    `      samples: ${samples.length}; IPv6 addresses two MACs advertised within one sample's second: ${pairs.length}${pairs.length === 0 ? '' : ` (${pairs.join('; ')})`}`,
   );
   console.log(lines.join('\n'));
 }

@@ -29,6 +29,8 @@ export interface Sample {
   /** Whether the speakers had been unchanged for `settleMs` (the elected-node check applied). */
   readonly settled: boolean;
   readonly problems: readonly string[];
+  /** IPv6 addresses two MACs advertised within the sample's second (see sample()). */
+  readonly ndpPairs: readonly string[];
 }
 
 /**
@@ -105,22 +107,28 @@ export class RollWatch {
     }
     const settled = key === JSON.stringify(after) && t - this.stillSince >= this.settleMs;
     const problems: string[] = [];
+    const ndpPairs: string[] = [];
     const answers: Record<string, string[]> = {};
     for (const [i, { ip, key: service }] of this.addresses.entries()) {
       const macs = replies[i] ?? [];
       answers[ip] = macs;
       const distinct = new Set(macs);
-      if (distinct.size > 1)
-        problems.push(`${ip} answered by ${distinct.size} MACs: ${[...distinct].join(' ')}`);
+      const who = [...distinct].map((mac) => this.nodeOf(mac)).join(' and ');
+      // ARP: two replies to one request. NDP: ndisc6 -m also lists the
+      // unsolicited advertisements a node sends as it takes an address over
+      // (RFC 4861 section 7.2.6) without their flags, so two MACs there may
+      // be a handover, not two answers: counted, not failed.
+      if (distinct.size > 1 && !ip.includes(':')) problems.push(`${ip} answered by ${who}`);
+      if (distinct.size > 1 && ip.includes(':')) ndpPairs.push(`${ip} advertised by ${who}`);
       const node = electedNode(service, before);
       if (!settled || node === null || before[node] !== 'metallb-ts') continue;
       const want = this.macs[node];
       if (macs.length === 0 || [...distinct].some((mac) => mac !== want))
         problems.push(
-          `${ip} (${service}) elected ${node} (${want}), answered by [${macs.join(' ')}]`,
+          `${ip} (${service}) elected ${node}, answered by [${macs.map((m) => this.nodeOf(m)).join(' ')}]`,
         );
     }
-    const sample = { t, speakers: before, answers, settled, problems };
+    const sample = { t, speakers: before, answers, settled, problems, ndpPairs };
     this.samples.push(sample);
     return sample;
   }

@@ -389,6 +389,7 @@ for (const { version, podSecurityPolicies } of rehearsals) {
       );
       loop.stop();
       keepLogs();
+      // REHEARSAL_DUMP=FILE keeps the samples, rolls, requests and daemon logs for a closer look.
       if (process.env['REHEARSAL_DUMP'] !== undefined)
         writeFileSync(
           process.env['REHEARSAL_DUMP'],

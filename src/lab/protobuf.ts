@@ -1,6 +1,7 @@
 /**
  * Decodes the `application/vnd.kubernetes.protobuf` bodies that kubectl's
- * generator commands (`kubectl create configmap|secret|namespace|token|service`) send.
+ * generator commands (`kubectl create configmap|secret|namespace|serviceaccount|
+ * token|service`) send.
  *
  * A body is the magic `k8s\0` followed by a `runtime.Unknown` message
  * (k8s.io/apimachinery/pkg/runtime/generated.proto):
@@ -13,6 +14,9 @@
  *   ConfigMap { 1: metadata, 2: map<string,string> data, 3: map<string,bytes> binaryData, 4: bool immutable }
  *   Secret    { 1: metadata, 2: map<string,bytes> data, 3: string type, 4: map<string,string> stringData, 5: bool immutable }
  *   Namespace { 1: metadata, 2: NamespaceSpec { 1: repeated string finalizers }, 3: NamespaceStatus { 1: string phase } }
+ *   ServiceAccount { 1: metadata, 2: repeated ObjectReference secrets { 1: kind, 2: namespace, 3: name, 4: uid,
+ *                    5: apiVersion, 6: resourceVersion, 7: fieldPath }, 3: repeated LocalObjectReference
+ *                    imagePullSecrets { 1: name }, 4: *bool automountServiceAccountToken }
  * and k8s.io/api/authentication/v1/generated.proto (as `kubectl create token --duration --audience` writes it):
  *   TokenRequest { 1: metadata, 2: TokenRequestSpec { 1: repeated string audiences, 3: boundObjectRef,
  *                  4: int64 expirationSeconds }, 3: status (ignored: the server sets it) }
@@ -32,6 +36,7 @@ import {
   messageOf,
   nonEmptyStringOf,
   readFields,
+  repeatedFields,
   stringOf,
   stringsOf,
 } from './protobuf-wire.js';
@@ -96,6 +101,48 @@ function decodeNamespace(raw: Uint8Array): JsonObject {
   return object;
 }
 
+const OBJECT_REFERENCE_STRINGS: ReadonlyMap<number, string> = new Map([
+  [1, 'kind'],
+  [2, 'namespace'],
+  [3, 'name'],
+  [4, 'uid'],
+  [5, 'apiVersion'],
+  [6, 'resourceVersion'],
+  [7, 'fieldPath'],
+]);
+
+/** An ObjectReference or a LocalObjectReference ({ 1: name }): every field a string with omitempty. */
+function decodeReference(
+  buf: Uint8Array,
+  names: ReadonlyMap<number, string>,
+  where: string,
+): JsonObject {
+  const fields = readFields(buf, where);
+  const reference: JsonObject = {};
+  for (const [number, name] of names) {
+    const value = nonEmptyStringOf(fields, number, where);
+    if (value !== undefined) reference[name] = value;
+  }
+  return reference;
+}
+
+function decodeServiceAccount(raw: Uint8Array): JsonObject {
+  const where = 'ServiceAccount';
+  const fields = readFields(raw, where);
+  const object: JsonObject = { metadata: decodeObjectMeta(messageOf(fields, 1, where)) };
+  const references = (number: number, names: ReadonlyMap<number, string>, of: string) =>
+    repeatedFields(fields, number).map((field) =>
+      decodeReference(bytesOf(field, where), names, of),
+    );
+  const secrets = references(2, OBJECT_REFERENCE_STRINGS, 'ObjectReference');
+  if (secrets.length > 0) object.secrets = secrets;
+  const pullSecrets = references(3, new Map([[1, 'name']]), 'LocalObjectReference');
+  if (pullSecrets.length > 0) object.imagePullSecrets = pullSecrets;
+  const automount = lastField(fields, 4);
+  if (automount !== undefined) object.automountServiceAccountToken = boolOf(automount, where);
+  return object;
+}
+
 /**
  * Only the spec fields the lab's TokenRequest reads; a bound object
  * reference is not kept (the lab binds tokens to their ServiceAccount only).
@@ -123,6 +170,7 @@ const DECODERS: Record<string, (raw: Uint8Array) => JsonObject> = {
   'v1/Secret': decodeSecret,
   'v1/Namespace': decodeNamespace,
   'v1/Service': decodeService,
+  'v1/ServiceAccount': decodeServiceAccount,
   'authentication.k8s.io/v1/TokenRequest': decodeTokenRequest,
 };
 

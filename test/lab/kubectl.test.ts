@@ -248,6 +248,15 @@ describe('lab: with the real kubectl', function () {
     });
   });
 
+  it('kubectl create serviceaccount (a protobuf body)', async () => {
+    expect(await kubectl(['create', 'serviceaccount', 'speaker'])).to.equal(
+      'serviceaccount/speaker created\n',
+    );
+    expect(await kubectl(['get', 'sa', 'speaker', '-o', 'jsonpath={.metadata.name}'])).to.equal(
+      'speaker',
+    );
+  });
+
   it('kubectl create deployment (a protobuf body the lab does not read) is refused with the way that works', async () => {
     const refused = await kubectlFails(['create', 'deployment', 'web', '--image=nginx']);
     expect(refused).to.include('cannot decode protobuf body of kind "Deployment"');

@@ -308,6 +308,56 @@ describe('lab/protobuf', () => {
       expect(decoded(bytes).kind).to.equal('Namespace');
     });
 
+    it('decodes a ServiceAccount as kubectl create serviceaccount sends it, and its references', () => {
+      // Recorded from kubectl 1.32: `kubectl create serviceaccount sa`.
+      const recorded = Buffer.from(
+        '6b3873000a140a027631120e536572766963654163636f756e7412140a120a02736112001a0022002a003200380042001a002200',
+        'hex',
+      );
+      expect(decoded(new Uint8Array(recorded))).to.deep.equal({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'sa' },
+      });
+      const raw = message(
+        ld(1, objectMeta('speaker', [ld(3, 'metallb-system')])),
+        ld(
+          2,
+          message(
+            ld(1, 'Secret'),
+            ld(2, 'metallb-system'),
+            ld(3, 'speaker-token'),
+            ld(4, 'u-1'),
+            ld(5, 'v1'),
+            ld(6, '7'),
+            ld(7, 'data'),
+          ),
+        ),
+        ld(2, message(ld(1, ''), ld(3, 'other'))),
+        ld(3, message(ld(1, 'registry'))),
+        vi(4, 0),
+      );
+      expect(decoded(body('v1', 'ServiceAccount', raw))).to.deep.equal({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'speaker', namespace: 'metallb-system' },
+        secrets: [
+          {
+            kind: 'Secret',
+            namespace: 'metallb-system',
+            name: 'speaker-token',
+            uid: 'u-1',
+            apiVersion: 'v1',
+            resourceVersion: '7',
+            fieldPath: 'data',
+          },
+          { name: 'other' },
+        ],
+        imagePullSecrets: [{ name: 'registry' }],
+        automountServiceAccountToken: false,
+      });
+    });
+
     it('decodes what kubectl create service sends as the object kubectl meant', () => {
       expect(RECORDED_SERVICES.map((recorded) => recorded.args[2])).to.have.members([
         'loadbalancer',

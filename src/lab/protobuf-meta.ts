@@ -8,12 +8,12 @@
  */
 import type { Json, JsonObject } from './json.js';
 import {
+  assignNonEmptyStrings,
   DecodeError,
   int32Of,
   int64Of,
   lastField,
   mapOf,
-  nonEmptyStringOf,
   readFields,
   stringOf,
   stringsOf,
@@ -33,10 +33,7 @@ export function decodeObjectMeta(buf: Uint8Array | undefined): JsonObject {
   if (buf === undefined) return meta;
   const where = 'ObjectMeta';
   const fields = readFields(buf, where);
-  for (const [number, name] of OBJECT_META_STRINGS) {
-    const value = nonEmptyStringOf(fields, number, where);
-    if (value !== undefined) meta[name] = value;
-  }
+  assignNonEmptyStrings(meta, fields, OBJECT_META_STRINGS, where);
   const generationField = lastField(fields, 7);
   const generation = generationField === undefined ? 0 : int64Of(generationField, where);
   if (generation !== 0) meta.generation = generation;

@@ -227,3 +227,16 @@ export function presentStringOf(
   const field = lastField(fields, number);
   return field === undefined ? undefined : stringOf(field, where);
 }
+
+/** Sets `target[name]` for each non-empty string field of `names` (field number to JSON name). */
+export function assignNonEmptyStrings(
+  target: JsonObject,
+  fields: WireField[],
+  names: ReadonlyMap<number, string>,
+  where: string,
+): void {
+  for (const [number, name] of names) {
+    const value = nonEmptyStringOf(fields, number, where);
+    if (value !== undefined) target[name] = value;
+  }
+}

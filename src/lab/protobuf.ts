@@ -27,6 +27,7 @@ import type { Json, JsonObject } from './json.js';
 import { decodeObjectMeta } from './protobuf-meta.js';
 import { decodeService } from './protobuf-service.js';
 import {
+  assignNonEmptyStrings,
   boolOf,
   bytesOf,
   DecodeError,
@@ -117,12 +118,8 @@ function decodeReference(
   names: ReadonlyMap<number, string>,
   where: string,
 ): JsonObject {
-  const fields = readFields(buf, where);
   const reference: JsonObject = {};
-  for (const [number, name] of names) {
-    const value = nonEmptyStringOf(fields, number, where);
-    if (value !== undefined) reference[name] = value;
-  }
+  assignNonEmptyStrings(reference, readFields(buf, where), names, where);
   return reference;
 }
 

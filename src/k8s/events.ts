@@ -22,6 +22,8 @@ interface Recorded {
 
 export class EventRecorder {
   private readonly recorded = new Map<string, Recorded>();
+  /** The last write queued: each waits for the one before it. */
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly api: ApiClient,
@@ -31,17 +33,35 @@ export class EventRecorder {
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
-  async record(
+  /**
+   * Queues the Event and resolves once it is written (or its failure
+   * reported). Events are written one at a time, in the order recorded, as
+   * client-go's broadcaster does (tools/record/event.go: one goroutine takes
+   * each Event from its queue and writes it to the sink before the next),
+   * which v0.9 used (internal/k8s/k8s.go, StartRecordingToSink). A burst of
+   * Events (one per Service assigned at a start) then holds one connection
+   * and trails the status writes, instead of opening a connection each and
+   * competing with them. The time is the recording's, not the write's.
+   */
+  record(object: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
+    const at = this.now();
+    const written = this.tail.then(() => this.write(object, type, reason, message, at));
+    this.tail = written;
+    return written;
+  }
+
+  /** Writes one Event: a new one, or a count and time more on the one already written. */
+  private async write(
     object: ObjectReference,
     type: EventType,
     reason: string,
     message: string,
+    at: Date,
   ): Promise<void> {
     const namespace = object.namespace ?? 'default';
     const key = [object.kind, namespace, object.name, object.uid, type, reason, message].join(
       '\u0000',
     );
-    const at = this.now();
     const timestamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
     try {
       const seen = this.recorded.get(key);

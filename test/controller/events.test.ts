@@ -1,9 +1,12 @@
 /**
- * Events as the real recorder writes them: repeats count up on one Event.
+ * Events as the real recorder writes them: repeats count up on one Event,
+ * and Events are written one at a time, in the order recorded.
  */
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { EventRecorder, reuseConnections } from '../../src/k8s/index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiClient, endpointAuth, EventRecorder, reuseConnections } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
 import { labApi } from '../support/lab-api.js';
 
@@ -89,5 +92,55 @@ describe('k8s: event recorder', function () {
     api.close();
     expect(errors).to.deep.equal([]);
     expect(list.items.filter((e) => e.involvedObject.name === 'same')).to.have.length(20);
+  });
+
+  it('writes Events one at a time, in the order recorded, a burst of repeats counting up on one', async () => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const seen: string[] = [];
+    const server = createServer((request, response) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        const event = JSON.parse(body) as { message?: string; count?: number };
+        seen.push(`${request.method ?? ''} ${event.message ?? `count ${event.count ?? 0}`}`);
+        // Slow answers: writes that overlapped would overlap here.
+        setTimeout(() => {
+          inFlight--;
+          response.writeHead(201, { 'Content-Type': 'application/json' });
+          response.end('{}');
+        }, 5);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const api = new ApiClient(url, endpointAuth({ server: url, insecureSkipTlsVerify: false }));
+    const errors: unknown[] = [];
+    const recorder = new EventRecorder(api, 'metallb-controller', undefined, (e) => errors.push(e));
+    const web = { kind: 'Service', apiVersion: 'v1', name: 'web', namespace: 'default', uid: 'u' };
+    try {
+      await Promise.all([
+        recorder.record(web, 'Normal', 'IPAllocated', 'first'),
+        recorder.record(web, 'Warning', 'AllocationFailed', 'again'),
+        recorder.record(web, 'Warning', 'AllocationFailed', 'again'),
+        recorder.record(web, 'Warning', 'AllocationFailed', 'again'),
+        recorder.record(web, 'Normal', 'IPAllocated', 'last'),
+      ]);
+    } finally {
+      api.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(errors).to.deep.equal([]);
+    expect(mostInFlight).to.equal(1);
+    expect(seen).to.deep.equal([
+      'POST first',
+      'POST again',
+      'PATCH count 2',
+      'PATCH count 3',
+      'POST last',
+    ]);
   });
 });

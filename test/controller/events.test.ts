@@ -94,7 +94,7 @@ describe('k8s: event recorder', function () {
     expect(list.items.filter((e) => e.involvedObject.name === 'same')).to.have.length(20);
   });
 
-  it('writes Events one at a time, in the order recorded, a burst of repeats counting up on one', async () => {
+  it('writes a burst of Events at most 16 at a time, started in the order recorded', async () => {
     let inFlight = 0;
     let mostInFlight = 0;
     const seen: string[] = [];
@@ -104,8 +104,7 @@ describe('k8s: event recorder', function () {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       request.on('end', () => {
-        const event = JSON.parse(body) as { message?: string; count?: number };
-        seen.push(`${request.method ?? ''} ${event.message ?? `count ${event.count ?? 0}`}`);
+        seen.push((JSON.parse(body) as { message?: string }).message ?? '');
         // Slow answers: writes that overlapped would overlap here.
         setTimeout(() => {
           inFlight--;
@@ -120,27 +119,20 @@ describe('k8s: event recorder', function () {
     const errors: unknown[] = [];
     const recorder = new EventRecorder(api, 'metallb-controller', undefined, (e) => errors.push(e));
     const web = { kind: 'Service', apiVersion: 'v1', name: 'web', namespace: 'default', uid: 'u' };
+    const messages = Array.from({ length: 40 }, (_, i) => `Assigned IP "192.0.2.${i}"`);
     try {
-      await Promise.all([
-        recorder.record(web, 'Normal', 'IPAllocated', 'first'),
-        recorder.record(web, 'Warning', 'AllocationFailed', 'again'),
-        recorder.record(web, 'Warning', 'AllocationFailed', 'again'),
-        recorder.record(web, 'Warning', 'AllocationFailed', 'again'),
-        recorder.record(web, 'Normal', 'IPAllocated', 'last'),
-      ]);
+      await Promise.all(
+        messages.map((message) => recorder.record(web, 'Normal', 'IPAllocated', message)),
+      );
     } finally {
       api.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
     expect(errors).to.deep.equal([]);
-    expect(mostInFlight).to.equal(1);
-    expect(seen).to.deep.equal([
-      'POST first',
-      'POST again',
-      'PATCH count 2',
-      'PATCH count 3',
-      'POST last',
-    ]);
+    expect(mostInFlight).to.be.within(2, 16);
+    // Started in order; those written at once may reach the server in another.
+    expect([...seen].sort()).to.deep.equal([...messages].sort());
+    expect(seen.slice(0, 16).sort()).to.deep.equal(messages.slice(0, 16).sort());
   });
 });

@@ -29,6 +29,19 @@ export function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): numbe
 }
 
 /**
+ * The CPU time a process has used so far (user and system, /proc/PID/stat
+ * fields 14 and 15, in clock ticks of 1/100 s on Linux), in seconds: on a
+ * shared machine, steadier than wall time.
+ */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
  * `metallb-ts controller` against the lab's kubeconfig, its /metrics on a
  * port of its choosing; with `logs: 'pipe'` its JSON log lines are on the
  * child's stdout.

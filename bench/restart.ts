@@ -10,7 +10,7 @@
 import { createInterface } from 'node:readline';
 import { ResilientInformer, type Service } from '../src/k8s/index.js';
 import { seededRandom, shuffled } from '../test/support/seeded.js';
-import { BENCH_NAMESPACE, benchLab, spawnController } from './controller-process.js';
+import { BENCH_NAMESPACE, benchLab, cpuSeconds, spawnController } from './controller-process.js';
 
 const HOLDING = 10_000;
 const WAITING = 1_000;
@@ -96,6 +96,7 @@ try {
   ]);
   clearTimeout(timer);
   const servedAt = since();
+  const cpu = cpuSeconds(controller.pid).toFixed(2);
   const list = await api.request<{ items: Service[] }>('GET', SERVICES_PATH);
   const moved = list.items.filter((service) => {
     const ip = held.get(service.metadata?.name ?? '');
@@ -105,7 +106,7 @@ try {
     `restart: from the controller's spawn, Services listed at ${listedAt} s, ` +
       `the ${restored.toLocaleString('en-US')} Services holding addresses restored at ${heldAt} s, ` +
       `${served.size.toLocaleString('en-US')} of ${WAITING.toLocaleString('en-US')} waiting Services served at ${servedAt} s; ` +
-      `held addresses moved: ${moved}`,
+      `held addresses moved: ${moved}; controller CPU by then ${cpu} s`,
   );
 } finally {
   controller.kill('SIGTERM');

@@ -93,14 +93,18 @@ export function parseIPText(text: string): Parsed<IPAddress> {
   return v4.ok ? ok({ family: 4, value: v4.value }) : v4;
 }
 
-/** Strict dotted decimal: exactly four parts, each 0..255, digits only, no leading zeros. */
+/**
+ * Strict dotted decimal: exactly four parts, each 0..255, digits only, no leading zeros.
+ * The value is summed as a number (32 bits fit one exactly) and made a bigint once: a
+ * controller start parses every Service's addresses (bench/restart).
+ */
 function parseV4(text: string): Parsed<bigint> {
   const parts = text.split('.');
   if (parts.length !== 4) return fail('IPv4 needs four parts');
-  let value = 0n;
+  let value = 0;
   for (const part of parts) {
     if (part === '') return fail('IPv4 has an empty part');
-    if (!/^[0-9]+$/.test(part)) return fail(`IPv4 part ${quote(part)} is not a decimal number`);
+    if (!isDecimal(part)) return fail(`IPv4 part ${quote(part)} is not a decimal number`);
     // inet_aton(3) reads "010" as octal 8, most other parsers as decimal 10: refuse to guess.
     if (part.length > 1 && part.startsWith('0')) {
       return fail(
@@ -110,9 +114,19 @@ function parseV4(text: string): Parsed<bigint> {
     if (part.length > 3 || Number(part) > 255) {
       return fail(`IPv4 part ${quote(part)} is greater than 255`);
     }
-    value = (value << 8n) | BigInt(part);
+    value = value * 256 + Number(part);
   }
-  return ok(value);
+  return ok(BigInt(value));
+}
+
+/** Only the digits 0-9, at least one. */
+function isDecimal(text: string): boolean {
+  if (text === '') return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 /**
@@ -191,7 +205,9 @@ export function formatIP(ip: IPAddress): string {
 }
 
 function formatV4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
+  // 32 bits fit a number exactly; `>>>` reads it as unsigned.
+  const n = Number(value);
+  return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
 }
 
 function formatV6(value: bigint): string {

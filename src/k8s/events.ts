@@ -14,6 +14,16 @@ export type EventType = 'Normal' | 'Warning';
 
 /** Like the real recorder's cache: the most recent distinct events only. */
 const CACHE_LIMIT = 4096;
+/**
+ * Events written at once: as many as the controller converges Services at
+ * once, so a burst of Events (one per Service assigned at a start) keeps
+ * pace with the status writes on connections of its own, and no more
+ * (unbounded, the 1,000 Events of bench/restart's start opened a
+ * connection each beyond the pool's, a TLS handshake apiece). client-go's
+ * broadcaster, which v0.9 used (internal/k8s/k8s.go, StartRecordingToSink),
+ * queues Events too, and writes them one at a time (tools/record/event.go).
+ */
+const WRITERS = 16;
 
 interface Recorded {
   readonly name: string;
@@ -22,6 +32,10 @@ interface Recorded {
 
 export class EventRecorder {
   private readonly recorded = new Map<string, Recorded>();
+  /** Writes under way, at most WRITERS. */
+  private writing = 0;
+  /** Writes waiting for one under way to end, in the order recorded. */
+  private readonly queued: (() => void)[] = [];
 
   constructor(
     private readonly api: ApiClient,
@@ -31,17 +45,42 @@ export class EventRecorder {
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
+  /**
+   * Queues the Event and resolves once it is written (or its failure
+   * reported); at most WRITERS are written at once, the rest in the order
+   * recorded. The time is the recording's, not the write's.
+   */
   async record(
     object: ObjectReference,
     type: EventType,
     reason: string,
     message: string,
   ): Promise<void> {
+    const at = this.now();
+    if (this.writing < WRITERS) this.writing++;
+    // A write that ends hands its place on to the first one waiting.
+    else await new Promise<void>((resolve) => this.queued.push(resolve));
+    try {
+      await this.write(object, type, reason, message, at);
+    } finally {
+      const next = this.queued.shift();
+      if (next === undefined) this.writing--;
+      else next();
+    }
+  }
+
+  /** Writes one Event: a new one, or a count and time more on the one already written. */
+  private async write(
+    object: ObjectReference,
+    type: EventType,
+    reason: string,
+    message: string,
+    at: Date,
+  ): Promise<void> {
     const namespace = object.namespace ?? 'default';
     const key = [object.kind, namespace, object.name, object.uid, type, reason, message].join(
       '\u0000',
     );
-    const at = this.now();
     const timestamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
     try {
       const seen = this.recorded.get(key);

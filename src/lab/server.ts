@@ -476,7 +476,8 @@ async function readObject(request: IncomingMessage): Promise<Json> {
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        `the lab reads protobuf only for ConfigMaps, Secrets, Namespaces and TokenRequests: ${decoded.error}`,
+        // kubectl's generators do not fall back to JSON on a 415, so say what works instead.
+        `the lab cannot read this protobuf body: ${decoded.error}; send the object as YAML or JSON instead (kubectl apply -f or create -f), e.g. \`kubectl create deployment web --image=nginx --dry-run=client -o yaml | kubectl apply -f -\``,
       );
     return decoded.value;
   }

@@ -98,7 +98,13 @@ export class ServiceAdmission implements Admission {
       filled['targetPort'] ??= filled['port'] ?? null;
       return filled;
     });
-    if (ports.length === 0) problems.push({ field: 'spec.ports', message: 'Required value' });
+    // A headless Service (clusterIP None) may have no ports, as
+    // `kubectl create service clusterip NAME --clusterip=None` sends it
+    // (ValidateService, kubernetes pkg/apis/core/validation/validation.go).
+    const headless = stringAt(spec, 'clusterIP') === 'None';
+    if (ports.length === 0 && !headless) {
+      problems.push({ field: 'spec.ports', message: 'Required value' });
+    }
     if (problems.length > 0) throw invalid('Service', name, problems);
 
     this.assignClusterIPs(name, spec, oldSpec);

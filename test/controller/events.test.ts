@@ -1,9 +1,12 @@
 /**
- * Events as the real recorder writes them: repeats count up on one Event.
+ * Events as the real recorder writes them: repeats count up on one Event,
+ * and Events are written one at a time, in the order recorded.
  */
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { EventRecorder, reuseConnections } from '../../src/k8s/index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiClient, endpointAuth, EventRecorder, reuseConnections } from '../../src/k8s/index.js';
 import { Lab } from '../../src/lab/index.js';
 import { labApi } from '../support/lab-api.js';
 
@@ -89,5 +92,47 @@ describe('k8s: event recorder', function () {
     api.close();
     expect(errors).to.deep.equal([]);
     expect(list.items.filter((e) => e.involvedObject.name === 'same')).to.have.length(20);
+  });
+
+  it('writes a burst of Events at most 16 at a time, started in the order recorded', async () => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const seen: string[] = [];
+    const server = createServer((request, response) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        seen.push((JSON.parse(body) as { message?: string }).message ?? '');
+        // Slow answers: writes that overlapped would overlap here.
+        setTimeout(() => {
+          inFlight--;
+          response.writeHead(201, { 'Content-Type': 'application/json' });
+          response.end('{}');
+        }, 5);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const api = new ApiClient(url, endpointAuth({ server: url, insecureSkipTlsVerify: false }));
+    const errors: unknown[] = [];
+    const recorder = new EventRecorder(api, 'metallb-controller', undefined, (e) => errors.push(e));
+    const web = { kind: 'Service', apiVersion: 'v1', name: 'web', namespace: 'default', uid: 'u' };
+    const messages = Array.from({ length: 40 }, (_, i) => `Assigned IP "192.0.2.${i}"`);
+    try {
+      await Promise.all(
+        messages.map((message) => recorder.record(web, 'Normal', 'IPAllocated', message)),
+      );
+    } finally {
+      api.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(errors).to.deep.equal([]);
+    expect(mostInFlight).to.be.within(2, 16);
+    // Started in order; those written at once may reach the server in another.
+    expect([...seen].sort()).to.deep.equal([...messages].sort());
+    expect(seen.slice(0, 16).sort()).to.deep.equal(messages.slice(0, 16).sort());
   });
 });

@@ -180,6 +180,99 @@ describe('lab: with the real kubectl', function () {
     expect(await kubectlFails(['apply', '-f', typo])).to.include('unknown field "spec.prots"');
   });
 
+  it('kubectl create service loadbalancer|clusterip|nodeport (protobuf bodies) makes the Services kubectl meant', async () => {
+    interface CreatedService {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        type: string;
+        selector: Record<string, string>;
+        clusterIP: string;
+        ports: {
+          name: string;
+          protocol: string;
+          port: number;
+          targetPort: number;
+          nodePort?: number;
+        }[];
+      };
+    }
+    async function created(args: string[]): Promise<CreatedService> {
+      const name = args[1] ?? '';
+      expect(await kubectl(['create', 'service', ...args])).to.equal(`service/${name} created\n`);
+      return JSON.parse(await kubectl(['get', 'svc', name, '-o', 'json'])) as CreatedService;
+    }
+    /** name, protocol, port, targetPort of each port; kubectl names a port `PORT-TARGET`. */
+    const portsOf = (service: CreatedService): (string | number)[][] =>
+      service.spec.ports.map((p) => [p.name, p.protocol, p.port, p.targetPort]);
+
+    const web = await created(['loadbalancer', 'web', '--tcp=80:8080', '--tcp=443:8443']);
+    expect(web.spec.type).to.equal('LoadBalancer');
+    expect(web.spec.selector).to.deep.equal({ app: 'web' });
+    expect(web.metadata.labels).to.deep.equal({ app: 'web' });
+    expect(portsOf(web)).to.deep.equal([
+      ['80-8080', 'TCP', 80, 8080],
+      ['443-8443', 'TCP', 443, 8443],
+    ]);
+    expect(web.spec.ports.every((p) => typeof p.nodePort === 'number')).to.equal(true);
+
+    const api = await created(['clusterip', 'api', '--tcp=5678:8080', '--tcp=9090']);
+    expect(api.spec.type).to.equal('ClusterIP');
+    expect(api.spec.selector).to.deep.equal({ app: 'api' });
+    expect(portsOf(api)).to.deep.equal([
+      ['5678-8080', 'TCP', 5678, 8080],
+      ['9090', 'TCP', 9090, 9090],
+    ]);
+    expect(api.spec.ports.map((p) => p.nodePort)).to.deep.equal([undefined, undefined]);
+
+    const np = await created(['nodeport', 'np', '--tcp=80:8080', '--tcp=443:8443']);
+    expect(np.spec.type).to.equal('NodePort');
+    expect(portsOf(np)).to.deep.equal([
+      ['80-8080', 'TCP', 80, 8080],
+      ['443-8443', 'TCP', 443, 8443],
+    ]);
+    const fixed = await created(['nodeport', 'fixed', '--tcp=8080', '--node-port=30080']);
+    expect(fixed.spec.ports.map((p) => p.nodePort)).to.deep.equal([30080]);
+
+    const headless = await created(['clusterip', 'headless', '--clusterip=None']);
+    expect(headless.spec.clusterIP).to.equal('None');
+
+    const [header, ...rows] = (await kubectl(['get', 'svc'])).trimEnd().split('\n');
+    expect(header?.split(/\s+/)[1]).to.equal('TYPE');
+    const types = new Map(rows.map((row) => row.split(/\s+/)).map((c) => [c[0], c[1]]));
+    expect(Object.fromEntries(types)).to.deep.equal({
+      api: 'ClusterIP',
+      fixed: 'NodePort',
+      headless: 'ClusterIP',
+      np: 'NodePort',
+      web: 'LoadBalancer',
+    });
+  });
+
+  it('kubectl create serviceaccount (a protobuf body)', async () => {
+    expect(await kubectl(['create', 'serviceaccount', 'speaker'])).to.equal(
+      'serviceaccount/speaker created\n',
+    );
+    expect(await kubectl(['get', 'sa', 'speaker', '-o', 'jsonpath={.metadata.name}'])).to.equal(
+      'speaker',
+    );
+  });
+
+  it('kubectl create deployment (a protobuf body the lab does not read) is refused with the way that works', async () => {
+    const refused = await kubectlFails(['create', 'deployment', 'web', '--image=nginx']);
+    expect(refused).to.include('cannot decode protobuf body of kind "Deployment"');
+    expect(refused).to.include('--dry-run=client -o yaml | kubectl apply -f -');
+    const manifest = await kubectl([
+      'create',
+      'deployment',
+      'web',
+      '--image=nginx',
+      '--dry-run=client',
+      '-o',
+      'yaml',
+    ]);
+    expect(await kubectl(['apply', '-f', '-'], manifest)).to.equal('deployment.apps/web created\n');
+  });
+
   it('get events shows what was recorded, with the usual columns', async () => {
     await kubectl(['create', '-f', '-'], SERVICE);
     const event = {

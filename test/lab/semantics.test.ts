@@ -1,6 +1,6 @@
 /**
  * API-server semantics the daemons or users rely on, beyond the basics:
- * ClusterIP families, immutability, generateName, field selectors, dry run,
+ * ClusterIP families, immutability, ports of headless Services, generateName, field selectors, dry run,
  * namespaces, server-side apply and Secret stringData.
  */
 import * as k8s from '@kubernetes/client-node';
@@ -91,6 +91,21 @@ describe('lab: API semantics', function () {
       body: { metadata: { name: 'again' }, spec: { clusterIP: '10.96.200.1', ports: port } },
     });
     expect(again.spec?.clusterIP).to.equal('10.96.200.1');
+  });
+
+  it('needs ports unless the Service is headless (clusterIP None) or an ExternalName', async () => {
+    // ValidateService, kubernetes pkg/apis/core/validation/validation.go.
+    const create = (name: string, spec: k8s.V1ServiceSpec): Promise<k8s.V1Service> =>
+      core.createNamespacedService({ namespace: 'default', body: { metadata: { name }, spec } });
+    expect(await refused(create('portless', {}))).to.equal(422);
+    expect(await refused(create('portless-lb', { type: 'LoadBalancer' }))).to.equal(422);
+    const headless = await create('headless', { clusterIP: 'None' });
+    expect(headless.spec?.clusterIPs).to.deep.equal(['None']);
+    const external = await create('external', {
+      type: 'ExternalName',
+      externalName: 'web.example.com',
+    });
+    expect(external.spec?.ports).to.equal(undefined);
   });
 
   it('names objects from generateName', async () => {

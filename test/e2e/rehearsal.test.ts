@@ -34,8 +34,10 @@ import { ROOT } from '../support/paths.js';
 import {
   electedNode,
   nodeSpeakers,
+  RollClock,
   RollWatch,
   type NodeSpeaker,
+  type Roll,
   type Sample,
   type SampledAddress,
 } from '../support/roll-watch.js';
@@ -118,64 +120,6 @@ const BACKEND_POLICY: JsonObject[] = [
 ];
 /** How long the speakers must be unchanged before a sample checks the elected node answers. */
 const SETTLE_MS = 4_000;
-
-interface Roll {
-  readonly node: string;
-  readonly from: number;
-  readonly to: number;
-}
-
-/** Polls the speaker Pods every 100 ms: when each node's v0.9 Pod went, when ours became Ready there. */
-class RollClock {
-  private readonly gone = new Map<string, number>();
-  private readonly ready = new Map<string, number>();
-  private stopped = false;
-
-  constructor(
-    private readonly cluster: NetnsCluster,
-    private readonly nodes: readonly string[],
-  ) {}
-
-  get done(): boolean {
-    return this.ready.size === this.nodes.length;
-  }
-
-  get rolls(): Roll[] {
-    return [...this.ready]
-      .map(([node, to]) => ({ node, from: this.gone.get(node) ?? to, to }))
-      .sort((a, b) => a.from - b.from);
-  }
-
-  stop(): void {
-    this.stopped = true;
-  }
-
-  async poll(): Promise<void> {
-    while (!this.stopped && !this.done) {
-      const now = Date.now();
-      const pods = await this.cluster.core.listNamespacedPod({
-        namespace: V09_NAMESPACE,
-        labelSelector: 'app=metallb,component=speaker',
-      });
-      for (const node of this.nodes) {
-        const here = pods.items.filter((p) => p.spec?.nodeName === node);
-        const old = here.find((p) => !(p.spec?.containers[0]?.image ?? '').includes('metallb-ts'));
-        if (
-          !this.gone.has(node) &&
-          (old === undefined || old.metadata?.deletionTimestamp !== undefined)
-        )
-          this.gone.set(node, now);
-        const ours = here.find(
-          (p) =>
-            (p.spec?.containers[0]?.image ?? '').includes('metallb-ts') &&
-            (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-        );
-        if (!this.ready.has(node) && ours !== undefined) this.ready.set(node, now);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 250));
 
@@ -363,7 +307,7 @@ for (const { version, podSecurityPolicies } of rehearsals) {
       expect(applied.code, applied.stderr).to.equal(0);
       // Each node's roll, timed from a poll of its own (the samples take seconds):
       // from its v0.9 Pod's deletion to our Pod Ready on it.
-      const clock = new RollClock(c(), NODES);
+      const clock = new RollClock(c(), V09_NAMESPACE, NODES);
       const polling = clock.poll();
       try {
         await speakersAre('metallb-ts', 150_000, async () => {

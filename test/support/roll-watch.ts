@@ -1,12 +1,12 @@
 /**
  * Watching layer 2 answers while MetalLB's speakers are replaced node by
  * node: each sample lists the speaker Pods (which release runs on each
- * node, and whether it is Ready), asks the client namespace who answers
- * for each sampled address (every ARP reply, every Neighbor
- * Advertisement to one request), and judges the sample: never two MACs for one address,
- * and, once the Pods have been still for a while (memberlist and the
- * speakers' syncs have caught up), the address answered by its elected
- * node whenever that node runs metallb-ts.
+ * node), asks the client namespace who answers each sampled address (every
+ * ARP reply and Neighbor Advertisement to one request), and judges the
+ * sample: never two MACs for one IPv4 address, and, once the Pods have
+ * been still for a while (memberlist and the speakers' syncs have caught
+ * up), the address answered by its elected node whenever that node runs
+ * metallb-ts. RollClock times each node's roll from the Pods themselves.
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { NetnsCluster } from '../../src/netns/cluster/index.js';
@@ -131,5 +131,64 @@ export class RollWatch {
     const sample = { t, speakers: before, answers, settled, problems, ndpPairs };
     this.samples.push(sample);
     return sample;
+  }
+}
+
+export interface Roll {
+  readonly node: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Polls the speaker Pods every 100 ms: when each node's v0.9 Pod went, when ours became Ready there. */
+export class RollClock {
+  private readonly gone = new Map<string, number>();
+  private readonly ready = new Map<string, number>();
+  private stopped = false;
+
+  constructor(
+    private readonly cluster: NetnsCluster,
+    private readonly namespace: string,
+    private readonly nodes: readonly string[],
+  ) {}
+
+  get done(): boolean {
+    return this.ready.size === this.nodes.length;
+  }
+
+  get rolls(): Roll[] {
+    return [...this.ready]
+      .map(([node, to]) => ({ node, from: this.gone.get(node) ?? to, to }))
+      .sort((a, b) => a.from - b.from);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async poll(): Promise<void> {
+    while (!this.stopped && !this.done) {
+      const now = Date.now();
+      const pods = await this.cluster.core.listNamespacedPod({
+        namespace: this.namespace,
+        labelSelector: 'app=metallb,component=speaker',
+      });
+      for (const node of this.nodes) {
+        const here = pods.items.filter((p) => p.spec?.nodeName === node);
+        const old = here.find((p) => !(p.spec?.containers[0]?.image ?? '').includes('metallb-ts'));
+        if (
+          !this.gone.has(node) &&
+          (old === undefined || old.metadata?.deletionTimestamp !== undefined)
+        )
+          this.gone.set(node, now);
+        const ours = here.find(
+          (p) =>
+            (p.spec?.containers[0]?.image ?? '').includes('metallb-ts') &&
+            (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
+        if (!this.ready.has(node) && ours !== undefined) this.ready.set(node, now);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }

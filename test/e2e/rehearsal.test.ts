@@ -447,9 +447,10 @@ function printFigures(
   const lines = [`      rehearsal at ${version}: addresses moved ${moved}`];
   for (const roll of rolls) {
     const during = results.filter((r) => r.t >= roll.from && r.t <= roll.to);
-    const lost = during.filter((r) => !r.ok).length;
+    const lost = during.filter((r) => !r.ok);
+    const owedLost = lost.filter(owed).length;
     lines.push(
-      `      roll of ${roll.node}: ${((roll.to - roll.from) / 1000).toFixed(1)} s, ${lost} of ${during.length} requests lost`,
+      `      roll of ${roll.node}: ${((roll.to - roll.from) / 1000).toFixed(1)} s, ${lost.length} of ${during.length} requests lost, ${owedLost} of them owed by metallb-ts`,
     );
   }
   const owedFailed = results.filter((r) => !r.ok && owed(r)).length;

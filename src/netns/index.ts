@@ -7,7 +7,12 @@
  */
 export { CommandError, mustRun, run, runAccepting, type CommandResult } from './command.js';
 export { HttpLoop, type HttpLoopOptions, type HttpProbeResult } from './http-loop.js';
-export { parseArpingReplies, parseNdiscReply, type Neighbour } from './ip-json.js';
+export {
+  parseArpingReplies,
+  parseNdiscReplies,
+  parseNdiscReply,
+  type Neighbour,
+} from './ip-json.js';
 export {
   createNamespace,
   inNamespace,

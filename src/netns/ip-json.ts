@@ -74,6 +74,13 @@ export function parseArpingReplies(output: string): string[] {
   return macs;
 }
 
+/** Every target MAC ndisc6 -m printed (one per Neighbor Advertisement), in lower case. */
+export function parseNdiscReplies(output: string): string[] {
+  return [...output.matchAll(/Target link-layer address: ([0-9a-f]{2}(?::[0-9a-f]{2}){5})/gi)].map(
+    (match) => (match[1] ?? '').toLowerCase(),
+  );
+}
+
 /** The target's MAC ndisc6 printed, in lower case, or null. */
 export function parseNdiscReply(output: string): string | null {
   const match = /Target link-layer address: ([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(output);

@@ -35,6 +35,7 @@ import { HttpLoop, type HttpLoopOptions } from './http-loop.js';
 import {
   parseArpingReplies,
   parseLocalAddresses,
+  parseNdiscReplies,
   parseNdiscReply,
   parseNeighbours,
   type Neighbour,
@@ -352,10 +353,14 @@ export class NetnsTopology {
 
   // -- the client's view -----------------------------------------------------
 
-  /** MACs of the ARP replies the client gets for ip (one per reply; empty when none). */
-  async arping(ip: string): Promise<string[]> {
+  /**
+   * MACs of the ARP replies the client gets for ip to `probes` requests, a
+   * second apart (one per reply; empty when none). Without -f, iputils
+   * arping records every reply, so two nodes answering show as two MACs.
+   */
+  async arping(ip: string, probes = 2): Promise<string[]> {
     needTool('arping');
-    const arping = ['arping', '-c', '2', '-w', '2', '-I', 'eth0', ip];
+    const arping = ['arping', '-c', String(probes), '-w', String(probes), '-I', 'eth0', ip];
     // iputils arping: 1 when nobody answered, 2 on errors.
     const result = await runAccepting(this.inClient(arping), ({ code }) => code <= 1);
     return parseArpingReplies(result.stdout);
@@ -371,6 +376,22 @@ export class NetnsTopology {
       ({ code }) => code === 0 || code === 2,
     );
     return parseNdiscReply(result.stdout);
+  }
+
+  /**
+   * The MACs of every Neighbor Advertisement the client gets for ip within
+   * a second (ndisc6 -m waits for all, where -1 stops at the first): two
+   * nodes answering show as two MACs.
+   */
+  async ndiscAll(ip: string): Promise<string[]> {
+    needTool('ndisc6');
+    const ndisc6 = ['ndisc6', '-m', '-r', '1', '-w', '1000', ip, 'eth0'];
+    // ndisc6: 2 when nobody answered, 1 on errors.
+    const result = await runAccepting(
+      this.inClient(ndisc6),
+      ({ code }) => code === 0 || code === 2,
+    );
+    return parseNdiscReplies(result.stdout);
   }
 
   /** The client's neighbour table (ARP and NDP). */

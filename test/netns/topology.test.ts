@@ -22,6 +22,7 @@ import {
   NetnsTopology,
   netnsUnavailable,
   parseArpingReplies,
+  parseNdiscReplies,
   parseNdiscReply,
   type CommandResult,
   type HttpProbeResult,
@@ -121,6 +122,18 @@ describe('lab: network-namespace topology (src/netns)', function () {
       ].join('\n');
       expect(parseNdiscReply(answer)).to.equal('a2:13:40:7a:19:12');
       expect(parseNdiscReply('Soliciting ...\nTimed out.\nNo response.\n')).to.equal(null);
+    });
+
+    it('reads every MAC ndisc6 -m printed, none when nobody answered', () => {
+      const answers = [
+        'Soliciting 2001:db8:203::5 (2001:db8:203::5) on eth0...',
+        'Target link-layer address: A2:13:40:7A:19:12',
+        ' from 2001:db8:100::1',
+        'Target link-layer address: 0A:00:00:00:00:0B',
+        ' from 2001:db8:100::2',
+      ].join('\n');
+      expect(parseNdiscReplies(answers)).to.deep.equal(['a2:13:40:7a:19:12', '0a:00:00:00:00:0b']);
+      expect(parseNdiscReplies('Soliciting ...\nTimed out.\nNo response.\n')).to.deep.equal([]);
     });
   });
 

@@ -11,6 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Json, JsonObject } from '../json.js';
+import type { StandInImages } from './stand-in.js';
 
 /** The Dockerfile's ENTRYPOINT and CMD (test/lab/kubelet holds them against the file). */
 export const IMAGE_ENTRYPOINT: readonly string[] = [
@@ -38,9 +39,14 @@ const strings = (value: Json | undefined): string[] | undefined =>
     ? value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
     : undefined;
 
-/** The argv that runs `container` here, or why it cannot run. */
-export function containerCommand(container: JsonObject): ContainerCommand {
+/** The argv that runs `container` here (a test's stand-in for its image first), or why it cannot run. */
+export function containerCommand(
+  container: JsonObject,
+  standIns?: StandInImages,
+): ContainerCommand {
   const image = typeof container['image'] === 'string' ? container['image'] : '';
+  const standIn = standIns?.argvFor(image);
+  if (standIn !== undefined) return { ok: true, argv: [...standIn] };
   if (!OUR_IMAGE.test(image))
     return {
       ok: false,

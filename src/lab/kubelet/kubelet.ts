@@ -20,6 +20,7 @@ import type { Change } from '../store.js';
 import { isObject, objectAt, stringAt, type JsonObject } from '../json.js';
 import { PodWorker, type NodeRuntime } from './pod-worker.js';
 import { podGraceSeconds } from './termination.js';
+import { StandInImages } from './stand-in.js';
 
 const typeOf = (plural: string): ResourceType => findResource('', 'v1', plural) as ResourceType;
 const POD = typeOf('pods');
@@ -67,6 +68,8 @@ export class Kubelet {
     for (const child of this.children) child.kill('SIGKILL');
   };
   private stopped = false;
+  /** Test-only: programs standing in for images the lab cannot run (stand-in.ts). */
+  readonly standIns = new StandInImages();
 
   constructor(private readonly options: KubeletOptions) {
     this.unsubscribe = options.registry.store.onChange((change: Change) => {
@@ -232,6 +235,7 @@ export class Kubelet {
         child.once('exit', () => this.children.delete(child));
       },
       now: this.options.now,
+      standIns: this.standIns,
     });
     this.workers.set(uid, created);
     created.start();

@@ -16,6 +16,7 @@ import { APP_ROOT, containerCommand } from './image.js';
 import { podStatus } from './pod-status.js';
 import { probeSpec } from './probe.js';
 import { withServiceAccount } from './process.js';
+import type { StandInImages } from './stand-in.js';
 import { podGraceSeconds } from './termination.js';
 
 /** Where and how a node starts processes. */
@@ -51,6 +52,8 @@ export interface PodContext {
   readonly isRoot: boolean;
   readonly track: (child: ChildProcess) => void;
   readonly now: () => Date;
+  /** Test-only programs for images the lab cannot run (stand-in.ts). */
+  readonly standIns: StandInImages;
 }
 
 /** How long a container whose environment or volumes are missing waits before it tries again. */
@@ -143,7 +146,7 @@ export class PodWorker {
           : 'this node has no Pod network',
         retry: false,
       };
-    const command = containerCommand(container);
+    const command = containerCommand(container, this.context.standIns);
     if (!command.ok) return { ...command, retry: false };
     const pod = this.context.read();
     if (pod === undefined)

@@ -6,7 +6,12 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { containerCommand, IMAGE_CMD, IMAGE_ENTRYPOINT } from '../../../src/lab/kubelet/index.js';
+import {
+  containerCommand,
+  IMAGE_CMD,
+  IMAGE_ENTRYPOINT,
+  StandInImages,
+} from '../../../src/lab/kubelet/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const MAIN = `${ROOT}dist/src/cli/main.js`;
@@ -58,5 +63,17 @@ describe('lab kubelet: image and command', () => {
       expect(run.reason).to.equal('ErrImagePull');
       expect(run.message).to.include('metallb/controller:v0.9.6');
     }
+  });
+
+  it("runs a test's stand-in for exactly the image it maps, instead of the container's command and args", () => {
+    const standIns = new StandInImages();
+    standIns.set('metallb/speaker:v0.9.6', ['/usr/bin/peer', '-name', '$(METALLB_NODE_NAME)']);
+    const speaker = { image: 'metallb/speaker:v0.9.6', args: ['--port=7472', '--config=config'] };
+    expect(containerCommand(speaker, standIns)).to.deep.equal({
+      ok: true,
+      argv: ['/usr/bin/peer', '-name', '$(METALLB_NODE_NAME)'],
+    });
+    const other = containerCommand({ image: 'metallb/speaker:v0.9.5' }, standIns);
+    expect(other.ok).to.equal(false);
   });
 });

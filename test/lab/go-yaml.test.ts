@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseYamlBody } from '../../src/lab/yaml-body.js';
+import { goEnv, GOCODE } from 'memberlist-ts/testing';
 import { ROOT } from '../support/paths.js';
 
 const JUDGE = join(ROOT, 'test', 'lab', 'go', 'yamljudge', 'main.go');
-const GOCODE = '/usr/share/gocode';
 const EXCESSIVE = 'document contains excessive aliasing';
 
 interface Verdict {
@@ -32,16 +32,7 @@ function judge(documents: string[]): Promise<Verdict[]> {
       'go',
       ['run', JUDGE],
       {
-        env: {
-          ...process.env,
-          GO111MODULE: 'off',
-          GOPATH: GOCODE,
-          GOCACHE: join(cache, 'gocache'),
-          GOFLAGS: '',
-          GOPROXY: 'off',
-          GOTOOLCHAIN: 'local',
-          CGO_ENABLED: '0',
-        },
+        env: goEnv(GOCODE, cache),
         maxBuffer: 64 << 20,
         timeout: 120_000,
       },

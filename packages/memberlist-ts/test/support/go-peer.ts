@@ -22,7 +22,7 @@ import { PACKAGE_ROOT } from './paths.js';
 /** The Go source of the peer. */
 export const GO_PEER_SOURCE = join(PACKAGE_ROOT, 'test', 'go', 'mlpeer', 'main.go');
 /** Where Debian's golang-*-dev packages put their source (a GOPATH). */
-const GOCODE = '/usr/share/gocode';
+export const GOCODE = '/usr/share/gocode';
 const MEMBERLIST_SOURCE = join(GOCODE, 'src', 'github.com', 'hashicorp', 'memberlist');
 /** Built binaries and Go's build cache; outlives the test run so reruns are instant. */
 const CACHE = join(tmpdir(), 'memberlist-ts-go-peer');
@@ -46,12 +46,12 @@ export function ensureGoPeer(): Promise<GoPeerBuild> {
  * fetched from the network, our own build cache (HOME may be unset in CI),
  * and no cgo so a machine without gcc builds too.
  */
-function goEnv(gopath: string): NodeJS.ProcessEnv {
+export function goEnv(gopath: string, cache = CACHE): NodeJS.ProcessEnv {
   return {
     ...process.env,
     GO111MODULE: 'off',
     GOPATH: gopath,
-    GOCACHE: join(CACHE, 'gocache'),
+    GOCACHE: join(cache, 'gocache'),
     GOFLAGS: '',
     GOPROXY: 'off',
     GOTOOLCHAIN: 'local',

@@ -7,7 +7,9 @@
  */
 export {
   ensureGoPeer,
+  goEnv,
   goPeerOrSkip,
+  GOCODE,
   GoPeer,
   killAllGoPeers,
   startGoPeer,

@@ -9,6 +9,7 @@
  * The messages are the apimachinery ones (pkg/util/validation/validation.go,
  * pkg/api/validation/path/name.go), since clients and users read them.
  */
+import { invalidBody } from './field-error.js';
 import type { ResourceType } from './resources.js';
 import { badRequest, type ApiError, type FieldCause } from './status.js';
 
@@ -118,11 +119,6 @@ export function generatedName(prefix: string, suffix: string): string {
   return `${prefix.slice(0, GENERATED_PREFIX_MAX)}${suffix}`;
 }
 
-/** `Invalid value: "..": ...`, as field.Invalid words it (a string value quoted). */
-export function invalidValue(value: string, problem: string): string {
-  return `Invalid value: ${JSON.stringify(value)}: ${problem}`;
-}
-
 /**
  * ValidateObjectMeta's name checks on a create, after the name was
  * generated: generateName as a prefix, then the name (or that one of the
@@ -136,7 +132,7 @@ export function metadataCauses(
   const { name, generateName, namespace } = metadata;
   if (generateName !== '') {
     for (const problem of nameProblems(type, generateName, true))
-      causes.push({ field: 'metadata.generateName', message: invalidValue(generateName, problem) });
+      causes.push({ field: 'metadata.generateName', message: invalidBody(generateName, problem) });
   }
   if (name === '') {
     causes.push({
@@ -145,11 +141,11 @@ export function metadataCauses(
     });
   } else {
     for (const problem of nameProblems(type, name, false))
-      causes.push({ field: 'metadata.name', message: invalidValue(name, problem) });
+      causes.push({ field: 'metadata.name', message: invalidBody(name, problem) });
   }
   if (type.namespaced) {
     for (const problem of namespaceProblems(namespace))
-      causes.push({ field: 'metadata.namespace', message: invalidValue(namespace, problem) });
+      causes.push({ field: 'metadata.namespace', message: invalidBody(namespace, problem) });
   }
   return causes;
 }

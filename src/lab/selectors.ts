@@ -9,6 +9,7 @@
  * commas, the first `!=`, `==` or `=` splits a term, `\` escapes `\`, `,`
  * and `=` in values, no trimming of whitespace).
  */
+import { invalidValue } from './field-error.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -110,11 +111,6 @@ function labelValueProblems(value: string): string[] {
   if (value.length > NAME_MAX) problems.push(`must be no more than ${NAME_MAX} characters`);
   if (value.length > 0 && !isQualifiedNamePart(value)) problems.push(LABEL_VALUE_MESSAGE);
   return problems;
-}
-
-/** Go's `field.Invalid(path, value, detail).Error()`. */
-function invalid(path: string, value: string, detail: string): string {
-  return `${path}: Invalid value: ${JSON.stringify(value)}: ${detail}`;
 }
 
 /** `strconv.ParseInt(text, 10, 64)`, or undefined when Go would fail. */
@@ -254,7 +250,7 @@ class LabelParser {
     const keyProblems = labelKeyProblems(key);
     if (keyProblems.length > 0) {
       // The real parser validates the key with a nil field path, printed as "<nil>".
-      throw new SelectorError(invalid('<nil>', key, keyProblems.join('; ')));
+      throw new SelectorError(invalidValue('<nil>', key, keyProblems.join('; ')));
     }
     if (negated) return { key, operator: '!', values: [] };
     const lookahead = this.peek();
@@ -361,7 +357,11 @@ function newRequirement(key: string, operator: Operator, valueSet: Set<string>):
     values.forEach((value, i) => {
       if (parseInt64(value) === undefined) {
         problems.push(
-          invalid(`values[${i}]`, value, "for 'Gt', 'Lt' operators, the value must be an integer"),
+          invalidValue(
+            `values[${i}]`,
+            value,
+            "for 'Gt', 'Lt' operators, the value must be an integer",
+          ),
         );
       }
     });
@@ -369,7 +369,7 @@ function newRequirement(key: string, operator: Operator, valueSet: Set<string>):
   values.forEach((value, i) => {
     const valueProblems = labelValueProblems(value);
     if (valueProblems.length > 0) {
-      problems.push(invalid(`values[${i}][${key}]`, value, valueProblems.join('; ')));
+      problems.push(invalidValue(`values[${i}][${key}]`, value, valueProblems.join('; ')));
     }
   });
   if (problems.length === 1) throw new SelectorError(problems[0]);

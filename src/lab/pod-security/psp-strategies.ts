@@ -6,7 +6,7 @@
  * refusal a lab prints is the one a 1.20 cluster prints.
  */
 import type { JsonObject } from '../json.js';
-import { forbiddenField, goSlice, invalidValue, requiredField } from './field-error.js';
+import { forbiddenField, goSlice, invalidValue, requiredField } from '../field-error.js';
 import { inRanges, printedRanges, type PodSecurityPolicy, type RangeRule } from './psp-policy.js';
 import { annotationsOf, childAt, objectsAt, stringsAt } from './pod.js';
 

@@ -19,7 +19,7 @@
  * flexVolume and CSI driver lists, updates (only a create is admitted).
  */
 import type { JsonObject } from '../json.js';
-import { invalidValue } from './field-error.js';
+import { invalidValue } from '../field-error.js';
 import { readPodSecurityPolicy, type PodSecurityPolicy } from './psp-policy.js';
 import {
   generateAppArmor,

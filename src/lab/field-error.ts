@@ -17,7 +17,12 @@ function printed(value: GoValue): string {
 }
 
 export function invalidValue(path: string, value: GoValue, detail: string): string {
-  return `${path}: Invalid value: ${printed(value)}${detail === '' ? '' : `: ${detail}`}`;
+  return `${path}: ${invalidBody(value, detail)}`;
+}
+
+/** The same without the path: the message of a Status cause, whose `field` holds the path. */
+export function invalidBody(value: GoValue, detail: string): string {
+  return `Invalid value: ${printed(value)}${detail === '' ? '' : `: ${detail}`}`;
 }
 
 export function forbiddenField(path: string, detail: string): string {

@@ -11,7 +11,13 @@
  */
 import { Allocator } from '../allocator/index.js';
 import { LAST_ACCEPTED_CONFIG_MAP, type Config } from '../config/index.js';
-import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
+import {
+  ConfigKeeper,
+  DAEMON_RETRY_MS,
+  DaemonShell,
+  KeyedWorkQueue,
+  type Log,
+} from '../daemon/index.js';
 import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
 import {
   ALL_SERVICES,
@@ -56,7 +62,6 @@ export interface ControllerOptions {
 const CONFIG_KEY = '\u0000config';
 /** Keys worked at once. The allocator's decisions are synchronous; only the API writes overlap. */
 const WORKERS = 16;
-const RETRY_MS = { initialMs: 100, maxMs: 10_000 };
 
 /** A Service whose outcome is being reported: its status write and Events. */
 interface Subject {
@@ -100,7 +105,7 @@ export class ControllerDaemon {
       // back then in one pass, so converging Services one by one before it is only waste.
       open: () => this.services.synced,
       retry: {
-        ...RETRY_MS,
+        ...DAEMON_RETRY_MS,
         failed: (key, error, retryInMs) => {
           options.metrics.k8s.updateErrors.inc();
           options.log({

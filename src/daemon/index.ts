@@ -5,6 +5,6 @@
  * logic around it; nothing here decides about a Service.
  */
 export type { Log } from './log.js';
-export { KeyedWorkQueue, type WorkQueueOptions } from './work-queue.js';
+export { DAEMON_RETRY_MS, KeyedWorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { DaemonShell, type ShellOptions } from './shell.js';
 export { ConfigKeeper, type ConfigKeeperOptions } from './config-keeper.js';

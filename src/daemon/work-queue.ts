@@ -5,6 +5,9 @@
  * reads the latest state, so coalescing changes loses none.
  */
 
+/** The daemons' retry of a failed key: 100 ms, doubling, at most 10 s apart. */
+export const DAEMON_RETRY_MS = { initialMs: 100, maxMs: 10_000 } as const;
+
 export interface WorkQueueOptions {
   /** Works one key from the latest state. */
   readonly work: (key: string) => void | Promise<void>;

@@ -14,7 +14,13 @@
  * server serves (v1, else v1beta1), or not at all on a server without them.
  */
 import type { Config } from '../config/index.js';
-import { ConfigKeeper, DaemonShell, KeyedWorkQueue, type Log } from '../daemon/index.js';
+import {
+  ConfigKeeper,
+  DAEMON_RETRY_MS,
+  DaemonShell,
+  KeyedWorkQueue,
+  type Log,
+} from '../daemon/index.js';
 import {
   ALL_ENDPOINTS,
   ALL_NODES,
@@ -70,7 +76,6 @@ export interface SpeakerOptions {
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** The config queue's one key. */
 const CONFIG_KEY = 'config';
-const CONFIG_RETRY_MS = { initialMs: 100, maxMs: 10_000 };
 
 export class SpeakerDaemon {
   private readonly shell: DaemonShell;
@@ -134,7 +139,7 @@ export class SpeakerDaemon {
       concurrency: 1,
       open: () => this.services.synced,
       retry: {
-        ...CONFIG_RETRY_MS,
+        ...DAEMON_RETRY_MS,
         failed: (_key, error, retryInMs) => {
           options.metrics.k8s.updateErrors.inc();
           options.log({

@@ -51,7 +51,7 @@ export function parseConfigData(
     return { ok: false, errors: [...base.errors, ...(classes.ok ? [] : classes.errors)] };
   }
   if (!classes.ok) return classes;
-  return { ok: true, config: { ...base.config, balancerClasses: classes.classes } };
+  return { ...base, config: { ...base.config, balancerClasses: classes.classes } };
 }
 
 /** A data value the object holds itself (not one inherited from Object.prototype). */

@@ -9,6 +9,7 @@ export type {
   Config,
   ConfigError,
   ConfigResult,
+  ConfigWarning,
   NodeSelector,
   Peer,
   Pool,

@@ -11,7 +11,7 @@ import { checkPoolsTogether, parsePool, type PlacedPool } from './pools.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { loadYaml } from './source.js';
 import { checkStructure } from './structure.js';
-import type { Config, ConfigError, ConfigResult, Peer } from './types.js';
+import type { Config, ConfigError, ConfigResult, ConfigWarning, Peer } from './types.js';
 
 export interface ParseOptions {
   /** Added to every line: the config's first line is line `lineOffset + 1` of the file it came from. */
@@ -29,11 +29,14 @@ export function parseConfig(text: string, options: ParseOptions = {}): ConfigRes
     result = { ok: false, errors: [{ path: '', line: null, message }] };
   }
   const offset = options.lineOffset ?? 0;
-  if (result.ok || offset === 0) return result;
-  return {
-    ok: false,
-    errors: result.errors.map((e) => ({ ...e, line: e.line === null ? null : e.line + offset })),
-  };
+  if (offset === 0) return result;
+  const shift = <T extends ConfigError | ConfigWarning>(e: T): T => ({
+    ...e,
+    line: e.line === null ? null : e.line + offset,
+  });
+  return result.ok
+    ? { ...result, warnings: result.warnings.map(shift) }
+    : { ok: false, errors: result.errors.map(shift) };
 }
 
 function parseText(text: string): ConfigResult {
@@ -44,11 +47,17 @@ function parseText(text: string): ConfigResult {
     return {
       ok: true,
       config: { pools: [], peers: [], communities: new Map(), balancerClasses: [] },
+      warnings: [],
     };
 
   const errors: ConfigError[] = [];
   const report: Report = (path, message) =>
     errors.push({ path: formatPath(path), line: lines.lineOf(path), message });
+  const warnings: ConfigWarning[] = [];
+  /** What v0.9 accepted and we accept alike, said once, where it is written. */
+  const warn: Report = (path, message) =>
+    warnings.push({ path: formatPath(path), line: lines.lineOf(path), message });
+  void warn;
 
   if (typeof value !== 'object' || Array.isArray(value)) {
     report(
@@ -112,11 +121,11 @@ function parseText(text: string): ConfigResult {
     communities: aliasesOnly(aliases),
     balancerClasses: [],
   };
-  return { ok: true, config };
+  return { ok: true, config, warnings: sortErrors(warnings) };
 }
 
-/** Errors in the order of the text; those without a line last. */
-function sortErrors(errors: ConfigError[]): ConfigError[] {
+/** Errors (or warnings) in the order of the text; those without a line last. */
+function sortErrors<T extends ConfigError | ConfigWarning>(errors: T[]): T[] {
   return errors
     .map((error, order) => ({ error, order }))
     .sort((a, b) => (a.error.line ?? Infinity) - (b.error.line ?? Infinity) || a.order - b.order)

@@ -119,6 +119,26 @@ export interface ConfigError {
   readonly message: string;
 }
 
+/**
+ * Something v0.9 accepted that metallb-ts accepts too, with the meaning
+ * v0.9 gave it, though it is probably not what the author meant (a range
+ * written end first, a fraction where a whole number goes): where, and what
+ * v0.9 made of it. `config validate --strict` refuses a config with one.
+ */
+export interface ConfigWarning {
+  /** Key path, as in ConfigError. */
+  readonly path: string;
+  /** 1-based line in the config text, or null where the text has none. */
+  readonly line: number | null;
+  /** What was written and what v0.9 (and so metallb-ts) makes of it. */
+  readonly message: string;
+}
+
 export type ConfigResult =
-  | { readonly ok: true; readonly config: Config }
+  | {
+      readonly ok: true;
+      readonly config: Config;
+      /** In the order of the text; empty for a config v0.9 read as written. */
+      readonly warnings: readonly ConfigWarning[];
+    }
   | { readonly ok: false; readonly errors: readonly ConfigError[] };

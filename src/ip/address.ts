@@ -195,6 +195,24 @@ function joinWords(words: readonly number[]): bigint {
   return value;
 }
 
+/** ::ffff:0:0/96, where RFC 4291 section 2.5.5.2 puts IPv4-mapped IPv6 addresses. */
+const IPV4_MAPPED_PREFIX = 0xffffn << 32n;
+
+/** Whether an IPv6 address is IPv4-mapped (`::ffff:a.b.c.d`). */
+export function isIPv4Mapped(ip: IPAddress): boolean {
+  return ip.family === 6 && ip.value >> 32n === 0xffffn;
+}
+
+/**
+ * The address as Go's net package holds it: an IPv4-mapped IPv6 address is
+ * the IPv4 address itself (net.IP keeps every IPv4 address in that 16-byte
+ * form, so net.ParseIP("::ffff:10.0.0.1") equals net.ParseIP("10.0.0.1") and
+ * its To4() is not nil). v0.9 read config, Service and status addresses so.
+ */
+export function unmapIPv4(ip: IPAddress): IPAddress {
+  return isIPv4Mapped(ip) ? { family: 4, value: ip.value - IPV4_MAPPED_PREFIX } : ip;
+}
+
 /**
  * Formats an address: dotted decimal for IPv4, RFC 5952 canonical text for IPv6.
  * Throws a RangeError if the value is outside the family's address space.

@@ -4,7 +4,16 @@
  */
 
 export type { Family, IPAddress, Parsed } from './address.js';
-export { bitLength, compareIP, formatIP, ipEquals, maxValue, parseIP } from './address.js';
+export {
+  bitLength,
+  compareIP,
+  formatIP,
+  ipEquals,
+  isIPv4Mapped,
+  maxValue,
+  parseIP,
+  unmapIPv4,
+} from './address.js';
 export { byteLength, ipFromBytes, ipToBytes } from './bytes.js';
 
 export type { Cidr } from './cidr.js';

@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import type { Family, IPAddress } from '../../src/ip/index.js';
-import { bitLength, compareIP, formatIP, ipEquals, maxValue, parseIP } from '../../src/ip/index.js';
+import {
+  bitLength,
+  compareIP,
+  formatIP,
+  ipEquals,
+  isIPv4Mapped,
+  maxValue,
+  parseIP,
+  unmapIPv4,
+} from '../../src/ip/index.js';
 
 /** Parses text that the test expects to be valid, failing the test otherwise. */
 function ip(text: string): IPAddress {
@@ -289,6 +298,28 @@ describe('ip/address', () => {
       expect(ipEquals(ip('::1'), ip('0:0:0:0:0:0:0:1'))).to.equal(true);
       expect(ipEquals(v4(1n), v6(1n))).to.equal(false);
       expect(ipEquals(v4(1n), v4(2n))).to.equal(false);
+    });
+  });
+
+  describe('unmapIPv4 (Go net.IP: an IPv4-mapped address is IPv4)', () => {
+    it('gives the IPv4 address of ::ffff:a.b.c.d in both its spellings', () => {
+      expect(unmapIPv4(ip('::ffff:10.0.0.6'))).to.deep.equal(ip('10.0.0.6'));
+      expect(unmapIPv4(ip('0:0:0:0:0:ffff:a00:6'))).to.deep.equal(ip('10.0.0.6'));
+      expect(unmapIPv4(ip('::ffff:255.255.255.255'))).to.deep.equal(ip('255.255.255.255'));
+      expect(isIPv4Mapped(ip('::ffff:0.0.0.0'))).to.equal(true);
+    });
+
+    it('leaves IPv4 and other IPv6 addresses as they are', () => {
+      for (const text of [
+        '10.0.0.6',
+        '::10.0.0.6',
+        '::fffe:a00:6',
+        '1::ffff:a00:6',
+        '2001:db8::1',
+      ]) {
+        expect(unmapIPv4(ip(text)), text).to.deep.equal(ip(text));
+        expect(isIPv4Mapped(ip(text)), text).to.equal(false);
+      }
     });
   });
 });

@@ -170,8 +170,10 @@ describe("daemon flags, read as v0.9's Go flag package reads them", () => {
       ['8a', 'parse error'],
       ['0b2', 'parse error'],
       [' 80', 'parse error'],
-      ['9223372036854775807', 9223372036854775807],
-      ['-9223372036854775808', -9223372036854775808],
+      ['9007199254740991', Number.MAX_SAFE_INTEGER],
+      // int64's ends are in range (as doubles: 2^63 and -2^63).
+      ['9223372036854775807', 2 ** 63],
+      ['-9223372036854775808', -(2 ** 63)],
       ['9223372036854775808', 'value out of range'],
     ];
     for (const [text, value] of table) expect(parseGoInt(text), text).to.equal(value);

@@ -22,6 +22,7 @@ import {
 } from '../speaker/index.js';
 import { daemonCommand, startDaemon, type DaemonPlace, type RunningDaemon } from './daemon-run.js';
 import type { GoFlagSpecs } from './go-flags.js';
+import { rawEnvironmentValue } from './raw-environment.js';
 import type { CliIO } from './io.js';
 
 export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
@@ -62,7 +63,8 @@ export interface SpeakerStartOptions extends DaemonPlace {
     readonly bindPort?: number;
     readonly labels?: string;
     readonly namespace?: string;
-    readonly secret?: string;
+    /** Bytes where they came from the environment (raw-environment.ts). */
+    readonly secret?: string | Uint8Array;
   };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly backoff?: BackoffOptions;
@@ -206,6 +208,7 @@ export function speakerCommand(args: readonly string[], io: CliIO): Promise<numb
       return 2;
     }
     const host = text('host') ?? env['METALLB_HOST'];
+    const secret = text('ml-secret-key') ?? rawEnvironmentValue('METALLB_ML_SECRET_KEY', env);
     const optional = <K extends string, V>(key: K, value: V | undefined) =>
       (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
     return {
@@ -225,7 +228,8 @@ export function speakerCommand(args: readonly string[], io: CliIO): Promise<numb
               ...optional('bindPort', bindPort),
               ...optional('labels', text('ml-labels')),
               ...optional('namespace', text('ml-namespace')),
-              ...optional('secret', text('ml-secret-key')),
+              // v0.9: the flag, even empty, else the environment's bytes undecoded.
+              ...(secret === undefined ? {} : { secret }),
             },
             env,
           },

@@ -118,6 +118,10 @@ describe('ConfigKeeper, against the lab', function () {
     await eventually(() => expect(keeper.config).to.not.equal(null));
     expect(await metric('metallb_ts_config_warnings')).to.equal(0);
 
+    // The warning as the parser words it (once src/config gives it), else as above.
+    const parsed = await parseWithWarnings({ config: SWAPPED });
+    const [warning] = parsed.ok ? parsed.warnings : [];
+    expect(warning?.line).to.equal(5);
     await setConfig(SWAPPED);
     await eventually(async () => expect(await metric('metallb_ts_config_warnings')).to.equal(1));
     expect(logs.filter((l) => l['event'] === 'configWarning')).to.deep.equal([
@@ -125,14 +129,14 @@ describe('ConfigKeeper, against the lab', function () {
         op: 'setConfig',
         event: 'configWarning',
         source: 'config',
-        path: SWAPPED_WARNING.path,
+        path: warning?.path,
         line: 5,
-        msg: SWAPPED_WARNING.message,
+        msg: warning?.message,
       },
     ]);
     await eventually(async () =>
       expect((await warningEvents()).map((e) => [e.type, e.message, e.count])).to.deep.equal([
-        ['Warning', `${SWAPPED_WARNING.path} (line 5): ${SWAPPED_WARNING.message}`, 1],
+        ['Warning', `${warning?.path} (line 5): ${warning?.message}`, 1],
       ]),
     );
     expect((await warningEvents())[0]?.source?.component).to.equal('metallb-speaker');

@@ -8,16 +8,14 @@
  * generated ones.
  */
 import { expect } from 'chai';
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { goEnv, GOCODE } from 'memberlist-ts/testing';
 import { CONTROLLER_FLAGS } from '../../src/cli/controller.js';
 import { parseGoFlags, parseGoInt, type GoFlagSpecs } from '../../src/cli/go-flags.js';
 import { SPEAKER_FLAGS } from '../../src/cli/speaker.js';
 import { runCli } from '../support/cli.js';
+import { runGoJudge } from '../support/go-judge.js';
 import { ROOT } from '../support/paths.js';
 
 type Command = 'speaker' | 'controller';
@@ -196,26 +194,11 @@ describe("daemon flags, read as v0.9's Go flag package reads them", () => {
 
 /** Runs Go's flag package over the requests (test/cli/go/flagjudge, the standard library only). */
 function judge(requests: { command: Command; args: string[] }[]): Promise<Verdict[]> {
-  const cache = join(tmpdir(), 'metallb-ts-flagjudge');
-  mkdirSync(cache, { recursive: true });
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'go',
-      ['run', join(ROOT, 'test', 'cli', 'go', 'flagjudge', 'main.go')],
-      { cwd: cache, env: goEnv(GOCODE, cache), maxBuffer: 64 << 20, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        if (error !== null) reject(new Error(`flagjudge failed: ${stderr}`));
-        else
-          resolve(
-            stdout
-              .trim()
-              .split('\n')
-              .map((line) => JSON.parse(line) as Verdict),
-          );
-      },
-    );
-    child.stdin?.end(requests.map((request) => JSON.stringify(request)).join('\n') + '\n');
-  });
+  return runGoJudge<Verdict>(
+    'flagjudge',
+    join(ROOT, 'test', 'cli', 'go', 'flagjudge', 'main.go'),
+    requests,
+  );
 }
 
 describe("daemon flags, judged by Go's flag package with v0.9.6's definitions", function () {

@@ -72,6 +72,8 @@ export class ConfigKeeper {
   private deleted = false;
   private missingRetries = 0;
   private missingRetry: NodeJS.Timeout | undefined;
+  /** Stopped: a parse that ends now is dropped, so a stopped daemon's check is never run. */
+  private stopped = false;
   private readonly configMaps: ResilientInformer<ConfigMap>;
   private readonly log: Log;
   private readonly shell: DaemonShell;
@@ -164,14 +166,14 @@ export class ConfigKeeper {
    * check: taken (in force now), or why not. The check runs when the parse
    * is in, on the daemon's state then; a parse that ends after a later
    * one was taken is dropped (superseded), so an older ConfigMap version
-   * never replaces a newer one.
+   * never replaces a newer one, and so is one that ends after `stop()`.
    */
   private async judge(
     data: ConfigData,
   ): Promise<Judged | { readonly refusal: string } | { readonly superseded: true }> {
     const ticket = ++this.judgements;
     const parsed = await (this.options.parse ?? sharedConfigParser().parse)(data);
-    if (ticket < this.lastTaken) return { superseded: true };
+    if (this.stopped || ticket < this.lastTaken) return { superseded: true };
     if (!parsed.ok) return { refusal: summarizeErrors(parsed.errors) };
     const refusal = this.options.take(parsed.config);
     if (refusal !== undefined) return { refusal };
@@ -180,10 +182,12 @@ export class ConfigKeeper {
   }
 
   start(): Promise<void> {
+    this.stopped = false;
     return this.configMaps.start();
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.missingRetry);
     this.missingRetry = undefined;
     return this.configMaps.stop();

@@ -70,7 +70,10 @@ describe('ConfigKeeper, against the lab', function () {
   });
 
   /** A keeper worked by a queue of one, as the speaker's. */
-  async function startKeeper(parse: ParseConfigData = parseWithWarnings) {
+  async function startKeeper(
+    parse: ParseConfigData = parseWithWarnings,
+    take: () => undefined = () => undefined,
+  ) {
     const logs: Fields[] = [];
     const registry = newRegistry();
     const metrics = k8sClientMetrics(registry);
@@ -89,7 +92,7 @@ describe('ConfigKeeper, against the lab', function () {
       metrics,
       withoutConfig: 'nothing is announced',
       changed: () => queue.add('config'),
-      take: () => undefined,
+      take,
       parse,
     });
     stops.push(() => {
@@ -215,5 +218,21 @@ describe('ConfigKeeper, against the lab', function () {
     first?.answer(parseConfigData(first.data));
     expect(await older).to.equal(false);
     expect(keeper.acceptedData).to.deep.equal({ config: OTHER });
+  });
+
+  it('drops a parse that ends after the keeper stopped, without running the check', async () => {
+    const answers: ((result: ConfigResult) => void)[] = [];
+    let checked = 0;
+    const { keeper, queue } = await startKeeper(
+      () => new Promise((answer) => answers.push(answer)),
+      () => void checked++,
+    );
+    queue.stop();
+    const offered = keeper.offer({ config: OTHER }, 'late');
+    await eventually(() => expect(answers.length).to.be.at.least(1));
+    await keeper.stop();
+    for (const answer of answers) answer(parseConfigData({ config: OTHER }));
+    expect(await offered).to.equal(false);
+    expect(checked).to.equal(0);
   });
 });

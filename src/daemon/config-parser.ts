@@ -34,16 +34,19 @@ export interface ConfigParserOptions {
 }
 
 /**
- * A parse of a ConfigMap (at most 1 MiB) takes well under a second; ten
- * leaves room for a loaded node and still refuses a parse that would hold
- * the config queue for good.
+ * A parse of a ConfigMap (at most 1 MiB) takes a few seconds of CPU at
+ * most, and the manifests give a daemon 200m of CPU, so five times that
+ * in wall-clock time; 30 s leaves that room and still refuses a parse that
+ * would hold the config queue for good (the config in force works on).
  */
-export const CONFIG_PARSE_TIMEOUT_MS = 10_000;
+export const CONFIG_PARSE_TIMEOUT_MS = 30_000;
 /**
- * Within the manifests' 256Mi memory limit beside the daemon's own heap: a
- * config that needs more is refused instead of the pod being OOM-killed.
+ * A 1 MiB config of 16,000 pools parses within 128 MiB; beside the
+ * daemon's own heap that stays within the manifests' 256Mi memory limit,
+ * so a config that needs more is refused instead of the pod being
+ * OOM-killed (v0.9 would have been killed too: a kill loop on every node).
  */
-export const CONFIG_PARSE_HEAP_MB = 96;
+export const CONFIG_PARSE_HEAP_MB = 128;
 
 interface Pending {
   readonly request: ParseRequest;

@@ -98,6 +98,13 @@ describe('ConfigParser (a worker thread)', function () {
     expect(await p.parse(SMALL)).to.deep.equal(parseConfigData(SMALL));
   });
 
+  it('takes a 1 MiB config of 16,000 pools within the default bounds (30 s, 128 MiB)', async () => {
+    const data = manyPools(16_000);
+    expect(data.config.length).to.be.within(1_000_000, 1 << 20);
+    const result = await parser().parse(data);
+    expect(result.ok && result.config.pools.length).to.equal(16_000);
+  });
+
   it('refuses a parse past its heap bound instead of taking the process down', async () => {
     const p = parser({ maxHeapMb: 24, timeoutMs: 30_000 });
     const result = await p.parse(manyPools(8000));

@@ -5,11 +5,8 @@
  * Event on the ConfigMap) and the last good one stays in force; a deleted
  * ConfigMap keeps it in force too, marked stale and retried as v0.9 does.
  * `metallb_k8s_client_config_loaded_bool` and `..._config_stale_bool` say
- * which happened. A config taken with warnings (what v0.9 accepted as
- * written, probably not as meant) has each one logged, one `ConfigWarning`
- * Event per warning and distinct config, and their number in
- * `metallb_ts_config_warnings`. Parsing runs off the event loop
- * (config-parser.ts).
+ * which happened. A config taken with warnings has them reported
+ * (config-warnings.ts). Parsing runs off the event loop (config-parser.ts).
  */
 import {
   LAST_ACCEPTED_CONFIG_MAP,
@@ -29,6 +26,7 @@ import {
 } from '../k8s/index.js';
 import type { K8sClientMetrics } from '../metrics/index.js';
 import { sharedConfigParser, type ParseConfigData } from './config-parser.js';
+import { ConfigWarnings } from './config-warnings.js';
 import type { Log } from './log.js';
 import type { DaemonShell } from './shell.js';
 import { DAEMON_RETRY_MS } from './work-queue.js';
@@ -66,8 +64,6 @@ export class ConfigKeeper {
   /** Each judgement's number, in the order asked: a result never overtakes a later one taken. */
   private judgements = 0;
   private lastTaken = 0;
-  /** The ConfigMap data whose warnings were last recorded as Events: a resync records none again. */
-  private warnedData: string | null = null;
   /** The ConfigMap was deleted and not yet created again: its absence is retried, as in v0.9. */
   private deleted = false;
   private missingRetries = 0;
@@ -77,6 +73,7 @@ export class ConfigKeeper {
   private readonly configMaps: ResilientInformer<ConfigMap>;
   private readonly log: Log;
   private readonly shell: DaemonShell;
+  private readonly warnings: ConfigWarnings;
 
   constructor(
     shell: DaemonShell,
@@ -84,6 +81,7 @@ export class ConfigKeeper {
   ) {
     this.shell = shell;
     this.log = shell.log;
+    this.warnings = new ConfigWarnings(shell.log, options.metrics.configWarnings, shell.events);
     this.configMaps = shell.watch<ConfigMap>(
       'ConfigMap',
       configMapNamed(options.namespace, options.configName),
@@ -217,7 +215,7 @@ export class ConfigKeeper {
       return false;
     }
     this.keep(judged, data, configName);
-    this.recordWarnings(configMap, judged.warnings, data);
+    this.warnings.record(configMap, data, judged.warnings);
     return true;
   }
 
@@ -270,7 +268,6 @@ export class ConfigKeeper {
     this.keptData = data;
     metrics.configLoaded.set(1);
     metrics.configStale.set(0);
-    metrics.configWarnings.set(warnings.length);
     this.log({
       op: 'setConfig',
       event: 'configLoaded',
@@ -279,42 +276,7 @@ export class ConfigKeeper {
       ...(warnings.length === 0 ? {} : { warnings: warnings.length }),
       msg: 'config (re)loaded',
     });
-    for (const warning of warnings) {
-      this.log({
-        op: 'setConfig',
-        event: 'configWarning',
-        source,
-        path: warning.path,
-        ...(warning.line === null ? {} : { line: warning.line }),
-        msg: warning.message,
-      });
-    }
-  }
-
-  /**
-   * One Warning Event per warning of a config taken from the ConfigMap,
-   * once per distinct data: the ConfigMap read again unchanged (a relist)
-   * records nothing more. v0.9 recorded no Event about its config; the
-   * reason is ours, beside the controller's `InvalidConfig`.
-   */
-  private recordWarnings(
-    configMap: ConfigMap,
-    warnings: readonly ConfigWarning[],
-    data: ConfigData,
-  ): void {
-    const text = JSON.stringify(data);
-    if (warnings.length === 0 || text === this.warnedData) return;
-    this.warnedData = text;
-    const reference = referenceTo('ConfigMap', configMap);
-    for (const warning of warnings) {
-      const where = `${warning.path === '' ? 'the config' : warning.path}${warning.line === null ? '' : ` (line ${warning.line})`}`;
-      void this.shell.events.record(
-        reference,
-        'Warning',
-        'ConfigWarning',
-        `${where}: ${warning.message}`,
-      );
-    }
+    this.warnings.taken(warnings, source);
   }
 
   private refuse(configMap: ConfigMap, reason: string): void {

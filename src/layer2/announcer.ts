@@ -120,7 +120,7 @@ export class Layer2Announcer {
   }
 
   /**
-   * A Service that holds an owned address was synced again: announce it as on a take-over.
+   * A Service that holds an owned address was synced again: ask for a burst as announce does.
    * v0.9 re-sent on every SetBalancer, so neighbours whose caches went stale (a flap, a
    * missed frame) learn the address again at the next resync. Not owned: nothing.
    */

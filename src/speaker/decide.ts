@@ -19,7 +19,7 @@ import {
   type AddressAssignment,
 } from '../layer2/index.js';
 import type { NodeFacts, ServiceFacts } from '../service/index.js';
-import type { ReadyEndpoints } from './endpoints.js';
+import { healthyEndpoints, type ReadyEndpoints } from './endpoints.js';
 import type { HomeCache } from './home-cache.js';
 
 export interface SpeakerView {
@@ -116,10 +116,13 @@ export function decide(
     const announcer = layer2Announcer(service.key, endpoints, view.live);
     if (announcer !== view.myNode) return { kind: 'withdraw', reason: 'notOwner', announcer, ip };
   } else {
-    // v0.9's BGP rule: Local needs a ready endpoint on this node, Cluster any ready endpoint.
-    if (service.externalTrafficPolicy === 'Local' && !endpoints.nodes.includes(view.myNode))
+    // v0.9's BGP rule (speaker/bgp_controller.go ShouldAnnounce): Local needs a healthy
+    // endpoint on this node, Cluster a healthy endpoint anywhere; an IP also listed as not
+    // ready is not healthy.
+    const healthy = healthyEndpoints(endpoints);
+    if (service.externalTrafficPolicy === 'Local' && !healthy.nodes.includes(view.myNode))
       return { kind: 'withdraw', reason: 'noLocalEndpoints', ip };
-    if (!endpoints.anyReady) return { kind: 'withdraw', reason: 'noEndpoints', ip };
+    if (!healthy.any) return { kind: 'withdraw', reason: 'noEndpoints', ip };
   }
   return { kind: 'announce', protocol: pool.protocol, announcements: [announcement] };
 }

@@ -12,7 +12,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Allocator } from '../../src/allocator/index.js';
-import { parseConfig, type Config } from '../../src/config/index.js';
 import {
   convergeService,
   ingressWritten,
@@ -22,38 +21,8 @@ import {
 } from '../../src/controller/index.js';
 import { serviceRequest, type ServiceRequest } from '../../src/service/index.js';
 import { GO_READINGS } from '../service/go-readings.js';
-import { modelConverge, type ModelPool, type ModelService } from './v09-converge-model.js';
-
-function config(text: string): Config {
-  const result = parseConfig(text);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config;
-}
-
-const CONFIG = config(`address-pools:
-- {name: default, protocol: layer2, addresses: [192.0.2.0/29]}
-- {name: reserved, protocol: layer2, auto-assign: false, addresses: [198.51.100.0/30]}
-- {name: v6, protocol: layer2, addresses: ['2001:db8::/126']}
-`);
-
-/** CONFIG's pools written out, for the model. */
-const MODEL_POOLS: readonly ModelPool[] = [
-  {
-    name: 'default',
-    autoAssign: true,
-    addresses: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `192.0.2.${i}`),
-  },
-  {
-    name: 'reserved',
-    autoAssign: false,
-    addresses: [0, 1, 2, 3].map((i) => `198.51.100.${i}`),
-  },
-  {
-    name: 'v6',
-    autoAssign: true,
-    addresses: ['2001:db8::', '2001:db8::1', '2001:db8::2', '2001:db8::3'],
-  },
-];
+import { CONFIG, MODEL_POOLS } from './pools.js';
+import { modelConverge, type ModelService } from './v09-converge-model.js';
 
 const TEXTS = [...GO_READINGS.keys()];
 const CLUSTER_IPS = [

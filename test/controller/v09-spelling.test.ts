@@ -22,7 +22,7 @@ import {
 import { serviceRequest, type ServiceRequest } from '../../src/service/index.js';
 import { GO_READINGS } from '../service/go-readings.js';
 import { CONFIG, MODEL_POOLS } from './pools.js';
-import { modelConverge, type ModelService } from './v09-converge-model.js';
+import { ModelController, modelConverge, type ModelService } from './v09-converge-model.js';
 
 const TEXTS = [...GO_READINGS.keys()];
 const CLUSTER_IPS = [
@@ -86,6 +86,24 @@ describe('controller: v0.9 spellings of an address, against a model of convergeB
         expect(eventsOf(result), 'events').to.deep.equal(expectedEvents);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('ends where v0.9 ends over Services converged one after another, contesting addresses', () => {
+    fc.assert(
+      fc.property(fc.array(modelService, { minLength: 2, maxLength: 4 }), (services) => {
+        const v09 = new ModelController(MODEL_POOLS);
+        const allocator = fresh();
+        services.forEach((svc, i) => {
+          const key = `s${i}`;
+          const expected = v09.converge(key, svc);
+          const one = { ...request(svc), key: `ns/${key}` };
+          const result = convergeService(allocator, one, { synced: true });
+          const status = ingressWritten({ rules: 'v0.9', result }, svc.ingress) ?? svc.ingress;
+          expect(status, key).to.deep.equal(expected.status);
+        });
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -105,8 +105,9 @@ export function convergeService(
  * address (`2001:DB8::1`, `::ffff:10.0.0.6`, `010.0.0.6`) cleared it and
  * allocateIP assigned the same address again at once, with an IPAllocated
  * Event on every sync. Comparing addresses ends in the same address and
- * status without the Event, and without the window in which a restarted
- * v0.9 controller had let the address go (docs/COMPAT.md section 2).
+ * status without the Event, and without v0.9's window at a restart: until
+ * synced it had let the address go, and a Service allocated first could
+ * take it (docs/COMPAT.md section 2).
  */
 function sameAddress(text: string, ip: IPAddress): boolean {
   const parsed = readServiceAddress(text);

@@ -183,6 +183,16 @@ describe('controller daemon, against the lab', function () {
       const now = await ips();
       expect([now.get('held'), now.get('mapped')]).to.deep.equal(['198.51.100.9', '198.51.100.7']);
     });
+    const allocated = async (name: string): Promise<number> =>
+      (await core.listNamespacedEvent({ namespace: 'default' })).items
+        .filter((e) => e.reason === 'IPAllocated' && e.involvedObject.name === name)
+        .reduce((sum, e) => sum + (e.count ?? 1), 0);
+    const counts = async (): Promise<number[]> => [
+      await allocated('held'),
+      await allocated('mapped'),
+    ];
+    // Events are written after the status: wait for the one of the assignment.
+    await eventually(async () => expect(await counts()).to.deep.equal([0, 1]));
     // Syncs after the assignment: v0.9 gave the address up and took it back on each,
     // recording IPAllocated every time; metallb-ts keeps it.
     for (const value of ['1', '2']) {
@@ -191,14 +201,11 @@ describe('controller daemon, against the lab', function () {
           { name, namespace: 'default', body: { metadata: { annotations: { touched: value } } } },
           k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
         );
+      await new Promise((resolve) => setTimeout(resolve, 250));
       await controller?.daemon.idle();
     }
-    const events = (await core.listNamespacedEvent({ namespace: 'default' })).items;
-    const allocated = (name: string): number =>
-      events
-        .filter((e) => e.reason === 'IPAllocated' && e.involvedObject.name === name)
-        .reduce((sum, e) => sum + (e.count ?? 1), 0);
-    expect([allocated('held'), allocated('mapped')]).to.deep.equal([0, 1]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await counts()).to.deep.equal([0, 1]);
     expect([(await ips()).get('held'), (await ips()).get('mapped')]).to.deep.equal([
       '198.51.100.9',
       '198.51.100.7',

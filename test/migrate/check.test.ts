@@ -91,6 +91,26 @@ describe('migrate: checkUpgrade', () => {
     ]);
   });
 
+  it('counts a held address in a spelling Go read (IPv4-mapped, leading zeros) as kept, as v0.9 kept it', () => {
+    // v0.9.6 controller/service.go convergeBalancer: net.ParseIP of the ingress, To4() for the
+    // family; Go 1.13 read `0192` as decimal 192. The status is rewritten dotted, the address stays.
+    const services = [
+      service('mapped', '::ffff:192.0.2.5'),
+      service('zeros', '198.051.100.001'),
+      {
+        ...service('asks', '192.0.2.6'),
+        spec: { ...service('asks', null).spec, loadBalancerIP: '::ffff:192.0.2.6' },
+      },
+    ].map(serviceRequest);
+    const result = checkUpgrade(parseConfig(POOLS), services);
+    expect(result.safe).to.equal(true);
+    expect(result.services?.kept.map((s) => [s.service, s.ip])).to.deep.equal([
+      ['shop/mapped', '192.0.2.5'],
+      ['shop/zeros', '198.51.100.1'],
+      ['shop/asks', '192.0.2.6'],
+    ]);
+  });
+
   it('notes the pools v0.9 chose between at random, per family', () => {
     const result = checkUpgrade(parseConfig(POOLS), []);
     expect(result.notes).to.have.length(1);

@@ -11,14 +11,14 @@ import {
   type Pool,
   type Protocol,
 } from '../config/index.js';
-import { cidrContains, formatIP, parseIP, type IPAddress } from '../ip/index.js';
+import { cidrContains, formatIP, type IPAddress } from '../ip/index.js';
 import {
   electAnnouncer,
   homeAssignment,
   liveFromHome,
   type AddressAssignment,
 } from '../layer2/index.js';
-import type { NodeFacts, ServiceFacts } from '../service/index.js';
+import { readServiceAddress, type NodeFacts, type ServiceFacts } from '../service/index.js';
 import { healthyEndpoints, type ReadyEndpoints } from './endpoints.js';
 import type { HomeCache } from './home-cache.js';
 
@@ -106,7 +106,8 @@ export function decide(
   // v0.9 announces only a Service with exactly one address.
   const [only, ...more] = service.ingress;
   if (only === undefined || more.length > 0) return { kind: 'withdraw', reason: 'noIPAllocated' };
-  const parsed = parseIP(only);
+  // As v0.9's speaker read it (net.ParseIP of Go 1.13): an IPv4-mapped or leading-zero spelling is the IPv4 address.
+  const parsed = readServiceAddress(only);
   if (!parsed.ok) return { kind: 'withdraw', reason: 'invalidIP' };
   const announcement = announcementFor(view.config, parsed.value);
   if (announcement === undefined)
@@ -141,7 +142,7 @@ function decideScaledOut(
 ): Decision {
   const owned = new Map<string, Announcement>();
   for (const text of service.ingress) {
-    const parsed = parseIP(text);
+    const parsed = readServiceAddress(text);
     if (!parsed.ok) continue;
     // An address outside the class (a config change the controller has not caught up with yet) is not announced.
     if (!poolContains(balancerClass.pool, parsed.value)) continue;

@@ -147,4 +147,36 @@ describe('speaker endpoints: what layer 2 and BGP count as ready (v0.9.6)', () =
       protocol: 'layer2',
     });
   });
+
+  it('decide: a held address in a spelling Go 1.13 read (IPv4-mapped, leading zeros) is announced as the IPv4 address', () => {
+    // v0.9.6 speaker/main.go: net.ParseIP(ingress[0].IP), which holds ::ffff:a.b.c.d as a.b.c.d
+    // and (before Go 1.17) reads 010 as decimal 10; ARP then answers for the IPv4 address.
+    const parsed = parseConfig(`address-pools:
+- name: lan
+  protocol: layer2
+  addresses: [203.0.113.0/28]
+`);
+    if (!parsed.ok) throw new Error('bad fixture');
+    const view = { config: parsed.config, myNode: 'node-a', live: null, nodes: [] };
+    const ready = fromEndpoints(endpoints({ ready: [at('10.0.0.1', 'node-a')] }));
+    for (const spelling of ['::ffff:203.0.113.6', '203.0.113.006', '::FFFF:cb00:7106']) {
+      const decision = decide(
+        {
+          key: 'default/web',
+          isLoadBalancer: true,
+          ingress: [spelling],
+          externalTrafficPolicy: 'Cluster',
+          class: { kind: 'none' },
+        },
+        ready,
+        view,
+      );
+      expect(decision.kind, spelling).to.equal('announce');
+      if (decision.kind === 'announce')
+        expect(
+          decision.announcements.map((a) => a.ip),
+          spelling,
+        ).to.deep.equal(['203.0.113.6']);
+    }
+  });
 });

@@ -11,7 +11,10 @@
  * One session per config entry, as v0.9 (its SetConfig keeps a list of
  * peers, matched to the running ones entry by entry): two identical entries
  * dial the same router twice. The `peer` label of the metrics is the
- * router's `ip:port`, so such sessions share their metrics, as in v0.9.
+ * router's `ip:port`, so such sessions share their metrics, as in v0.9,
+ * except that session_up is 1 while any of them is up (v0.9: whichever
+ * wrote last) and stays while one of them runs (v0.9 deleted the label
+ * when either closed).
  */
 import type { AdjRibOutRoute } from '../bgp/index.js';
 import { mergeRoutes } from '../bgp/index.js';
@@ -101,6 +104,8 @@ interface OpenPeer {
   readonly label: string;
   readonly fingerprint: string;
   readonly session: PeerSession;
+  /** Established: the label's session_up is 1 while any of its sessions is. */
+  up: boolean;
 }
 
 export class BgpAnnouncer implements BgpSink {
@@ -189,32 +194,44 @@ export class BgpAnnouncer implements BgpSink {
         peer: open.label,
         msg: changed ? 'peer settings changed' : 'peer no longer configured for this node',
       });
-      if (!this.peers.some((other) => other.label === open.label)) this.forgetMetrics(open.label);
+      if (this.peers.some((other) => other.label === open.label)) this.showSessionUp(open.label);
+      else this.forgetMetrics(open.label);
       void open.session.close(changed ? CEASE_OTHER_CONFIGURATION_CHANGE : CEASE_PEER_DECONFIGURED);
     }
     for (const { peer, label, fingerprint } of unmatched) {
       // Events of a session count only while it is one of this.peers.
       let open: OpenPeer | undefined;
-      const current = (): boolean => open !== undefined && this.peers.includes(open);
+      const current = (): OpenPeer | undefined =>
+        open !== undefined && this.peers.includes(open) ? open : undefined;
       const session = this.options.openSession(peer, this.eventsFor(label, current));
-      open = { peer, label, fingerprint, session };
+      open = { peer, label, fingerprint, session, up: false };
       this.peers.push(open);
-      this.options.metrics.sessionUp.set({ peer: label }, 0);
+      this.showSessionUp(label);
     }
     if (unmatched.length > 0) this.markRoutesDirty();
   }
 
-  private eventsFor(label: string, current: () => boolean): PeerSessionEvents {
+  /** metallb_bgp_session_up of a label: 1 while any session of it is Established. */
+  private showSessionUp(label: string): void {
+    const up = this.peers.some((open) => open.label === label && open.up);
+    this.options.metrics.sessionUp.set({ peer: label }, up ? 1 : 0);
+  }
+
+  private eventsFor(label: string, current: () => OpenPeer | undefined): PeerSessionEvents {
     const { log, metrics } = this.options;
     return {
       up: () => {
-        if (!current()) return;
-        metrics.sessionUp.set({ peer: label }, 1);
+        const open = current();
+        if (open === undefined) return;
+        open.up = true;
+        this.showSessionUp(label);
         log({ op: 'bgp', event: 'sessionUp', peer: label, msg: 'BGP session established' });
       },
       down: (reason, wasEstablished, retryInMs) => {
-        if (!current()) return;
-        metrics.sessionUp.set({ peer: label }, 0);
+        const open = current();
+        if (open === undefined) return;
+        open.up = false;
+        this.showSessionUp(label);
         log({
           op: 'bgp',
           event: wasEstablished ? 'sessionDown' : 'connectFailed',
@@ -225,12 +242,12 @@ export class BgpAnnouncer implements BgpSink {
         });
       },
       updatesSent: (count) => {
-        if (current()) metrics.updates.inc({ peer: label }, count);
+        if (current() !== undefined) metrics.updates.inc({ peer: label }, count);
       },
       // v0.9 stats.go: announced_prefixes_total is what the session has sent
       // (0 while down), pending_prefixes_total what it was told to advertise.
       prefixes: (announced, desired) => {
-        if (!current()) return;
+        if (current() === undefined) return;
         metrics.announcedPrefixes.set({ peer: label }, announced);
         metrics.pendingPrefixes.set({ peer: label }, desired);
       },

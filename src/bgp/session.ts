@@ -273,19 +273,19 @@ export class BgpSession {
   }
 
   /**
-   * Sends what changed, for the family of the connection, since the next
-   * hop is our end of it (an IPv6 next hop cannot be named on an IPv4
-   * connection, nor an IPv4 one on IPv6):
-   * - IPv4 routes on an IPv4 connection always, in the UPDATE's own fields,
-   *   as v0.9.6 did (messages.go sendUpdate), whatever the peer's OPEN
-   *   offered: RFC 4271 needs no capability for them, and a peer that did
-   *   not enable IPv4 unicast ignores them (FRR, BIRD, GoBGP: see
-   *   test/bgp/interop.test.ts);
-   * - IPv6 routes on an IPv6 connection when both sides offered IPv6
-   *   unicast: MP_REACH_NLRI for a family not negotiated is an error to the
-   *   peer (RFC 4760 section 7). v0.9.6 sent no IPv6 routes, and over an
-   *   IPv6 connection wrote its 16-byte address into a 4-byte NEXT_HOP, an
-   *   UPDATE no peer can parse; we send it no IPv4 routes.
+   * Sends what changed, for the families this session can carry: those
+   * both sides offered (no multiprotocol capability means IPv4 unicast,
+   * RFC 4760 section 8), and of them the family of the connection, since
+   * the next hop is our end of it (an IPv6 next hop cannot be named on an
+   * IPv4 connection, nor an IPv4 one on IPv6).
+   *
+   * v0.9.6 (messages.go sendUpdate) sent IPv4 routes whatever the peer's
+   * OPEN offered. We do not, to a peer that offered other families but not
+   * IPv4 unicast: GoBGP resets the session on each such UPDATE ("Address-
+   * family rf 65537 not available for session", NOTIFICATION 0/0), and BIRD
+   * and FRR drop the routes ("Unexpected AF <1/1> in UPDATE", "UPDATE for
+   * non-enabled AFI/SAFI 1/1"): no router takes them, one flaps
+   * (test/bgp/interop.test.ts).
    */
   private flush(): void {
     const negotiated = this.machine.negotiated;
@@ -294,8 +294,7 @@ export class BgpSession {
       this.options.events.prefixes(this.rib.announcedCount, this.rib.desiredCount);
       return;
     }
-    const carried = local.family === 4 || negotiated.families.has(local.family);
-    const families = new Set<Family>(carried ? [local.family] : []);
+    const families = new Set<Family>(negotiated.families.has(local.family) ? [local.family] : []);
     const messages = this.updatesFor(this.rib.takeChanges(families), local, negotiated);
     const context = this.context();
     for (const message of messages) this.write(encodeMessage(message, context));

@@ -3,9 +3,10 @@
  * loopback TCP: what v0.9.6 did on the wire, where the state machine's
  * tests cannot see it.
  *
- * - IPv4 routes go in the UPDATE's own fields although the peer's OPEN
- *   offered only IPv6 unicast (v0.9.6 messages.go sendUpdate sends them
- *   whatever the peer offered).
+ * - IPv4 routes go in the UPDATE's own fields to a peer whose OPEN has no
+ *   multiprotocol capability (RFC 4760 section 8), and not to one that
+ *   offered only IPv6 unicast: a deliberate difference from v0.9.6, which
+ *   sent them to every peer (messages.go sendUpdate), see session.ts flush.
  * - The prefix counts: announced is what this connection sent, desired what
  *   the session was given (v0.9.6 stats.go pending_prefixes_total).
  * - Over IPv6 (::1) without router-id, the identifier is an IPv4 address of
@@ -140,12 +141,9 @@ describe('bgp session on the wire (a test peer on loopback)', function () {
     }
   });
 
-  it('sends IPv4 routes to a peer that offered only IPv6 unicast, as v0.9.6 did', async () => {
-    const ipv6Only: Capability[] = [
-      { kind: 'multiprotocol', afi: 2, safi: 1 },
-      { kind: 'fourOctetAs', asn: 64513 },
-    ];
-    const { session, peer, counts } = await connect('127.0.0.1', ipv6Only);
+  it('sends IPv4 routes to a peer without multiprotocol capability; none to one that offered only IPv6', async () => {
+    const noMultiprotocol = await connect('127.0.0.1', [{ kind: 'fourOctetAs', asn: 64513 }]);
+    const { session, peer, counts } = noMultiprotocol;
     session.setRoutes(mergeRoutes([route('203.0.113.10/32'), route('2001:db8:203::10/128')]));
     session.start();
     await until(() => peer.of('update').length > 0, 5000, 'an UPDATE');
@@ -158,6 +156,17 @@ describe('bgp session on the wire (a test peer on loopback)', function () {
     expect(counts[0]).to.deep.equal([0, 2]);
     await until(() => counts.some(([announced]) => announced === 1), 5000, 'announced 1');
     expect(counts.at(-1)).to.deep.equal([1, 2]);
+
+    const ipv6Only = await connect('127.0.0.1', [
+      { kind: 'multiprotocol', afi: 2, safi: 1 },
+      { kind: 'fourOctetAs', asn: 64513 },
+    ]);
+    ipv6Only.session.setRoutes(mergeRoutes([route('203.0.113.10/32')]));
+    ipv6Only.session.start();
+    await until(() => ipv6Only.peer.of('keepalive').length > 0, 5000, 'Established');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ipv6Only.peer.of('update')).to.deep.equal([]);
+    expect(ipv6Only.counts.at(-1)).to.deep.equal([0, 1]);
   });
 
   it('over IPv6 without router-id, identifies itself by an IPv4 address of the interface (127.0.0.1 on lo)', async () => {

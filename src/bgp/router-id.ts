@@ -52,6 +52,11 @@ export function chooseRouterId({
 /** v0.9 hashRouterId: crc32.ChecksumIEEE(name) written with binary.LittleEndian as a net.IP. */
 export function nodeNameRouterId(nodeName: string): IPAddress {
   const checksum = crc32(Buffer.from(nodeName, 'utf8'));
-  const octets = [checksum & 0xff, (checksum >>> 8) & 0xff, (checksum >>> 16) & 0xff, checksum >>> 24];
+  const octets = [
+    checksum & 0xff,
+    (checksum >>> 8) & 0xff,
+    (checksum >>> 16) & 0xff,
+    checksum >>> 24,
+  ];
   return { family: 4, value: octets.reduce((value, octet) => value * 256n + BigInt(octet), 0n) };
 }

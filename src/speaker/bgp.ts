@@ -200,12 +200,12 @@ export class BgpAnnouncer implements BgpSink {
     }
     for (const { peer, label, fingerprint } of unmatched) {
       // Events of a session count only while it is one of this.peers.
-      let open: OpenPeer | undefined;
+      const self: { open?: OpenPeer } = {};
       const current = (): OpenPeer | undefined =>
-        open !== undefined && this.peers.includes(open) ? open : undefined;
+        self.open !== undefined && this.peers.includes(self.open) ? self.open : undefined;
       const session = this.options.openSession(peer, this.eventsFor(label, current));
-      open = { peer, label, fingerprint, session, up: false };
-      this.peers.push(open);
+      self.open = { peer, label, fingerprint, session, up: false };
+      this.peers.push(self.open);
       this.showSessionUp(label);
     }
     if (unmatched.length > 0) this.markRoutesDirty();

@@ -15,7 +15,8 @@
  * Also IPv6 over MP-BGP, TCP MD5 (right and wrong password) and a 4-byte
  * local AS. And where v0.9.6's behaviour meets a router: no IPv4 routes to
  * a router that enabled only IPv6 unicast, a second session to the same
- * router (two config entries), the router ID over IPv6 without router-id.
+ * router (two config entries), the router ID over IPv6 without router-id,
+ * a hold time above 16 bits.
  *
  * Root only, with the routers installed (scripts/install-peers.sh); skips
  * with the reason otherwise.
@@ -340,6 +341,17 @@ describe('bgp session against real routers', function () {
     if (!(router instanceof GobgpRouter)) throw new Error('not gobgp');
     // v0.9.6 getRouterID: the bridge holding US[6] also holds US[4].
     expect(await router.cli('neighbor', US[6])).to.contain(`remote router ID ${US[4]}`);
+  });
+
+  it('gobgp: hold-time 65536 s goes in the OPEN as 0 (v0.9.6 uint16), so neither side runs a hold timer', async () => {
+    const router = await start('gobgp', EBGP_ROUTER_ASN, { asn: OUR_ASN });
+    const { record } = openSession(router, {
+      peerAsn: EBGP_ROUTER_ASN,
+      holdTimeSeconds: 65536,
+    });
+    await until(() => record.ups === 1, 15_000, 'Established');
+    if (!(router instanceof GobgpRouter)) throw new Error('not gobgp');
+    expect(await router.cli('neighbor', US[4])).to.contain('Hold time is 0,');
   });
 
   it('frr: a 4-byte local AS (4200000001) on the wire and in the AS_PATH', async () => {

@@ -6,13 +6,8 @@
  */
 import { expect } from 'chai';
 import { chooseRouterId, nodeNameRouterId } from '../../src/bgp/index.js';
-import { formatIP, parseIP, type IPAddress } from '../../src/ip/index.js';
-
-function ip(text: string): IPAddress {
-  const parsed = parseIP(text);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value;
-}
+import { formatIP, type IPAddress } from '../../src/ip/index.js';
+import { ip } from './helpers.js';
 
 const V6_LOCAL = ip('2001:db8:100::1');
 /** Interfaces in index order: lo, then eth0 holding V6_LOCAL, then eth1. */

@@ -27,10 +27,10 @@ import {
   type Message,
   type SessionSettings,
 } from '../../src/bgp/index.js';
-import { formatCidr, parseCidr, parseIP, type IPAddress } from '../../src/ip/index.js';
+import { formatCidr } from '../../src/ip/index.js';
 import { until } from '../support/until.js';
+import { AS4, cidr, ip } from './helpers.js';
 
-const CONTEXT = { fourOctetAs: true };
 const SETTINGS: SessionSettings = {
   localAsn: 64512,
   peerAsn: 64513,
@@ -41,16 +41,8 @@ const SETTINGS: SessionSettings = {
   backoff: { initialMs: 50, maxMs: 200 },
 };
 
-function ip(text: string): IPAddress {
-  const parsed = parseIP(text);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value;
-}
-
 function route(prefix: string): AdjRibOutRoute {
-  const parsed = parseCidr(prefix);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return { prefix: parsed.value.cidr, localPref: 0, communities: [] };
+  return { prefix: cidr(prefix), localPref: 0, communities: [] };
 }
 
 /** A peer that answers OPEN with `capabilities` (or never, when null) and records what it gets. */
@@ -75,7 +67,7 @@ class TestPeer {
     socket.on('data', (chunk: Buffer) => {
       reader.push(chunk);
       for (let next = reader.next(); next?.kind === 'message'; next = reader.next()) {
-        const result = decodeMessage(next.bytes, CONTEXT);
+        const result = decodeMessage(next.bytes, AS4);
         if (!result.ok) continue;
         this.received.push(result.message);
         if (result.message.type === 'open' && this.capabilities !== null) {
@@ -87,8 +79,8 @@ class TestPeer {
             bgpId: 0xc0000201,
             capabilities: this.capabilities,
           };
-          socket.write(encodeMessage(open, CONTEXT));
-          socket.write(encodeMessage({ type: 'keepalive' }, CONTEXT));
+          socket.write(encodeMessage(open, AS4));
+          socket.write(encodeMessage({ type: 'keepalive' }, AS4));
         }
       }
     });

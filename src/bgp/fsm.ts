@@ -60,10 +60,10 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /**
  * The Hold Time field v0.9 writes for a hold time (messages.go sendOpen:
  * `uint16(holdTime.Seconds())`). Go leaves an out-of-range float-to-integer
- * conversion to the platform; on amd64 (the platform of the v0.9.6 images
- * and of the judge run) it goes through a 32-bit signed integer, so up to
- * 2^31-1 s the field is the number of seconds modulo 65536 (65536 s is 0,
- * 70000 s is 4464) and beyond that 0.
+ * conversion to the platform; it goes through a 32-bit signed integer, so
+ * up to 2^31-1 s the field is the number of seconds modulo 65536 (65536 s
+ * is 0, 70000 s is 4464: run with Go on amd64). Beyond that amd64 gives 0
+ * (arm64 would saturate to 65535); we follow amd64.
  */
 export function wireHoldTime(seconds: number): number {
   return seconds > 0x7fffffff ? 0 : seconds % 0x10000;

@@ -8,10 +8,11 @@
  * goes Idle -> Connect -> OpenSent -> OpenConfirm -> Established, and back
  * to Idle, with a reconnect delay, on any failure.
  */
-import type { IPAddress } from '../ip/index.js';
+import { formatIP, type IPAddress } from '../ip/index.js';
 import { ReconnectBackoff, type ReconnectBackoffOptions } from './backoff.js';
 import { familyOf } from './mp.js';
 import { negotiate } from './negotiate.js';
+import { chooseRouterId, type InterfaceAddresses } from './router-id.js';
 import {
   AFI_IPV4,
   AFI_IPV6,
@@ -33,22 +34,40 @@ export type Family = 4 | 6;
 export interface SessionSettings {
   readonly localAsn: number;
   readonly peerAsn: number;
-  /** The hold time we offer, in seconds: 0 (no keepalives) or 3..65535. */
-  readonly holdTimeSeconds: number;
-  /** The BGP Identifier (IPv4); null: the session's local IPv4 address (v0.9). */
-  readonly routerId: IPAddress | null;
-  /** How long a TCP connect may take. Default 10 s. */
-  readonly connectTimeoutMs?: number;
   /**
-   * The hold timer between our OPEN and the peer's: RFC 4271 section 8.2.2
-   * suggests "a large value", four minutes. Default 240 s.
+   * The peer's `hold-time` in seconds: 0 (no keepalives) or at least 3. The
+   * OPEN carries it as v0.9 does, cut to 16 bits (see `wireHoldTime`).
    */
-  readonly openHoldMs?: number;
+  readonly holdTimeSeconds: number;
+  /**
+   * The peer's `router-id`; null, or an IPv6 one (which v0.9 drops): chosen
+   * per connection as v0.9 does (router-id.ts).
+   */
+  readonly routerId: IPAddress | null;
+  /** v0.9's myNode, whose CRC-32 is the router ID of last resort over IPv6 (router-id.ts). */
+  readonly nodeName?: string;
+  /**
+   * How long the TCP connect and then the peer's OPEN may take, together:
+   * v0.9.6 internal/bgp/bgp.go connect() puts one 10 s deadline on the dial
+   * and on the connection until the peer's OPEN is read. Default 10 s.
+   */
+  readonly connectTimeoutMs?: number;
   readonly backoff?: ReconnectBackoffOptions;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_OPEN_HOLD_MS = 240_000;
+
+/**
+ * The Hold Time field v0.9 writes for a hold time (messages.go sendOpen:
+ * `uint16(holdTime.Seconds())`). Go leaves an out-of-range float-to-integer
+ * conversion to the platform; it goes through a 32-bit signed integer, so
+ * up to 2^31-1 s the field is the number of seconds modulo 65536 (65536 s
+ * is 0, 70000 s is 4464: run with Go on amd64). Beyond that amd64 gives 0
+ * (arm64 would saturate to 65535); we follow amd64.
+ */
+export function wireHoldTime(seconds: number): number {
+  return seconds > 0x7fffffff ? 0 : seconds % 0x10000;
+}
 
 /** What both sides agreed on in their OPENs. */
 export interface Negotiated {
@@ -91,7 +110,6 @@ export class SessionMachine {
   private current: SessionState = 'idle';
   private readonly backoff: ReconnectBackoff;
   private readonly connectTimeoutMs: number;
-  private readonly openHoldMs: number;
   private retryAt: number | undefined;
   private connectDeadline: number | undefined;
   private holdDeadline: number | undefined;
@@ -102,7 +120,6 @@ export class SessionMachine {
   constructor(private readonly settings: SessionSettings) {
     this.backoff = new ReconnectBackoff(settings.backoff);
     this.connectTimeoutMs = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.openHoldMs = settings.openHoldMs ?? DEFAULT_OPEN_HOLD_MS;
   }
 
   get state(): SessionState {
@@ -134,7 +151,10 @@ export class SessionMachine {
 
   /**
    * Ends the session for good: a Cease NOTIFICATION (RFC 4486 subcode, by
-   * default 3 "Peer De-configured") when a connection is open.
+   * default 3 "Peer De-configured") when a connection is open. v0.9 only
+   * closed the connection (bgp.go Close/abort); RFC 4271 section 8.2.2 has
+   * ManualStop send Cease, and either way the peer drops our routes at once,
+   * so the NOTIFICATION only tells its operator why.
    */
   stop(subcode: number = 3): SessionAction[] {
     const actions: SessionAction[] = [];
@@ -158,23 +178,33 @@ export class SessionMachine {
     return actions;
   }
 
-  /** The TCP connection is up; `localAddress` is our end of it. */
-  connected(now: number, localAddress: IPAddress): SessionAction[] {
+  /**
+   * The TCP connection is up; `localAddress` is our end of it and
+   * `interfaces` the host's addresses, for the router ID over IPv6.
+   */
+  connected(
+    now: number,
+    localAddress: IPAddress,
+    interfaces: readonly InterfaceAddresses[] = [],
+  ): SessionAction[] {
     if (this.current !== 'connect') return [{ kind: 'close' }];
-    this.connectDeadline = undefined;
-    const routerId = this.settings.routerId ?? (localAddress.family === 4 ? localAddress : null);
-    if (routerId === null) {
-      return [
-        { kind: 'close' },
-        ...this.fail(
-          now,
-          'no router ID: the session runs over IPv6, so set router-id (an IPv4 address) for this peer',
-        ),
-      ];
+    const { holdTimeSeconds, nodeName = '' } = this.settings;
+    const routerId = chooseRouterId({
+      configured: this.settings.routerId,
+      local: localAddress,
+      interfaces,
+      nodeName,
+    });
+    const problem = openProblem(holdTimeSeconds, routerId);
+    if (problem !== null) {
+      this.connectDeadline = undefined;
+      return [{ kind: 'close' }, ...this.fail(now, problem)];
     }
     this.localBgpId = Number(routerId.value);
     this.current = 'openSent';
-    this.holdDeadline = now + this.openHoldMs;
+    // The connect deadline runs on until the peer's OPEN (v0.9's one deadline).
+    this.holdDeadline = this.connectDeadline;
+    this.connectDeadline = undefined;
     return [{ kind: 'send', message: this.open() }];
   }
 
@@ -255,10 +285,16 @@ export class SessionMachine {
     }
     if (this.holdDeadline !== undefined && this.holdDeadline <= now) {
       this.holdDeadline = undefined;
+      // RFC 4271 section 8.2.2: HoldTimer_Expires in OpenSent, OpenConfirm or
+      // Established sends this NOTIFICATION; v0.9 closed without one.
+      const reason =
+        this.current === 'openSent'
+          ? `no OPEN from the peer within ${this.connectTimeoutMs} ms of dialing`
+          : 'hold timer expired';
       actions.push(
         notification(ErrorCode.holdTimerExpired, 0),
         { kind: 'close' },
-        ...this.fail(now, 'hold timer expired'),
+        ...this.fail(now, reason),
       );
     }
     if (this.keepaliveAt !== undefined && this.keepaliveAt <= now && this.agreed !== undefined) {
@@ -276,7 +312,7 @@ export class SessionMachine {
       type: 'open',
       version: 4,
       myAs: localAsn > 0xffff ? AS_TRANS : localAsn,
-      holdTime: holdTimeSeconds,
+      holdTime: wireHoldTime(holdTimeSeconds),
       bgpId: this.localBgpId,
       capabilities: [
         { kind: 'multiprotocol', afi: AFI_IPV4, safi: SAFI_UNICAST },
@@ -367,6 +403,23 @@ export class SessionMachine {
     this.holdDeadline = undefined;
     this.keepaliveAt = undefined;
   }
+}
+
+/**
+ * Why no OPEN can be sent, or null. v0.9 sent these and the peer refused
+ * them (RFC 4271 section 6.2: Unacceptable Hold Time, Bad BGP Identifier),
+ * so its session never came up either; we say why instead of sending an
+ * OPEN no peer accepts.
+ */
+function openProblem(holdTimeSeconds: number, routerId: IPAddress): string | null {
+  const hold = wireHoldTime(holdTimeSeconds);
+  if (hold === 1 || hold === 2) {
+    return `hold-time ${holdTimeSeconds}s goes in the OPEN as ${hold}s (v0.9 cuts it to 16 bits), which a peer must refuse (RFC 4271 section 6.2)`;
+  }
+  if (routerId.value === 0n) {
+    return `router ID ${formatIP(routerId)} (from the node name) is refused by every peer (RFC 6286 section 2.2): set router-id for this peer`;
+  }
+  return null;
 }
 
 const TYPE_CODES: Readonly<Record<Message['type'], number>> = {

@@ -295,12 +295,74 @@ describe('bgp session state machine', () => {
     expect(machine.closed(10, 'EOF')).to.deep.equal([]);
   });
 
-  it('cannot pick a router ID over IPv6 without one configured', () => {
+  it('over IPv6 takes an IPv4 address of the interface, else the node name, and ignores an IPv6 router-id (v0.9.6 getRouterID)', () => {
+    const local = ip('2001:db8:100::1');
+    const opened = (settings: SessionSettings, interfaces: IPAddress[][]): Message | undefined => {
+      const machine = new SessionMachine(settings);
+      machine.start(0);
+      return sent(machine.connected(0, local, interfaces))[0];
+    };
+    const withV4 = [[ip('127.0.0.1')], [ip('192.0.2.10'), local]];
+    expect(opened({ ...EBGP, nodeName: 'node-1' }, withV4)).to.include({
+      bgpId: identifier(192, 0, 2, 10),
+    });
+    // crc32("node-1") = 0x13f21c5f, little-endian: 95.28.242.19 (hashRouterId).
+    const settings = { ...EBGP, nodeName: 'node-1', routerId: ip('2001:db8::4') };
+    expect(opened(settings, [[local]])).to.include({ bgpId: identifier(95, 28, 242, 19) });
+  });
+
+  it('does not send an identifier of 0 (a node name whose CRC-32 is 0): no OPEN, and says why', () => {
     const machine = new SessionMachine(EBGP);
     machine.start(0);
-    const actions = machine.connected(0, ip('2001:db8:100::1'));
+    const actions = machine.connected(0, ip('2001:db8:100::1'), []);
     expect(kinds(actions)).to.deep.equal(['close', 'down']);
     const down = actions[1];
     expect(down?.kind === 'down' && down.reason).to.contain('router-id');
+  });
+
+  it("waits for the peer's OPEN until 10 s after the dial began (v0.9.6 connect's one deadline)", () => {
+    const machine = new SessionMachine(EBGP);
+    machine.start(0);
+    machine.connected(4000, LOCAL);
+    expect(machine.nextDeadline()).to.equal(10_000);
+    expect(machine.tick(9999)).to.deep.equal([]);
+    const actions = machine.tick(10_000);
+    // v0.9 closed without a word; RFC 4271 section 8.2.2 sends Hold Timer Expired.
+    expect(kinds(actions)).to.deep.equal(['send:notification', 'close', 'down']);
+    expect(sent(actions)[0]).to.deep.include({ code: 4, subcode: 0 });
+    const down = actions[2];
+    expect(down?.kind === 'down' && down.reason).to.contain('no OPEN from the peer');
+  });
+
+  it('writes the hold time cut to 16 bits, as v0.9.6 sendOpen (uint16 of the seconds)', () => {
+    const offered = (holdTimeSeconds: number): Message | undefined => {
+      const machine = new SessionMachine({ ...EBGP, holdTimeSeconds });
+      machine.start(0);
+      return sent(machine.connected(0, LOCAL))[0];
+    };
+    expect(offered(65535)).to.include({ holdTime: 65535 });
+    expect(offered(70000)).to.include({ holdTime: 4464 });
+    expect(offered(65536 + 3)).to.include({ holdTime: 3 });
+    // amd64: beyond a 32-bit signed integer the conversion gives 0.
+    expect(offered(2 ** 31)).to.include({ holdTime: 0 });
+    // 65536 s goes as 0: no keepalives and no hold timer, on both sides (RFC 4271 section 4.2).
+    const machine = new SessionMachine({ ...EBGP, holdTimeSeconds: 65536 });
+    machine.start(0);
+    machine.connected(0, LOCAL);
+    machine.received(0, ok(peerOpen()));
+    machine.received(0, ok({ type: 'keepalive' }));
+    expect(machine.negotiated).to.deep.include({ holdTimeSeconds: 0, keepaliveMs: 0 });
+    expect(machine.nextDeadline()).to.equal(undefined);
+  });
+
+  it('sends no OPEN whose hold time a peer must refuse (65537 s is 1), and says why', () => {
+    const machine = new SessionMachine({ ...EBGP, holdTimeSeconds: 65537 });
+    machine.start(0);
+    const actions = machine.connected(0, LOCAL);
+    expect(kinds(actions)).to.deep.equal(['close', 'down']);
+    const down = actions[1];
+    expect(down?.kind === 'down' && down.reason).to.contain('as 1s');
+    // And tries again later, as v0.9 did after the peer's refusal.
+    expect(machine.nextDeadline()).to.be.a('number');
   });
 });

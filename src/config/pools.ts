@@ -26,6 +26,7 @@ export function parsePool(
   path: Path,
   aliases: CommunityAliases,
   report: Report,
+  warn: Report,
 ): Pool | null {
   let failed = false;
   const fail: Report = (where, message) => {
@@ -33,8 +34,15 @@ export function parsePool(
     report(where, message);
   };
 
-  const entries = parseAddressEntries(raw.addresses, [...path, 'addresses'], fail);
+  const entries = parseAddressEntries(raw.addresses, [...path, 'addresses'], fail, warn);
   const cidrs = entries.flatMap((entry) => entry.cidrs);
+  if (cidrs.length === 0 && entries.length === raw.addresses.length) {
+    // v0.9.6 config.go only checks that the list is not empty; its allocator finds no address here.
+    warn(
+      [...path, 'addresses'],
+      `pool ${JSON.stringify(raw.name)} has no address left once its entries are read: v0.9 accepts it and never allocates from it`,
+    );
+  }
 
   const rawAdvertisements = raw['bgp-advertisements'] ?? [];
   let bgpAdvertisements: BgpAdvertisement[] = [];
@@ -71,18 +79,25 @@ export function parsePool(
 /**
  * An `addresses` list (of a pool, or of a balancer class, which takes the
  * same entries): the entries that parse; each one that does not is reported
- * at its index under `path`.
+ * at its index under `path`. What v0.9 accepted though it is probably not
+ * meant (a range written end first, a leading zero) goes to `warn`; without
+ * `warn` (the balancer classes, which v0.9 never read) it is an error.
  */
 export function parseAddressEntries(
   texts: readonly string[],
   path: Path,
   fail: Report,
+  warn: Report = (where, note) => fail(where, `${note}; a balancer class takes no such entry`),
 ): AddressEntry[] {
   const entries: AddressEntry[] = [];
   texts.forEach((text, index) => {
     const parsed = parseAddressEntry(text);
-    if (parsed.ok) entries.push({ text, cidrs: parsed.value });
-    else fail([...path, index], parsed.error);
+    if (!parsed.ok) {
+      fail([...path, index], parsed.error);
+      return;
+    }
+    for (const note of parsed.value.notes) warn([...path, index], note);
+    entries.push({ text, cidrs: parsed.value.value });
   });
   return entries;
 }
@@ -106,7 +121,9 @@ function parseAdvertisement(
   const prefixes = entries.flatMap((entry) => entry.cidrs);
   // An error about the length points at the key, or at the advertisement when the default is at fault.
   const lengthPath = given === undefined ? path : [...path, 'aggregation-length'];
-  if (aggregationLength < 0 || aggregationLength > 32) {
+  // v0.9 refused a length above 32, and one below 0 through the check against each prefix: a
+  // pool without any prefix (only ranges that cover nothing) takes it.
+  if (aggregationLength > 32 || (aggregationLength < 0 && prefixes.length > 0)) {
     fail(lengthPath, `aggregation-length ${aggregationLength} must be between 0 and 32`);
   } else {
     // v0.9: every prefix of the pool must fit in one aggregate of this length. With the

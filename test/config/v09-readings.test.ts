@@ -218,7 +218,10 @@ describe("config: addresses as Go's net package read them (IPv4-mapped, Go 1.13 
   });
 
   it('trims the ends of a range as Go strings.TrimSpace, not as String.trim', () => {
-    accepted(pool('"192.0.2.1\\u0085-\\u00a0192.0.2.2"'));
+    // unicode.IsSpace holds U+0085 (which String.trim keeps) and not U+FEFF (which it trims).
+    const { pools } = accepted(pool('"\\u0085192.0.2.1\\u00a0-\\u00a0192.0.2.2\\u0085"'));
+    expect(pools[0]?.cidrs).to.deep.equal(['192.0.2.1/32', '192.0.2.2/32']);
+    expect(refused(pool('"\\ufeff192.0.2.1-192.0.2.2"'))[0]).to.include('invalid range start');
     expect(refused(pool('"192.0.2.1-192.0.2.2\\ufeff"'))[0]).to.include('invalid range end');
   });
 });

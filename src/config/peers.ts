@@ -203,16 +203,16 @@ export function warnRepeatedPeers(
   }
 }
 
-/** Two peers that v0.9 would deem the same session (equal in every setting, defaults applied). */
+/** Two peers that v0.9 would deem the same session: equal in every setting, defaults applied. */
 function peerIdentity(peer: Peer): string {
-  return JSON.stringify([
-    peer.myAsn,
-    peer.peerAsn,
-    peer.holdTimeSeconds,
-    peer.routerId === null ? null : formatIP(peer.routerId),
-    peer.password,
-    sessionTarget(peer),
-  ]);
+  return JSON.stringify({
+    ...peer,
+    // In the target, written so that equal ones compare equal (JSON leaves undefined out).
+    address: undefined,
+    nodeSelectors: undefined,
+    routerId: peer.routerId === null ? null : formatIP(peer.routerId),
+    target: sessionTarget(peer),
+  });
 }
 
 /** Where a peer's sessions go, and from which nodes: two peers alike here dial the same router from the same nodes. */

@@ -35,22 +35,14 @@ describe('cli: migrate', () => {
     // file): v0.9.6 config.go parseCIDR accepts it and ipaddr.Summarize gives it no address.
     const config = join(dir, 'config.yaml');
     writeFileSync(config, `${readFileSync(LAYER2, 'utf8')}      - 192.168.1.250-192.168.1.200\n`);
-    const services = join(FIXTURES, 'migrate', 'services.yaml');
-    const ran = await runCli(['migrate', 'check', '--config', config, '--services', services]);
+    const inputs = ['--config', config, '--services', join(FIXTURES, 'migrate', 'services.yaml')];
+    const ran = await runCli(['migrate', 'check', ...inputs]);
     expect(ran.code, ran.stdout).to.equal(0);
     expect(ran.stdout).to.contain(
       '1 warning: v0.9 accepted this text, probably not as meant, and metallb-ts reads it alike:\n' +
         '  address-pools[0].addresses[1] (line 16): the range 192.168.1.250-192.168.1.200 ends before it starts: v0.9 accepts it and it covers no address',
     );
-    const json = await runCli([
-      'migrate',
-      'check',
-      '--json',
-      '--config',
-      config,
-      '--services',
-      services,
-    ]);
+    const json = await runCli(['migrate', 'check', '--json', ...inputs]);
     const result = JSON.parse(json.stdout) as { config: { warnings: { path: string }[] } };
     expect(result.config.warnings.map((w) => w.path)).to.deep.equal([
       'address-pools[0].addresses[1]',

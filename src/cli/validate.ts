@@ -155,7 +155,7 @@ function summary(config: Config, label: string, hasClassesKey: boolean, warnings
     const shown = pool.cidrs.slice(0, 4).map(formatCidr).join(', ');
     const more = pool.cidrs.length > 4 ? `, ... (${pool.cidrs.length} prefixes)` : '';
     out.push(
-      `  pool ${pool.name} (${pool.protocol}): ${pool.addressCount} addresses in ${shown}${more}${flags.length > 0 ? `; ${flags.join(', ')}` : ''}`,
+      `  pool ${pool.name} (${pool.protocol}): ${pool.addressCount} addresses${shown === '' ? '' : ` in ${shown}${more}`}${flags.length > 0 ? `; ${flags.join(', ')}` : ''}`,
     );
   }
   for (const peer of config.peers) {

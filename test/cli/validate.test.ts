@@ -408,6 +408,12 @@ describe('cli: the metallb-ts binary', () => {
     );
   });
 
+  it('shows a pool left with no address as such', () => {
+    const ran = exec(['config', 'validate', '-'], swapped.replace('  - 192.0.2.0/30\n', ''));
+    expect(ran.status).to.equal(0);
+    expect(ran.stdout.split('\n')).to.include('  pool a (layer2): 0 addresses');
+  });
+
   it('refuses the same config with --strict (exit 1)', () => {
     const ran = exec(['config', 'validate', '--strict', '-'], swapped);
     expect(ran.status).to.equal(1);

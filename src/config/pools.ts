@@ -128,19 +128,14 @@ function parseAdvertisement(
   } else {
     // v0.9: every prefix of the pool must fit in one aggregate of this length. With the
     // metallb-ts opt-in `aggregation-length-v6`, IPv6 prefixes are measured against that instead.
-    const tooSpecific = prefixes
-      .filter((cidr) => aggregationLengthV6 === null || cidr.family === 4)
-      .find((cidr) => cidr.prefixLength > aggregationLength);
-    if (tooSpecific !== undefined) {
-      const ipv6 =
-        tooSpecific.family === 6
-          ? ' (to advertise IPv6 addresses, add aggregation-length-v6 to this advertisement)'
-          : '';
-      fail(
-        lengthPath,
-        `aggregation-length ${aggregationLength} is shorter than the pool's prefix ${formatCidr(tooSpecific)}: it must be at least ${tooSpecific.prefixLength}${ipv6}`,
-      );
-    }
+    const tooSpecific = entries
+      .flatMap((entry) =>
+        entry.cidrs.map((cidr) => ({ cidr, length: lengthAsV09Saw(entry, cidr) })),
+      )
+      .filter(({ cidr }) => aggregationLengthV6 === null || cidr.family === 4)
+      .find(({ length }) => length > aggregationLength);
+    if (tooSpecific !== undefined)
+      fail(lengthPath, tooShortMessage(aggregationLength, tooSpecific));
   }
   if (aggregationLengthV6 !== null) {
     const v6Path = [...path, 'aggregation-length-v6'];
@@ -182,6 +177,32 @@ function parseAdvertisement(
     localPref: raw.localpref ?? 0,
     communities: [...communities].sort((a, b) => a - b),
   };
+}
+
+function tooShortMessage(
+  aggregationLength: number,
+  { cidr, length }: { cidr: Cidr; length: number },
+): string {
+  if (length !== cidr.prefixLength) {
+    return `the pool's prefix ${formatCidr(cidr)} is written IPv4-mapped, which v0.9 measured as /${length}, longer than any aggregation-length: v0.9 refuses the advertisement; write it as ${formatCidr(cidr)}`;
+  }
+  const ipv6 =
+    cidr.family === 6
+      ? ' (to advertise IPv6 addresses, add aggregation-length-v6 to this advertisement)'
+      : '';
+  return `aggregation-length ${aggregationLength} is shorter than the pool's prefix ${formatCidr(cidr)}: it must be at least ${length}${ipv6}`;
+}
+
+/**
+ * The prefix length v0.9.6 config.go parseBGPAdvertisements compared with
+ * aggregation-length: `Mask.Size()` of net.ParseCIDR's mask, 16 bytes long
+ * for IPv6 text, so an IPv4-mapped `::ffff:10.0.0.0/120` measured 120
+ * although it holds 10.0.0.0/24 (a range's prefixes came from
+ * ipaddr.Summarize with 4-byte masks).
+ */
+function lengthAsV09Saw(entry: AddressEntry, cidr: Cidr): number {
+  const mappedPrefix = cidr.family === 4 && !entry.text.includes('-') && entry.text.includes(':');
+  return mappedPrefix ? cidr.prefixLength + 96 : cidr.prefixLength;
 }
 
 /** A parsed pool and where it stands in the config. */

@@ -180,11 +180,17 @@ describe("config: addresses as Go's net package read them (IPv4-mapped, Go 1.13 
     expect(refused(pool('"::ffff:10.0.0.0/120", 10.0.0.128/25'))[0]).to.include('overlaps');
   });
 
-  it('accepts a mapped prefix in a bgp pool by its IPv4 length (a deliberate difference)', () => {
-    // v0.9 measured the mapped prefix as /120, longer than any aggregation length it took.
-    expect(accepted(bgpPool('"::ffff:10.0.0.0/120"', 24)).pools[0]?.cidrs).to.deep.equal([
-      '10.0.0.0/24',
-    ]);
+  it('measures a mapped prefix in a bgp advertisement as v0.9 did: /120, longer than any aggregation length', () => {
+    // parseBGPAdvertisements compares Mask.Size() of the 16-byte mask: 120 > 32, refused.
+    const [error] = refused(bgpPool('"::ffff:10.0.0.0/120"', 32));
+    expect(error).to.include('written IPv4-mapped, which v0.9 measured as /120');
+    expect(error).to.include('write it as 10.0.0.0/24');
+    // Without an advertisement v0.9 checked nothing; a mapped range has 4-byte masks.
+    const noAdvertisement = bgpPool('"::ffff:10.0.0.0/120"', 32).split('  bgp-advertisements')[0];
+    expect(accepted(noAdvertisement ?? '').pools[0]?.cidrs).to.deep.equal(['10.0.0.0/24']);
+    expect(
+      accepted(bgpPool('"::ffff:10.0.0.0-::ffff:10.0.0.255"', 24)).pools[0]?.cidrs,
+    ).to.deep.equal(['10.0.0.0/24']);
   });
 
   it('reads an IPv4-mapped peer address as IPv4', () => {

@@ -72,7 +72,15 @@ function parseRouterId(text: string, path: Path, fail: Report, warn: Report): Pe
     return null;
   }
   for (const note of parsed.value.notes) warn(path, note);
-  if (parsed.value.value.family === 4) return parsed.value.value;
+  const routerId = parsed.value.value;
+  if (routerId.family === 4 && routerId.value === 0n) {
+    // RFC 6286 section 2.1: the BGP Identifier is non-zero; RFC 4271 section 6.2: the peer refuses.
+    warn(
+      path,
+      `router-id ${text} is 0: v0.9 accepts it and sends it in its OPEN, which peers refuse (RFC 6286 section 2.1), so the session never comes up`,
+    );
+  }
+  if (routerId.family === 4) return routerId;
   warn(
     path,
     `router-id ${text} is IPv6, and a BGP identifier is 32 bits: v0.9 accepts it and drops it when it opens the session, using the router ID it picks without router-id`,

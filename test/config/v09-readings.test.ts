@@ -150,6 +150,13 @@ describe('config: router-id v0.9 dropped (v0.9.6 internal/bgp New keeps routerID
     ]);
   });
 
+  it('keeps a router-id of 0.0.0.0, which v0.9 sent and peers refuse, with a warning', () => {
+    // parsePeer takes any address; New keeps To4() of 0.0.0.0, sendOpen writes it.
+    const { peers: kept, warnings } = accepted(peers(peer('  router-id: 0.0.0.0\n')));
+    expect(kept[0]?.routerId).to.equal('0.0.0.0');
+    expect(warnings[0]?.message).to.include('peers refuse');
+  });
+
   it('still refuses a router-id that is no address, as v0.9', () => {
     expect(refused(peers(peer('  router-id: 192.0.2.300\n')))[0]).to.match(
       /^peers\[0\]\.router-id/,

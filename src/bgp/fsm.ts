@@ -35,8 +35,9 @@ export interface SessionSettings {
   readonly localAsn: number;
   readonly peerAsn: number;
   /**
-   * The peer's `hold-time` in seconds: 0 (no keepalives) or at least 3. The
-   * OPEN carries it as v0.9 does, cut to 16 bits (see `wireHoldTime`).
+   * The Hold Time of our OPEN in seconds: 0 (no keepalives) or 3..65535.
+   * The config's Peer gives it so: a `hold-time` above 65535 s is already
+   * the value v0.9's OPEN carried (src/config/peers.ts parseHoldTime).
    */
   readonly holdTimeSeconds: number;
   /**
@@ -56,18 +57,6 @@ export interface SessionSettings {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-
-/**
- * The Hold Time field v0.9 writes for a hold time (messages.go sendOpen:
- * `uint16(holdTime.Seconds())`). Go leaves an out-of-range float-to-integer
- * conversion to the platform; it goes through a 32-bit signed integer, so
- * up to 2^31-1 s the field is the number of seconds modulo 65536 (65536 s
- * is 0, 70000 s is 4464: run with Go on amd64). Beyond that amd64 gives 0
- * (arm64 would saturate to 65535); we follow amd64.
- */
-export function wireHoldTime(seconds: number): number {
-  return seconds > 0x7fffffff ? 0 : seconds % 0x10000;
-}
 
 /** What both sides agreed on in their OPENs. */
 export interface Negotiated {
@@ -188,14 +177,14 @@ export class SessionMachine {
     interfaces: readonly InterfaceAddresses[] = [],
   ): SessionAction[] {
     if (this.current !== 'connect') return [{ kind: 'close' }];
-    const { holdTimeSeconds, nodeName = '' } = this.settings;
+    const { nodeName = '' } = this.settings;
     const routerId = chooseRouterId({
       configured: this.settings.routerId,
       local: localAddress,
       interfaces,
       nodeName,
     });
-    const problem = openProblem(holdTimeSeconds, routerId);
+    const problem = openProblem(routerId);
     if (problem !== null) {
       this.connectDeadline = undefined;
       return [{ kind: 'close' }, ...this.fail(now, problem)];
@@ -312,7 +301,7 @@ export class SessionMachine {
       type: 'open',
       version: 4,
       myAs: localAsn > 0xffff ? AS_TRANS : localAsn,
-      holdTime: wireHoldTime(holdTimeSeconds),
+      holdTime: holdTimeSeconds,
       bgpId: this.localBgpId,
       capabilities: [
         { kind: 'multiprotocol', afi: AFI_IPV4, safi: SAFI_UNICAST },
@@ -406,16 +395,11 @@ export class SessionMachine {
 }
 
 /**
- * Why no OPEN can be sent, or null. v0.9 sent these and the peer refused
- * them (RFC 4271 section 6.2: Unacceptable Hold Time, Bad BGP Identifier),
- * so its session never came up either; we say why instead of sending an
- * OPEN no peer accepts.
+ * Why no OPEN can be sent, or null. v0.9 sent it and the peer refused it
+ * (RFC 4271 section 6.2: Bad BGP Identifier), so its session never came up
+ * either; we say why instead of sending an OPEN no peer accepts.
  */
-function openProblem(holdTimeSeconds: number, routerId: IPAddress): string | null {
-  const hold = wireHoldTime(holdTimeSeconds);
-  if (hold === 1 || hold === 2) {
-    return `hold-time ${holdTimeSeconds}s goes in the OPEN as ${hold}s (v0.9 cuts it to 16 bits), which a peer must refuse (RFC 4271 section 6.2)`;
-  }
+function openProblem(routerId: IPAddress): string | null {
   if (routerId.value === 0n) {
     return `router ID ${formatIP(routerId)} (from the node name) is refused by every peer (RFC 6286 section 2.2): set router-id for this peer`;
   }

@@ -22,7 +22,6 @@ export {
 export {
   SessionMachine,
   DEFAULT_CONNECT_TIMEOUT_MS,
-  wireHoldTime,
   type Family,
   type Negotiated,
   type SessionAction,

@@ -13,7 +13,8 @@ import {
   type Cidr,
   type Parsed,
 } from '../ip/index.js';
-import { goTrimSpace, readGoCidr, readGoIP, type GoReading } from './go-ip.js';
+import { readGoCidr, readGoIP, type GoReading } from '../ip/index.js';
+import { goTrimSpace } from './go-space.js';
 
 /**
  * One entry, as v0.9.6 internal/config/config.go parseCIDR read it:

@@ -3,7 +3,7 @@
  */
 import { formatIP } from '../ip/index.js';
 import { parseGoDuration, wholeSeconds } from './duration.js';
-import { readGoIP } from './go-ip.js';
+import { readGoIP } from '../ip/index.js';
 import { isSelectorOperator, labelKeyProblem, labelValueProblem } from './labels.js';
 import type { Path, Report } from './path.js';
 import type { RawMatchExpression, RawNodeSelector, RawPeer } from './schema.js';

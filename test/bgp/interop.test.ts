@@ -23,6 +23,7 @@
  */
 import { expect } from 'chai';
 import { BgpSession, mergeRoutes, type AdjRibOutRoute } from '../../src/bgp/index.js';
+import { parseConfig } from '../../src/config/index.js';
 import { parseCidr, parseIP, type IPAddress } from '../../src/ip/index.js';
 import { NetnsTopology, netnsUnavailable } from '../../src/netns/index.js';
 import {
@@ -345,9 +346,13 @@ describe('bgp session against real routers', function () {
 
   it('gobgp: hold-time 65536 s goes in the OPEN as 0 (v0.9.6 uint16), so neither side runs a hold timer', async () => {
     const router = await start('gobgp', EBGP_ROUTER_ASN, { asn: OUR_ASN });
+    const parsed = parseConfig(
+      `peers:\n- {peer-address: ${ROUTER[4]}, peer-asn: ${EBGP_ROUTER_ASN}, my-asn: ${OUR_ASN}, hold-time: 65536s}\n`,
+    );
+    if (!parsed.ok || parsed.config.peers[0] === undefined) throw new Error('bad fixture');
     const { record } = openSession(router, {
       peerAsn: EBGP_ROUTER_ASN,
-      holdTimeSeconds: 65536,
+      holdTimeSeconds: parsed.config.peers[0].holdTimeSeconds,
     });
     await until(() => record.ups === 1, 15_000, 'Established');
     if (!(router instanceof GobgpRouter)) throw new Error('not gobgp');

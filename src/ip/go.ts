@@ -1,8 +1,11 @@
 /**
- * Addresses and prefixes in a config, read as v0.9 read them: with the
- * net.ParseIP and net.ParseCIDR of Go 1.13, which built v0.9.6 (its
- * .circleci/config.yml: cimg/go:1.13). Three things differ from the strict
- * reading of src/ip, which other callers keep:
+ * Addresses and prefixes read as v0.9 read them, in its config and in a
+ * Service's fields alike: with the net.ParseIP and net.ParseCIDR of Go
+ * 1.13, which built v0.9.6 (its .circleci/config.yml: cimg/go:1.13). The
+ * API server reads Service addresses with the same pre-1.17 rules
+ * (k8s.io/utils/net ParseIPSloppy), so a Service can carry such text.
+ * Three things differ from the strict parseIP/parseCidr, which other
+ * callers keep:
  * - Go 1.13's dtoi read an IPv4 part or a prefix length with leading zeros
  *   as decimal (`010` is 10; Go 1.17 began to refuse them);
  * - its xtoi read an IPv6 group of more than four hex digits when the value
@@ -14,17 +17,14 @@
  * Each of these comes back with a note that says what the text was read as.
  */
 import {
-  formatCidr,
   formatIP,
   isIPv4Mapped,
-  makeCidr,
-  parseCidr,
   parseIP,
   unmapIPv4,
-  type Cidr,
   type IPAddress,
   type Parsed,
-} from '../ip/index.js';
+} from './address.js';
+import { formatCidr, makeCidr, parseCidr, type Cidr } from './cidr.js';
 
 /** A value and what the reading made of text that is probably not meant so. */
 export interface GoReading<T> {
@@ -107,20 +107,4 @@ function withoutGoLeadingZeros(text: string): string {
           : group,
     )
     .join(':');
-}
-
-/** unicode.IsSpace: Go trims U+0085 and not U+FEFF, unlike String.prototype.trim. */
-const GO_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
-
-/**
- * Go's strings.TrimSpace, which v0.9.6 config.go parseCIDR applied to a
- * range's ends. A scan from each end: a regular expression anchored at the
- * end would retry every start in a long run of spaces.
- */
-export function goTrimSpace(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && GO_SPACE.test(text.charAt(start))) start++;
-  while (end > start && GO_SPACE.test(text.charAt(end - 1))) end--;
-  return text.slice(start, end);
 }

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       if (fields['event'] === 'sessionUp') ups.push(String(fields['peer']));
     },
     metrics: bgpMetrics(registry),
-    openSession: bgpSessionFactory(() => undefined),
+    openSession: bgpSessionFactory(() => undefined, 'bench-node'),
   });
   try {
     const started = await startRouter({

@@ -70,6 +70,11 @@ export class AdjRibOut {
     return this.sent.size;
   }
 
+  /** Routes wanted at the peer, whether sent or not. */
+  get desiredCount(): number {
+    return this.desired.size;
+  }
+
   /** Prefixes whose state at the peer differs from what we want (to add, change or withdraw). */
   pendingCount(families: ReadonlySet<4 | 6>): number {
     let pending = 0;

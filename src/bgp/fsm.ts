@@ -8,10 +8,11 @@
  * goes Idle -> Connect -> OpenSent -> OpenConfirm -> Established, and back
  * to Idle, with a reconnect delay, on any failure.
  */
-import type { IPAddress } from '../ip/index.js';
+import { formatIP, type IPAddress } from '../ip/index.js';
 import { ReconnectBackoff, type ReconnectBackoffOptions } from './backoff.js';
 import { familyOf } from './mp.js';
 import { negotiate } from './negotiate.js';
+import { chooseRouterId, type InterfaceAddresses } from './router-id.js';
 import {
   AFI_IPV4,
   AFI_IPV6,
@@ -33,22 +34,29 @@ export type Family = 4 | 6;
 export interface SessionSettings {
   readonly localAsn: number;
   readonly peerAsn: number;
-  /** The hold time we offer, in seconds: 0 (no keepalives) or 3..65535. */
-  readonly holdTimeSeconds: number;
-  /** The BGP Identifier (IPv4); null: the session's local IPv4 address (v0.9). */
-  readonly routerId: IPAddress | null;
-  /** How long a TCP connect may take. Default 10 s. */
-  readonly connectTimeoutMs?: number;
   /**
-   * The hold timer between our OPEN and the peer's: RFC 4271 section 8.2.2
-   * suggests "a large value", four minutes. Default 240 s.
+   * The Hold Time of our OPEN in seconds: 0 (no keepalives) or 3..65535.
+   * The config's Peer gives it so: a `hold-time` above 65535 s is already
+   * the value v0.9's OPEN carried (src/config/peers.ts parseHoldTime).
    */
-  readonly openHoldMs?: number;
+  readonly holdTimeSeconds: number;
+  /**
+   * The peer's `router-id`; null, or an IPv6 one (which v0.9 drops): chosen
+   * per connection as v0.9 does (router-id.ts).
+   */
+  readonly routerId: IPAddress | null;
+  /** v0.9's myNode, whose CRC-32 is the router ID of last resort over IPv6 (router-id.ts). */
+  readonly nodeName?: string;
+  /**
+   * How long the TCP connect and then the peer's OPEN may take, together:
+   * v0.9.6 internal/bgp/bgp.go connect() puts one 10 s deadline on the dial
+   * and on the connection until the peer's OPEN is read. Default 10 s.
+   */
+  readonly connectTimeoutMs?: number;
   readonly backoff?: ReconnectBackoffOptions;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_OPEN_HOLD_MS = 240_000;
 
 /** What both sides agreed on in their OPENs. */
 export interface Negotiated {
@@ -91,7 +99,6 @@ export class SessionMachine {
   private current: SessionState = 'idle';
   private readonly backoff: ReconnectBackoff;
   private readonly connectTimeoutMs: number;
-  private readonly openHoldMs: number;
   private retryAt: number | undefined;
   private connectDeadline: number | undefined;
   private holdDeadline: number | undefined;
@@ -102,7 +109,6 @@ export class SessionMachine {
   constructor(private readonly settings: SessionSettings) {
     this.backoff = new ReconnectBackoff(settings.backoff);
     this.connectTimeoutMs = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.openHoldMs = settings.openHoldMs ?? DEFAULT_OPEN_HOLD_MS;
   }
 
   get state(): SessionState {
@@ -134,7 +140,10 @@ export class SessionMachine {
 
   /**
    * Ends the session for good: a Cease NOTIFICATION (RFC 4486 subcode, by
-   * default 3 "Peer De-configured") when a connection is open.
+   * default 3 "Peer De-configured") when a connection is open. v0.9 only
+   * closed the connection (bgp.go Close/abort); RFC 4271 section 8.2.2 has
+   * ManualStop send Cease, and either way the peer drops our routes at once,
+   * so the NOTIFICATION only tells its operator why.
    */
   stop(subcode: number = 3): SessionAction[] {
     const actions: SessionAction[] = [];
@@ -158,23 +167,33 @@ export class SessionMachine {
     return actions;
   }
 
-  /** The TCP connection is up; `localAddress` is our end of it. */
-  connected(now: number, localAddress: IPAddress): SessionAction[] {
+  /**
+   * The TCP connection is up; `localAddress` is our end of it and
+   * `interfaces` the host's addresses, for the router ID over IPv6.
+   */
+  connected(
+    now: number,
+    localAddress: IPAddress,
+    interfaces: readonly InterfaceAddresses[] = [],
+  ): SessionAction[] {
     if (this.current !== 'connect') return [{ kind: 'close' }];
-    this.connectDeadline = undefined;
-    const routerId = this.settings.routerId ?? (localAddress.family === 4 ? localAddress : null);
-    if (routerId === null) {
-      return [
-        { kind: 'close' },
-        ...this.fail(
-          now,
-          'no router ID: the session runs over IPv6, so set router-id (an IPv4 address) for this peer',
-        ),
-      ];
+    const { nodeName = '' } = this.settings;
+    const routerId = chooseRouterId({
+      configured: this.settings.routerId,
+      local: localAddress,
+      interfaces,
+      nodeName,
+    });
+    const problem = openProblem(routerId);
+    if (problem !== null) {
+      this.connectDeadline = undefined;
+      return [{ kind: 'close' }, ...this.fail(now, problem)];
     }
     this.localBgpId = Number(routerId.value);
     this.current = 'openSent';
-    this.holdDeadline = now + this.openHoldMs;
+    // The connect deadline runs on until the peer's OPEN (v0.9's one deadline).
+    this.holdDeadline = this.connectDeadline;
+    this.connectDeadline = undefined;
     return [{ kind: 'send', message: this.open() }];
   }
 
@@ -255,10 +274,16 @@ export class SessionMachine {
     }
     if (this.holdDeadline !== undefined && this.holdDeadline <= now) {
       this.holdDeadline = undefined;
+      // RFC 4271 section 8.2.2: HoldTimer_Expires in OpenSent, OpenConfirm or
+      // Established sends this NOTIFICATION; v0.9 closed without one.
+      const reason =
+        this.current === 'openSent'
+          ? `no OPEN from the peer within ${this.connectTimeoutMs} ms of dialing`
+          : 'hold timer expired';
       actions.push(
         notification(ErrorCode.holdTimerExpired, 0),
         { kind: 'close' },
-        ...this.fail(now, 'hold timer expired'),
+        ...this.fail(now, reason),
       );
     }
     if (this.keepaliveAt !== undefined && this.keepaliveAt <= now && this.agreed !== undefined) {
@@ -367,6 +392,18 @@ export class SessionMachine {
     this.holdDeadline = undefined;
     this.keepaliveAt = undefined;
   }
+}
+
+/**
+ * Why no OPEN can be sent, or null. v0.9 sent it and the peer refused it
+ * (RFC 4271 section 6.2: Bad BGP Identifier), so its session never came up
+ * either; we say why instead of sending an OPEN no peer accepts.
+ */
+function openProblem(routerId: IPAddress): string | null {
+  if (routerId.value === 0n) {
+    return `router ID ${formatIP(routerId)} (from the node name) is refused by every peer (RFC 6286 section 2.2): set router-id for this peer`;
+  }
+  return null;
 }
 
 const TYPE_CODES: Readonly<Record<Message['type'], number>> = {

@@ -22,13 +22,13 @@ export {
 export {
   SessionMachine,
   DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_OPEN_HOLD_MS,
   type Family,
   type Negotiated,
   type SessionAction,
   type SessionSettings,
   type SessionState,
 } from './fsm.js';
+export { chooseRouterId, nodeNameRouterId, type InterfaceAddresses } from './router-id.js';
 export {
   AdjRibOut,
   mergeRoutes,

@@ -7,6 +7,7 @@
  * given: only the difference is sent, packed into as few UPDATEs as fit.
  */
 import type { Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { formatIP, parseIP, type IPAddress } from '../ip/index.js';
 import { dialTcp, type DialTcpOptions } from '../native/index.js';
@@ -21,6 +22,7 @@ import {
   type SessionSettings,
 } from './fsm.js';
 import { packUpdates, packWithdrawals } from './pack.js';
+import type { InterfaceAddresses } from './router-id.js';
 import { Origin, type CodecContext, type PathAttributes, type UpdateMessage } from './types.js';
 
 /** What a session reports to its owner (the speaker), for logs and metrics. */
@@ -29,8 +31,11 @@ export interface SessionEvents {
   down(reason: string, wasEstablished: boolean, retryInMs: number | null): void;
   /** UPDATE messages written. */
   updatesSent(count: number): void;
-  /** Prefixes the peer has been sent, and prefixes still to send or withdraw. */
-  prefixes(announced: number, pending: number): void;
+  /**
+   * Prefixes the peer has been sent on this connection (0 while down), and
+   * prefixes the session has been given (v0.9's pending_prefixes_total).
+   */
+  prefixes(announced: number, desired: number): void;
   /** An UPDATE from the peer that RFC 7606 treats as withdraw (we keep no routes from peers). */
   malformedUpdate(reason: string): void;
 }
@@ -49,6 +54,8 @@ export interface BgpSessionOptions {
   readonly dial?: (options: DialTcpOptions) => Promise<Socket>;
   /** Milliseconds on a monotonic clock (default performance.now). */
   readonly now?: () => number;
+  /** For tests: the host's interfaces, for the router ID over IPv6 (default: this host's). */
+  readonly interfaces?: () => readonly InterfaceAddresses[];
 }
 
 /** How long close() waits for the Cease NOTIFICATION to be written before it destroys the socket. */
@@ -145,7 +152,7 @@ export class BgpSession {
         this.detach()?.destroy();
         this.rib.forgetSent();
         events.down(action.reason, action.wasEstablished, action.retryInMs);
-        events.prefixes(0, this.rib.pendingCount(new Set<Family>([4, 6])));
+        events.prefixes(0, this.rib.desiredCount);
         return;
       case 'refresh':
         // RFC 2918: the peer asks for our routes of one family again.
@@ -184,7 +191,8 @@ export class BgpSession {
           return;
         }
         this.attach(socket, local.value);
-        this.run(this.machine.connected(this.now(), local.value));
+        const interfaces = (this.options.interfaces ?? hostInterfaces)();
+        this.run(this.machine.connected(this.now(), local.value, interfaces));
       },
       (error: unknown) => {
         if (this.dialing !== controller) return;
@@ -266,15 +274,24 @@ export class BgpSession {
 
   /**
    * Sends what changed, for the families this session can carry: those
-   * both sides offered, and of them the family of the connection, since
+   * both sides offered (no multiprotocol capability means IPv4 unicast,
+   * RFC 4760 section 8), and of them the family of the connection, since
    * the next hop is our end of it (an IPv6 next hop cannot be named on an
    * IPv4 connection, nor an IPv4 one on IPv6).
+   *
+   * v0.9.6 (messages.go sendUpdate) sent IPv4 routes whatever the peer's
+   * OPEN offered. We do not, to a peer that offered other families but not
+   * IPv4 unicast: GoBGP resets the session on each such UPDATE ("Address-
+   * family rf 65537 not available for session", NOTIFICATION 0/0), and BIRD
+   * and FRR drop the routes ("Unexpected AF <1/1> in UPDATE", "UPDATE for
+   * non-enabled AFI/SAFI 1/1"): no router takes them, one flaps
+   * (test/bgp/interop.test.ts).
    */
   private flush(): void {
     const negotiated = this.machine.negotiated;
     const local = this.localAddress;
     if (negotiated === undefined || local === null || this.socket === null) {
-      this.options.events.prefixes(this.rib.announcedCount, this.rib.pendingCount(new Set([4, 6])));
+      this.options.events.prefixes(this.rib.announcedCount, this.rib.desiredCount);
       return;
     }
     const families = new Set<Family>(negotiated.families.has(local.family) ? [local.family] : []);
@@ -282,7 +299,7 @@ export class BgpSession {
     const context = this.context();
     for (const message of messages) this.write(encodeMessage(message, context));
     if (messages.length > 0) this.options.events.updatesSent(messages.length);
-    this.options.events.prefixes(this.rib.announcedCount, this.rib.pendingCount(families));
+    this.options.events.prefixes(this.rib.announcedCount, this.rib.desiredCount);
   }
 
   /** v0.9's attributes: ORIGIN INCOMPLETE; AS_PATH empty (iBGP) or our AS (eBGP); LOCAL_PREF to iBGP only. */
@@ -314,6 +331,24 @@ export class BgpSession {
     }
     return messages;
   }
+}
+
+/**
+ * This host's addresses per interface. Node lists interfaces that are up and
+ * running in the kernel's order; Go's net.Interfaces (v0.9) lists all, in
+ * index order: the same for an interface that holds a connection's address.
+ */
+function hostInterfaces(): InterfaceAddresses[] {
+  const list: InterfaceAddresses[] = [];
+  for (const entries of Object.values(networkInterfaces())) {
+    const addresses: IPAddress[] = [];
+    for (const entry of entries ?? []) {
+      const parsed = parseIP(entry.address);
+      if (parsed.ok) addresses.push(parsed.value);
+    }
+    list.push(addresses);
+  }
+  return list;
 }
 
 function describe(error: unknown): string {

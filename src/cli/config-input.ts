@@ -4,7 +4,13 @@
  * `migrate`. A ConfigMap's `balancer-classes` key (docs/SCALEOUT.md) is read
  * with its `config` key, as the daemons read them.
  */
-import { CLASSES_KEY, parseConfigData, type Config, type ConfigError } from '../config/index.js';
+import {
+  CLASSES_KEY,
+  parseConfigData,
+  type Config,
+  type ConfigError,
+  type ConfigWarning,
+} from '../config/index.js';
 import { findConfig } from './input.js';
 import { decodeText } from './text.js';
 
@@ -16,9 +22,12 @@ export interface LineOrigins {
   readonly classesLinesRelativeTo: 'file' | 'balancer-classes' | null;
 }
 
-/** Bytes -> text -> the config inside -> a Config or errors. */
+/** Bytes -> text -> the config inside -> a Config (and its warnings) or errors. */
 export type ConfigInput = LineOrigins &
-  ({ ok: true; config: Config } | { ok: false; errors: readonly ConfigError[] });
+  (
+    | { ok: true; config: Config; warnings: readonly ConfigWarning[] }
+    | { ok: false; errors: readonly ConfigError[] }
+  );
 
 const inputError = (error: ConfigError): ConfigInput => ({
   linesRelativeTo: 'file',
@@ -65,7 +74,7 @@ export function loadConfigInput(bytes: Buffer, name: string | undefined): Config
     lineOffsets: { config: lineOffset ?? 0, [CLASSES_KEY]: classes?.lineOffset ?? 0 },
   });
   return result.ok
-    ? { ...origins, ok: true, config: result.config }
+    ? { ...origins, ok: true, config: result.config, warnings: result.warnings }
     : { ...origins, ok: false, errors: result.errors };
 }
 
@@ -74,8 +83,12 @@ export function isClassesError(error: ConfigError): boolean {
   return error.path === CLASSES_KEY || /^balancer-classes[[.]/.test(error.path);
 }
 
-/** `path (line N): message`; the input's name stands in for an empty path. */
-export function errorLine(error: ConfigError, label: string, origins: LineOrigins): string {
+/** `path (line N): message`; the input's name stands in for an empty path. A warning reads alike. */
+export function errorLine(
+  error: ConfigError | ConfigWarning,
+  label: string,
+  origins: LineOrigins,
+): string {
   const where = error.path === '' ? label : error.path;
   // Without a classes key, a `balancer-classes` path is the config key's own (a key put inside its text).
   const relativeTo =

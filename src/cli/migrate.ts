@@ -159,6 +159,12 @@ function report(result: UpgradeCheck, config: ConfigInput, label: string): strin
     out.push(
       `config: metallb-ts reads it exactly as v0.9 does (${plural(config.config.pools.length, 'address pool')}, ${plural(config.config.peers.length, 'BGP peer')})`,
     );
+    if (config.warnings.length > 0) {
+      out.push(
+        `${plural(config.warnings.length, 'warning')}: v0.9 accepted this text, probably not as meant, and metallb-ts reads it alike:`,
+        ...config.warnings.map((warning) => `  ${errorLine(warning, label, config)}`),
+      );
+    }
     const classes = result.config.balancerClasses.length;
     if (classes > 0) {
       out.push(

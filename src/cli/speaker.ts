@@ -101,7 +101,7 @@ export function startSpeaker(options: SpeakerStartOptions, log: Log): Promise<Ru
         : new BgpAnnouncer({
             log,
             metrics: bgpMetrics(registry),
-            openSession: bgpSessionFactory(log),
+            openSession: bgpSessionFactory(log, options.nodeName),
           });
       let membership: SpeakerMembership | null = null;
       const ml = membershipConfig(options.env, {

@@ -6,24 +6,30 @@ import {
   cidrFirst,
   cidrLast,
   cidrSize,
+  formatIP,
   makeRange,
-  parseCidr,
   parseIP,
   rangeToCidrs,
   type Cidr,
   type Parsed,
 } from '../ip/index.js';
+import { readGoCidr, readGoIP, type GoReading } from '../ip/index.js';
+import { goTrimSpace } from './go-space.js';
 
 /**
- * One entry: `198.51.100.0/24` (host bits allowed and masked away, as Go's
- * net.ParseCIDR did in v0.9) or `A-B` (spaces around the dash allowed),
- * split into the minimal CIDRs covering exactly A..B.
+ * One entry, as v0.9.6 internal/config/config.go parseCIDR read it:
+ * `198.51.100.0/24` (host bits allowed and masked away, as Go's
+ * net.ParseCIDR did) or `A-B` (spaces around the dash allowed), split into
+ * the minimal CIDRs covering exactly A..B (ipaddr.Summarize). A range that
+ * ends before it starts, or whose ends are of different families, covers
+ * no address: Summarize gives nothing and v0.9 accepted it so. The notes say
+ * what such text was read as.
  */
-export function parseAddressEntry(text: string): Parsed<Cidr[]> {
+export function parseAddressEntry(text: string): Parsed<GoReading<Cidr[]>> {
   const dash = text.indexOf('-');
   if (dash === -1) {
-    const cidr = parseCidr(text);
-    if (cidr.ok) return { ok: true, value: [cidr.value.cidr] };
+    const cidr = readGoCidr(text);
+    if (cidr.ok) return { ok: true, value: { value: [cidr.value.value], notes: cidr.value.notes } };
     const single = parseIP(text.trim());
     if (single.ok) {
       const length = single.value.family === 4 ? 32 : 128;
@@ -34,26 +40,32 @@ export function parseAddressEntry(text: string): Parsed<Cidr[]> {
     }
     return { ok: false, error: `${cidr.error} (an entry is a CIDR or a range A-B)` };
   }
-  const startText = text.slice(0, dash).trim();
-  const endText = text.slice(dash + 1).trim();
-  const start = parseIP(startText);
+  const startText = goTrimSpace(text.slice(0, dash));
+  const endText = goTrimSpace(text.slice(dash + 1));
+  const start = readGoIP(startText);
   if (!start.ok)
     return { ok: false, error: `invalid range start in ${JSON.stringify(text)}: ${start.error}` };
-  const end = parseIP(endText);
+  const end = readGoIP(endText);
   if (!end.ok)
     return { ok: false, error: `invalid range end in ${JSON.stringify(text)}: ${end.error}` };
-  if (start.value.family !== end.value.family) {
-    return { ok: false, error: `the range ${JSON.stringify(text)} mixes IPv4 and IPv6` };
+  const notes = [...start.value.notes, ...end.value.notes];
+  const first = start.value.value;
+  const last = end.value.value;
+  // ipaddr.Summarize: nothing when the ends are of different families (IPv4-mapped counts as IPv4).
+  if (first.family !== last.family) {
+    notes.push(`the range ${text} mixes IPv4 and IPv6: v0.9 accepts it and it covers no address`);
+    return { ok: true, value: { value: [], notes } };
   }
-  if (start.value.value > end.value.value) {
-    return {
-      ok: false,
-      error: `the range ${JSON.stringify(text)} starts after it ends: write ${endText}-${startText}`,
-    };
+  // ipaddr.Summarize: nothing when the first address is after the last.
+  if (first.value > last.value) {
+    notes.push(
+      `the range ${text} ends before it starts: v0.9 accepts it and it covers no address (written the other way round, ${formatIP(last)}-${formatIP(first)}, it would cover ${first.value - last.value + 1n})`,
+    );
+    return { ok: true, value: { value: [], notes } };
   }
-  const range = makeRange(start.value, end.value);
+  const range = makeRange(first, last);
   if (!range.ok) return { ok: false, error: range.error };
-  return { ok: true, value: rangeToCidrs(range.value) };
+  return { ok: true, value: { value: rangeToCidrs(range.value), notes } };
 }
 
 /** Some old consumer devices drop IPv4 traffic to x.x.x.0 and x.x.x.255 (v0.9's avoid-buggy-ips). */

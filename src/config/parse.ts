@@ -6,7 +6,7 @@
  */
 import { parseCommunity } from './community.js';
 import { formatPath, type Path, type Report } from './path.js';
-import { parsePeer, peerIdentity } from './peers.js';
+import { parsePeer, warnRepeatedPeers } from './peers.js';
 import { checkPoolsTogether, parsePool, type PlacedPool } from './pools.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { loadYaml } from './source.js';
@@ -57,7 +57,6 @@ function parseText(text: string): ConfigResult {
   /** What v0.9 accepted and we accept alike, said once, where it is written. */
   const warn: Report = (path, message) =>
     warnings.push({ path: formatPath(path), line: lines.lineOf(path), message });
-  void warn;
 
   if (typeof value !== 'object' || Array.isArray(value)) {
     report(
@@ -88,28 +87,20 @@ function parseText(text: string): ConfigResult {
     }
   }
 
-  const peers: Peer[] = [];
-  const peerSeen = new Map<string, number>();
+  const peers: { peer: Peer; index: number }[] = [];
   (usable(['peers']) ? (raw.peers ?? []) : []).forEach((rawPeer, index) => {
     const path = ['peers', index];
     if (!usable(path)) return;
-    const peer = parsePeer(rawPeer, path, report);
-    if (peer === null) return;
-    const identity = peerIdentity(peer);
-    const first = peerSeen.get(identity);
-    if (first !== undefined) {
-      report(path, `this peer repeats peers[${first}] in every setting`);
-      return;
-    }
-    peerSeen.set(identity, index);
-    peers.push(peer);
+    const peer = parsePeer(rawPeer, path, report, warn);
+    if (peer !== null) peers.push({ peer, index });
   });
+  warnRepeatedPeers(peers, warn);
 
   const pools: PlacedPool[] = [];
   (usable(['address-pools']) ? (raw['address-pools'] ?? []) : []).forEach((rawPool, index) => {
     const path = ['address-pools', index];
     if (!usable(path)) return;
-    const pool = parsePool(rawPool, path, aliases, report);
+    const pool = parsePool(rawPool, path, aliases, report, warn);
     if (pool !== null) pools.push({ pool, index });
   });
   checkPoolsTogether(pools, report);
@@ -117,7 +108,7 @@ function parseText(text: string): ConfigResult {
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
   const config: Config = {
     pools: pools.map((p) => p.pool),
-    peers,
+    peers: peers.map((p) => p.peer),
     communities: aliasesOnly(aliases),
     balancerClasses: [],
   };

@@ -26,6 +26,7 @@ export function parsePool(
   path: Path,
   aliases: CommunityAliases,
   report: Report,
+  warn: Report,
 ): Pool | null {
   let failed = false;
   const fail: Report = (where, message) => {
@@ -33,8 +34,15 @@ export function parsePool(
     report(where, message);
   };
 
-  const entries = parseAddressEntries(raw.addresses, [...path, 'addresses'], fail);
+  const entries = parseAddressEntries(raw.addresses, [...path, 'addresses'], fail, warn);
   const cidrs = entries.flatMap((entry) => entry.cidrs);
+  if (cidrs.length === 0 && entries.length === raw.addresses.length) {
+    // v0.9.6 config.go only checks that the list is not empty; its allocator finds no address here.
+    warn(
+      [...path, 'addresses'],
+      `pool ${JSON.stringify(raw.name)} has no address left once its entries are read: v0.9 accepts it and never allocates from it`,
+    );
+  }
 
   const rawAdvertisements = raw['bgp-advertisements'] ?? [];
   let bgpAdvertisements: BgpAdvertisement[] = [];
@@ -71,18 +79,25 @@ export function parsePool(
 /**
  * An `addresses` list (of a pool, or of a balancer class, which takes the
  * same entries): the entries that parse; each one that does not is reported
- * at its index under `path`.
+ * at its index under `path`. What v0.9 accepted though it is probably not
+ * meant (a range written end first, a leading zero) goes to `warn`; without
+ * `warn` (the balancer classes, which v0.9 never read) it is an error.
  */
 export function parseAddressEntries(
   texts: readonly string[],
   path: Path,
   fail: Report,
+  warn: Report = (where, note) => fail(where, `${note}; a balancer class takes no such entry`),
 ): AddressEntry[] {
   const entries: AddressEntry[] = [];
   texts.forEach((text, index) => {
     const parsed = parseAddressEntry(text);
-    if (parsed.ok) entries.push({ text, cidrs: parsed.value });
-    else fail([...path, index], parsed.error);
+    if (!parsed.ok) {
+      fail([...path, index], parsed.error);
+      return;
+    }
+    for (const note of parsed.value.notes) warn([...path, index], note);
+    entries.push({ text, cidrs: parsed.value.value });
   });
   return entries;
 }
@@ -106,24 +121,21 @@ function parseAdvertisement(
   const prefixes = entries.flatMap((entry) => entry.cidrs);
   // An error about the length points at the key, or at the advertisement when the default is at fault.
   const lengthPath = given === undefined ? path : [...path, 'aggregation-length'];
-  if (aggregationLength < 0 || aggregationLength > 32) {
+  // v0.9 refused a length above 32, and one below 0 through the check against each prefix: a
+  // pool without any prefix (only ranges that cover nothing) takes it.
+  if (aggregationLength > 32 || (aggregationLength < 0 && prefixes.length > 0)) {
     fail(lengthPath, `aggregation-length ${aggregationLength} must be between 0 and 32`);
   } else {
     // v0.9: every prefix of the pool must fit in one aggregate of this length. With the
     // metallb-ts opt-in `aggregation-length-v6`, IPv6 prefixes are measured against that instead.
-    const tooSpecific = prefixes
-      .filter((cidr) => aggregationLengthV6 === null || cidr.family === 4)
-      .find((cidr) => cidr.prefixLength > aggregationLength);
-    if (tooSpecific !== undefined) {
-      const ipv6 =
-        tooSpecific.family === 6
-          ? ' (to advertise IPv6 addresses, add aggregation-length-v6 to this advertisement)'
-          : '';
-      fail(
-        lengthPath,
-        `aggregation-length ${aggregationLength} is shorter than the pool's prefix ${formatCidr(tooSpecific)}: it must be at least ${tooSpecific.prefixLength}${ipv6}`,
-      );
-    }
+    const tooSpecific = entries
+      .flatMap((entry) =>
+        entry.cidrs.map((cidr) => ({ cidr, length: lengthAsV09Saw(entry, cidr) })),
+      )
+      .filter(({ cidr }) => aggregationLengthV6 === null || cidr.family === 4)
+      .find(({ length }) => length > aggregationLength);
+    if (tooSpecific !== undefined)
+      fail(lengthPath, tooShortMessage(aggregationLength, tooSpecific));
   }
   if (aggregationLengthV6 !== null) {
     const v6Path = [...path, 'aggregation-length-v6'];
@@ -165,6 +177,32 @@ function parseAdvertisement(
     localPref: raw.localpref ?? 0,
     communities: [...communities].sort((a, b) => a - b),
   };
+}
+
+function tooShortMessage(
+  aggregationLength: number,
+  { cidr, length }: { cidr: Cidr; length: number },
+): string {
+  if (length !== cidr.prefixLength) {
+    return `the pool's prefix ${formatCidr(cidr)} is written IPv4-mapped, which v0.9 measured as /${length}, longer than any aggregation-length: v0.9 refuses the advertisement; write it as ${formatCidr(cidr)}`;
+  }
+  const ipv6 =
+    cidr.family === 6
+      ? ' (to advertise IPv6 addresses, add aggregation-length-v6 to this advertisement)'
+      : '';
+  return `aggregation-length ${aggregationLength} is shorter than the pool's prefix ${formatCidr(cidr)}: it must be at least ${length}${ipv6}`;
+}
+
+/**
+ * The prefix length v0.9.6 config.go parseBGPAdvertisements compared with
+ * aggregation-length: `Mask.Size()` of net.ParseCIDR's mask, 16 bytes long
+ * for IPv6 text, so an IPv4-mapped `::ffff:10.0.0.0/120` measured 120
+ * although it holds 10.0.0.0/24 (a range's prefixes came from
+ * ipaddr.Summarize with 4-byte masks).
+ */
+function lengthAsV09Saw(entry: AddressEntry, cidr: Cidr): number {
+  const mappedPrefix = cidr.family === 4 && !entry.text.includes('-') && entry.text.includes(':');
+  return mappedPrefix ? cidr.prefixLength + 96 : cidr.prefixLength;
 }
 
 /** A parsed pool and where it stands in the config. */

@@ -12,7 +12,11 @@ export type Protocol = 'layer2' | 'bgp';
 export interface AddressEntry {
   /** The entry as written in the config (`192.168.0.150-192.168.0.200`). */
   readonly text: string;
-  /** A CIDR entry masked, or a range split into its minimal prefixes, ascending. */
+  /**
+   * A CIDR entry masked, or a range split into its minimal prefixes,
+   * ascending; IPv4-mapped ones as IPv4. Empty for a range that ends
+   * before it starts or mixes families, which v0.9 accepted as no address.
+   */
   readonly cidrs: readonly Cidr[];
 }
 
@@ -68,9 +72,19 @@ export interface Peer {
   readonly address: IPAddress;
   /** TCP port to dial (default 179). */
   readonly port: number;
-  /** Proposed BGP hold time in whole seconds: 0 or 3..65535 (default 90). */
+  /**
+   * The hold time of our OPEN, in whole seconds: 0 or 3..65535 (default
+   * 90). A `hold-time` above 65535 s is what v0.9 put in its OPEN,
+   * `uint16(seconds)` (internal/bgp/messages.go sendOpen): the seconds
+   * modulo 65536, 0 from 2^31 s on; where that gives 1 or 2 (which peers
+   * refuse, RFC 4271 section 6.2), 3.
+   */
   readonly holdTimeSeconds: number;
-  /** BGP identifier; null means "the node's address", decided by the speaker. */
+  /**
+   * BGP identifier, always IPv4; null means "the speaker's own choice", as
+   * without `router-id`. An IPv6 `router-id` is null: v0.9 dropped it when
+   * it opened the session (internal/bgp New keeps `routerID.To4()`).
+   */
   readonly routerId: IPAddress | null;
   /** TCP MD5 signature key (RFC 2385), null when unset. */
   readonly password: string | null;
@@ -102,7 +116,7 @@ export interface BalancerClass {
 export interface Config {
   /** In config order. */
   readonly pools: readonly Pool[];
-  /** In config order. */
+  /** In config order, repeats kept: v0.9 opened one session per entry. */
   readonly peers: readonly Peer[];
   /** `bgp-communities` aliases and their values. */
   readonly communities: ReadonlyMap<string, number>;

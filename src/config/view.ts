@@ -4,7 +4,15 @@
  */
 import { formatCidr, formatIP } from '../ip/index.js';
 import { formatCommunity } from './community.js';
-import type { BalancerClass, Config, ConfigError, NodeSelector, Peer, Pool } from './types.js';
+import type {
+  BalancerClass,
+  Config,
+  ConfigError,
+  ConfigWarning,
+  NodeSelector,
+  Peer,
+  Pool,
+} from './types.js';
 
 export interface PoolView {
   readonly name: string;
@@ -60,7 +68,12 @@ export interface ConfigView {
 }
 
 export type ValidationView =
-  | { readonly valid: true; readonly config: ConfigView }
+  | {
+      readonly valid: true;
+      readonly config: ConfigView;
+      /** What v0.9 accepted as written but probably not as meant, and what it made of it. */
+      readonly warnings: ConfigWarning[];
+    }
   | { readonly valid: false; readonly errors: ConfigError[] };
 
 export function poolView(pool: Pool): PoolView {

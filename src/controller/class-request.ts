@@ -4,10 +4,11 @@
  * reason the controller reports as AllocationFailed.
  */
 import { MAX_IPS_PER_SERVICE, type BalancerClass } from '../config/index.js';
-import { formatIP, ipEquals, parseIP, type Family, type IPAddress } from '../ip/index.js';
+import { formatIP, ipEquals, type Family, type IPAddress } from '../ip/index.js';
 import {
   IP_COUNT_ANNOTATION,
   LOAD_BALANCER_IPS_ANNOTATION,
+  readServiceAddress,
   type BalancerFields,
 } from '../service/index.js';
 
@@ -59,7 +60,7 @@ export function classWish(
   const written = texts.length === 1 && texts[0] === '' ? [] : texts;
   const requested: IPAddress[] = [];
   for (const text of written) {
-    const parsed = parseIP(text);
+    const parsed = readServiceAddress(text);
     if (!parsed.ok) {
       return { ok: false, error: `${requestedBy}: ${JSON.stringify(text)} is not an IP address` };
     }

@@ -15,8 +15,13 @@
  */
 import { slotKey, type Allocator, type Claim } from '../allocator/index.js';
 import type { BalancerClass } from '../config/index.js';
-import { formatIP, ipEquals, parseIP, type IPAddress } from '../ip/index.js';
-import { POOL_ANNOTATION, type BalancerChoice, type ServiceRequest } from '../service/index.js';
+import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
+import {
+  POOL_ANNOTATION,
+  readServiceAddress,
+  type BalancerChoice,
+  type ServiceRequest,
+} from '../service/index.js';
 import { classWish } from './class-request.js';
 import type { ConvergeOptions } from './converge.js';
 
@@ -84,7 +89,7 @@ export function convergeClassService(
       `annotation ${POOL_ANNOTATION} has no meaning on a Service of balancer class ${JSON.stringify(className)}: its addresses come from the class`,
     );
   }
-  const clusterIP = parseIP(request.clusterIP);
+  const clusterIP = readServiceAddress(request.clusterIP);
   if (!clusterIP.ok) {
     allocator.unassignService(key);
     return { kind: 'no-cluster-ip' };
@@ -101,7 +106,7 @@ export function convergeClassService(
   const released: IPAddress[] = [];
   const holds = (ip: IPAddress): boolean => slots.some((s) => s !== null && ipEquals(s, ip));
   request.ingress.forEach((text, slot) => {
-    const parsed = parseIP(text);
+    const parsed = readServiceAddress(text);
     if (!parsed.ok || parsed.value.family !== family) {
       dropped.push(`its ingress ${JSON.stringify(text)} is not an IPv${family} address`);
     } else if (slot >= count) {

@@ -5,8 +5,8 @@
  * I/O. The daemon and `metallb-ts plan` both run this.
  */
 import type { Allocator } from '../allocator/index.js';
-import { formatIP, ipEquals, parseIP, type IPAddress } from '../ip/index.js';
-import type { ServiceRequest } from '../service/index.js';
+import { formatIP, ipEquals, type IPAddress } from '../ip/index.js';
+import { readServiceAddress, type ServiceRequest } from '../service/index.js';
 
 export type Convergence =
   /** Not a LoadBalancer: whatever it held is released. */
@@ -45,7 +45,7 @@ export function convergeService(
     allocator.unassign(key);
     return { kind: 'not-load-balancer' };
   }
-  const clusterIP = parseIP(request.clusterIP);
+  const clusterIP = readServiceAddress(request.clusterIP);
   if (!clusterIP.ok) {
     allocator.unassign(key);
     return { kind: 'no-cluster-ip' };
@@ -55,7 +55,8 @@ export function convergeService(
   // What the Service holds now: exactly one ingress IP, of its own family.
   let held: IPAddress | null = null;
   let dropped: string | null = null;
-  const ingress = request.ingress.length === 1 ? parseIP(request.ingress[0] ?? '') : null;
+  const ingress =
+    request.ingress.length === 1 ? readServiceAddress(request.ingress[0] ?? '') : null;
   if (ingress?.ok === true && ingress.value.family === family) held = ingress.value;
   else if (request.ingress.length > 0)
     dropped = `its ingress ${request.ingress.join(', ')} is not one IPv${family} address`;
@@ -98,9 +99,18 @@ export function convergeService(
   };
 }
 
-/** v0.9 compared the text; comparing the address keeps `2001:DB8::1` and `2001:db8::1` the same. */
+/**
+ * v0.9 compared the text with the held address's IP.String()
+ * (controller/service.go convergeBalancer): another spelling of the held
+ * address (`2001:DB8::1`, `::ffff:10.0.0.6`, `010.0.0.6`) cleared it and
+ * allocateIP assigned the same address again at once, with an IPAllocated
+ * Event on every sync. Comparing addresses ends in the same address and
+ * status without the Event, and without v0.9's window at a restart: until
+ * synced it had let the address go, and a Service allocated first could
+ * take it (docs/COMPAT.md section 2).
+ */
 function sameAddress(text: string, ip: IPAddress): boolean {
-  const parsed = parseIP(text);
+  const parsed = readServiceAddress(text);
   return parsed.ok && ipEquals(parsed.value, ip);
 }
 
@@ -112,7 +122,7 @@ function allocateFor(
 ): ReturnType<Allocator['assign']> {
   const { key, claim } = request;
   if (request.loadBalancerIP !== '') {
-    const wanted = parseIP(request.loadBalancerIP);
+    const wanted = readServiceAddress(request.loadBalancerIP);
     if (!wanted.ok) return { ok: false, error: `invalid spec.loadBalancerIP: ${wanted.error}` };
     if (wanted.value.family !== family) {
       return {

@@ -1,10 +1,12 @@
 /**
  * The `status.loadBalancer.ingress` the controller writes for one outcome,
  * as plain data, so the daemon and the tests that replay it write alike.
- * v0.9 clears what it set when a Service stops being a LoadBalancer or
- * cannot have its address (controller/service.go, convergeBalancer's
- * clearServiceState); a Service still waiting for the first full list, or
- * without a clusterIP to take a family from, is left as it is.
+ * v0.9 clears what it set when a Service stops being a LoadBalancer, has
+ * no clusterIP to take a family from, or cannot have its address
+ * (controller/service.go, convergeBalancer's clearServiceState): the
+ * allocator has let the address go, so the status must stop naming it. A
+ * Service still waiting for the first full list is left as it is (v0.9
+ * returns before writing).
  */
 import { formatIP } from '../ip/index.js';
 import type { ServiceConvergence } from './converge-any.js';
@@ -21,9 +23,9 @@ export function ingressWritten(
       return 'ips' in result ? result.ips.map(formatIP) : [formatIP(result.ip)];
     case 'failed':
     case 'not-load-balancer':
+    case 'no-cluster-ip':
       return held.length > 0 ? [] : null;
     case 'waiting':
-    case 'no-cluster-ip':
       return null;
   }
 }

@@ -32,3 +32,4 @@ export {
 
 export type { IPRange } from './range.js';
 export { makeRange, rangeSize, rangeToCidrs, rangesOverlap } from './range.js';
+export { readGoCidr, readGoIP, type GoReading } from './go.js';

@@ -3,9 +3,10 @@
  * gratuitous schedule. It keeps one ARP and one NDP packet socket open per
  * usable interface (rescanned every 10 s, as v0.9 does, so hot-plugged
  * interfaces are picked up), answers requests for the addresses it owns on
- * the interface they arrived on, and on taking an address over announces
- * it at once and then on v0.9's schedule. Releasing an address stops the
- * answers at once.
+ * the interface they arrived on, and announces an address on v0.9's
+ * schedule (schedule.ts) when it takes it over and again at every resync
+ * of a Service that holds it, as v0.9's SetBalancer did. Releasing an
+ * address stops the answers at once.
  *
  * Its I/O (interface list, packet sockets, IPv6 group joins, clock and
  * timers) comes through one `Layer2System`; the default is the machine's,
@@ -40,7 +41,7 @@ export interface Layer2AnnouncerOptions {
   readonly metrics: Layer2Counters;
   /** How often interfaces are listed again. v0.9: 10 s. */
   readonly rescanIntervalMs?: number;
-  /** The announcement schedule; v0.9's by default (every 1.1 s for 5 s). */
+  /** The announcement schedule; v0.9's by default (ticks every 1.1 s, 5 s after the last request). */
   readonly gratuitous?: GratuitousTimings;
   /** Interfaces, sockets and time; the machine's by default (SYSTEM_LAYER2). */
   readonly system?: Layer2System;
@@ -80,8 +81,9 @@ export class Layer2Announcer {
   readonly ignored = new Map<string, number>();
 
   private constructor(private readonly options: Layer2AnnouncerOptions) {
-    this.schedule = new GratuitousSchedule(options.gratuitous);
     this.system = options.system ?? SYSTEM_LAYER2;
+    // v0.9's ticker starts with its announcer (layer2.New).
+    this.schedule = new GratuitousSchedule(options.gratuitous, this.system.now());
   }
 
   static start(options: Layer2AnnouncerOptions): Promise<Layer2Announcer> {
@@ -102,15 +104,30 @@ export class Layer2Announcer {
     }));
   }
 
-  /** Answers for the address from now on, and announces it at once and on the schedule. */
+  /**
+   * Answers for the address from now on, and announces it on the schedule: a round at once
+   * unless a burst for it is still running, which is lengthened instead (v0.9's SetBalancer).
+   */
   announce({ address }: Layer2Target): void {
     const ip = formatIP(address);
-    if (this.closed || this.owned.has(ip)) return;
-    const owned: Owned = { ip, family: address.family, bytes: ipToBytes(address) };
-    this.owned.set(ip, owned);
-    if (owned.family === 6) for (const a of this.attached.values()) this.joinGroup(a, owned);
-    this.schedule.takeOver(ip, this.system.now());
-    this.sendDue();
+    if (this.closed) return;
+    if (!this.owned.has(ip)) {
+      const owned: Owned = { ip, family: address.family, bytes: ipToBytes(address) };
+      this.owned.set(ip, owned);
+      if (owned.family === 6) for (const a of this.attached.values()) this.joinGroup(a, owned);
+    }
+    this.requestRounds(ip);
+  }
+
+  /**
+   * A Service that holds an owned address was synced again: ask for a burst as announce does.
+   * v0.9 re-sent on every SetBalancer, so neighbours whose caches went stale (a flap, a
+   * missed frame) learn the address again at the next resync. Not owned: nothing.
+   */
+  resync({ address }: Layer2Target): void {
+    const ip = formatIP(address);
+    if (this.closed || !this.owned.has(ip)) return;
+    this.requestRounds(ip);
   }
 
   /** Stops answering for the address and announcing it, at once. */
@@ -264,6 +281,14 @@ export class Layer2Announcer {
     }
   }
 
+  private requestRounds(ip: string): void {
+    const owned = this.owned.get(ip);
+    if (owned === undefined) return;
+    if (this.schedule.request(ip, this.system.now()))
+      for (const attached of this.attached.values()) this.sendAnnouncement(attached, owned);
+    this.sendDue();
+  }
+
   /** Sends the rounds that are due and arms the timer for the next one. */
   private sendDue(): void {
     this.cancelRound?.();
@@ -284,16 +309,23 @@ export class Layer2Announcer {
   private sendAnnouncement(attached: Attached, owned: Owned): void {
     const socket = owned.family === 6 ? attached.ndp : attached.arp;
     if (socket === null) return;
-    const frames = addressAnnouncementFrames(owned, attached.iface.mac);
-    try {
-      for (const frame of frames) socket.send(frame);
-      this.options.metrics.gratuitousSent.inc({ ip: owned.ip });
-    } catch (error) {
-      this.options.log('warn', 'cannot send a gratuitous announcement', {
-        interface: attached.iface.name,
-        ip: owned.ip,
-        error: String(error),
-      });
+    for (const frame of addressAnnouncementFrames(owned, attached.iface.mac)) {
+      let sent = true;
+      try {
+        socket.send(frame);
+      } catch (error) {
+        sent = false;
+        this.options.log('warn', 'cannot send a gratuitous announcement', {
+          interface: attached.iface.name,
+          ip: owned.ip,
+          error: String(error),
+        });
+      }
+      // v0.9.6's metallb_layer2_gratuitous_sent counts packets: each ARP request and reply
+      // once written (internal/layer2/arp.go Gratuitous), each advertisement whether or not
+      // its write succeeded (ndp.go Gratuitous counts before looking at the error).
+      if (sent || owned.family === 6) this.options.metrics.gratuitousSent.inc({ ip: owned.ip });
+      if (!sent) return;
     }
   }
 }

@@ -102,7 +102,6 @@ export {
   DEFAULT_GRATUITOUS_TIMINGS,
   GRATUITOUS_DURATION_MS,
   GRATUITOUS_INTERVAL_MS,
-  GRATUITOUS_ROUNDS,
   GratuitousSchedule,
 } from './schedule.js';
 

@@ -1,33 +1,37 @@
 /**
- * When to send gratuitous announcements: at once when an address is taken over, then again
- * every `interval` while less than `duration` has passed since the takeover. This is v0.9's
- * Announce.spam loop (send; sleep 1.1 s; repeat while less than 5 s since the start), which
- * makes 5 rounds, at 0, 1.1, 2.2, 3.3 and 4.4 s. Pure: the caller passes the clock and arms
- * one timer for `nextDeadline()`.
+ * When to send gratuitous announcements: v0.9.6's spam loop (internal/layer2/announcer.go
+ * spamLoop), as a pure state machine. The caller passes the clock and arms one timer for
+ * `nextDeadline()`.
+ *
+ * v0.9.6 keeps, per address, a stop time, and one ticker that fires every 1.1 s from the
+ * announcer's start, whatever is announced:
+ * - every SetBalancer of an announced address (a take-over, and every resync after it: a
+ *   Service or Endpoints change, a memberlist event, a config reload) sets the address's stop
+ *   time to 5 s from now; when the address had no stop time, a round is sent at once;
+ * - at each tick, an address whose stop time has passed is dropped, and every other one gets
+ *   a round (a tick exactly at the stop time still sends).
+ * So a burst is 5 or 6 rounds, depending on where the take-over falls between two ticks: one
+ * at once, then one at every tick up to 5 s later; a resync during a burst lengthens it
+ * without an extra round, a resync after it starts a new one.
+ *
+ * One deliberate difference: v0.9 keeps a released address's stop time (and sends nothing
+ * for it), so an address taken back within the burst waited for the next tick; here release
+ * forgets it and a take-back sends at once.
  */
 
 /** The knobs of the announcement schedule, each with v0.9's value. Times in milliseconds. */
 export interface GratuitousTimings {
-  /**
-   * Time from one round to the next, counted from when the round was actually sent (a late
-   * timer delays the following rounds, as v0.9's sleep did). v0.9: 1100 ms.
-   */
+  /** The ticker's period. v0.9: 1100 ms. */
   readonly interval: number;
-  /**
-   * Rounds are sent while less than this has passed since the takeover; with the default
-   * interval that is 5 rounds (see GRATUITOUS_ROUNDS). v0.9: 5000 ms.
-   */
+  /** How long after the last request an address is still announced at the ticks. v0.9: 5000 ms. */
   readonly duration: number;
 }
 
-/** v0.9's interval between announcement rounds. */
+/** v0.9's ticker period. */
 export const GRATUITOUS_INTERVAL_MS = 1100;
 
-/** v0.9's announcement period after a takeover. */
+/** v0.9's announcement period after the last SetBalancer. */
 export const GRATUITOUS_DURATION_MS = 5000;
-
-/** Rounds per takeover with the defaults and a punctual timer: ceil(5000 / 1100) = 5. */
-export const GRATUITOUS_ROUNDS = 5;
 
 /** The v0.9 schedule. */
 export const DEFAULT_GRATUITOUS_TIMINGS: GratuitousTimings = {
@@ -35,76 +39,84 @@ export const DEFAULT_GRATUITOUS_TIMINGS: GratuitousTimings = {
   duration: GRATUITOUS_DURATION_MS,
 };
 
-interface Announcement {
-  readonly start: number;
-  next: number;
-}
-
-/** Which addresses are being announced and when their next round is due. */
+/** Which addresses are being announced, until when, and when the ticker fires next. */
 export class GratuitousSchedule {
-  private readonly announcements = new Map<string, Announcement>();
+  /** Per address, the time after which the ticks stop announcing it (v0.9's map m). */
+  private readonly until = new Map<string, number>();
   private readonly timings: GratuitousTimings;
+  private nextTick: number;
 
-  /** Throws a RangeError unless interval and duration are positive finite numbers. */
-  constructor(timings: GratuitousTimings = DEFAULT_GRATUITOUS_TIMINGS) {
+  /**
+   * `epoch` is when the ticker started (v0.9: when the announcer was made): ticks fall at
+   * epoch + k × interval, k ≥ 1. Throws a RangeError unless interval and duration are positive
+   * finite numbers and epoch is finite.
+   */
+  constructor(
+    timings: GratuitousTimings = DEFAULT_GRATUITOUS_TIMINGS,
+    private readonly epoch = 0,
+  ) {
     if (!(timings.interval > 0) || !Number.isFinite(timings.interval)) {
       throw new RangeError(`interval must be a positive number of ms, got ${timings.interval}`);
     }
     if (!(timings.duration > 0) || !Number.isFinite(timings.duration)) {
       throw new RangeError(`duration must be a positive number of ms, got ${timings.duration}`);
     }
+    if (!Number.isFinite(epoch)) throw new RangeError(`epoch must be finite, got ${epoch}`);
     this.timings = { ...timings };
+    this.nextTick = epoch + timings.interval;
   }
 
   /**
-   * Starts announcing `ip`; its first round is due at `now`. Returns false, changing nothing,
-   * when `ip` is already being announced (v0.9 ignored a repeated SetBalancer too). Addresses
+   * v0.9's doSpam, called on every SetBalancer of `ip`: announces it until `duration` after
+   * `now`. Returns true when a round is due at once (`ip` was not being announced). Addresses
    * are keyed by their exact text: pass one form per address (canonical text, for example).
    */
-  takeOver(ip: string, now: number): boolean {
-    if (this.announcements.has(ip)) return false;
-    this.announcements.set(ip, { start: now, next: now });
-    return true;
+  request(ip: string, now: number): boolean {
+    if (this.until.size === 0) this.nextTick = this.tickAfter(now); // the idle ticks did nothing
+    const fresh = !this.until.has(ip);
+    this.until.set(ip, now + this.timings.duration);
+    return fresh;
   }
 
   /** Stops announcing `ip` at once. Returns false when it was not being announced. */
   release(ip: string): boolean {
-    return this.announcements.delete(ip);
+    return this.until.delete(ip);
   }
 
   /**
-   * The addresses whose round is due at `now`, in takeover order. Each returned address counts
-   * as announced at `now`: its next round is `now + interval`, or it is done when that is
-   * `duration` or more after its takeover.
+   * One tick: nothing before `nextDeadline()`; at or after it, the addresses whose stop time
+   * has not passed, in request order (each gets a round), dropping the others. A late timer
+   * makes one tick, as Go's ticker drops the ticks its reader missed.
    */
   due(now: number): string[] {
+    if (this.until.size === 0 || now < this.nextTick) return [];
+    this.nextTick = this.tickAfter(now);
     const ready: string[] = [];
-    for (const [ip, announcement] of this.announcements) {
-      if (announcement.next > now) continue;
-      ready.push(ip);
-      const next = now + this.timings.interval;
-      if (next - announcement.start >= this.timings.duration) this.announcements.delete(ip);
-      else announcement.next = next;
+    for (const [ip, until] of this.until) {
+      if (now > until) this.until.delete(ip);
+      else ready.push(ip);
     }
     return ready;
   }
 
-  /** When the earliest round is due, or null when nothing is being announced. */
+  /** When the next tick that can send is due, or null when nothing is being announced. */
   nextDeadline(): number | null {
-    let earliest: number | null = null;
-    for (const { next } of this.announcements.values()) {
-      if (earliest === null || next < earliest) earliest = next;
-    }
-    return earliest;
+    return this.until.size === 0 ? null : this.nextTick;
   }
 
-  /** True while `ip` still has rounds to send. */
+  /** True while `ip` is being announced (its stop time is not yet dropped). */
   isAnnouncing(ip: string): boolean {
-    return this.announcements.has(ip);
+    return this.until.has(ip);
   }
 
-  /** The addresses that still have rounds to send, in takeover order. */
+  /** The addresses being announced, in request order. */
   announcing(): string[] {
-    return [...this.announcements.keys()];
+    return [...this.until.keys()];
+  }
+
+  /** The first tick strictly after `time`. */
+  private tickAfter(time: number): number {
+    const { interval } = this.timings;
+    return this.epoch + (Math.floor((time - this.epoch) / interval) + 1) * interval;
   }
 }

@@ -112,7 +112,7 @@ export function layer2Metrics(registry: Registry): Layer2Metrics {
     }),
     responsesSent: new Counter({
       name: 'metallb_layer2_responses_sent',
-      help: 'Number of layer2 responses sent for owned IPs',
+      help: 'Number of layer2 responses sent for owned IPs in response to requests',
       labelNames: ['ip'],
       registers: [registry],
     }),

@@ -5,7 +5,12 @@
  * every Service the address it holds now (`planServices`). Everything else
  * worth knowing before the upgrade is a note; notes never make it unsafe.
  */
-import { LAST_ACCEPTED_CONFIG_MAP, type Config, type ConfigError } from '../config/index.js';
+import {
+  LAST_ACCEPTED_CONFIG_MAP,
+  type Config,
+  type ConfigError,
+  type ConfigWarning,
+} from '../config/index.js';
 import { planServices, type PlannedService } from '../controller/index.js';
 import type { ServiceRequest } from '../service/index.js';
 import { acceptedByV09 } from './leniency.js';
@@ -32,6 +37,12 @@ export interface UpgradeCheck {
   readonly config: {
     readonly valid: boolean;
     readonly errors: readonly ConfigFinding[];
+    /**
+     * What v0.9 accepted as written though it is probably not meant, each
+     * saying what v0.9 made of it: metallb-ts reads it alike, so a warning
+     * never makes the upgrade unsafe.
+     */
+    readonly warnings: readonly ConfigWarning[];
     /** Keys only metallb-ts reads (v0.9 refuses the whole config for them), by key path. */
     readonly extensions: readonly string[];
     /**
@@ -52,7 +63,12 @@ export interface UpgradeCheck {
 }
 
 export type ConfigReading =
-  | { readonly ok: true; readonly config: Config }
+  | {
+      readonly ok: true;
+      readonly config: Config;
+      /** None when absent. */
+      readonly warnings?: readonly ConfigWarning[];
+    }
   | { readonly ok: false; readonly errors: readonly ConfigError[] };
 
 export function checkUpgrade(
@@ -68,7 +84,7 @@ export function checkUpgrade(
       : [];
     return {
       safe: false,
-      config: { valid: false, errors, extensions: [], balancerClasses: [] },
+      config: { valid: false, errors, warnings: [], extensions: [], balancerClasses: [] },
       services: null,
       notes,
     };
@@ -91,6 +107,7 @@ export function checkUpgrade(
     config: {
       valid: true,
       errors: [],
+      warnings: reading.warnings ?? [],
       extensions,
       balancerClasses: reading.config.balancerClasses.map((c) => c.name),
     },

@@ -61,8 +61,17 @@ export function toCrds(config: Config, namespace: string): CrdConversion {
     config.pools.map((p) => p.name),
     'pool',
   );
+  const warnings: string[] = [];
   config.pools.forEach((pool, i) => {
     const name = poolNames[i] ?? pool.name;
+    // v0.9 read a range that ends before it starts, or mixes families, as no address
+    // (config/addresses.ts); written as it stands, current MetalLB would refuse the pool.
+    const empty = pool.entries.filter((entry) => entry.cidrs.length === 0);
+    for (const entry of empty) {
+      warnings.push(
+        `pool ${JSON.stringify(pool.name)}: ${JSON.stringify(entry.text)} covers no address (as v0.9 read it) and is left out of IPAddressPool ${name}`,
+      );
+    }
     if (name !== pool.name) {
       renames.push({ kind: 'IPAddressPool', from: pool.name, to: name });
       notes.push(
@@ -74,7 +83,7 @@ export function toCrds(config: Config, namespace: string): CrdConversion {
       kind: 'IPAddressPool',
       metadata: meta(name),
       spec: {
-        addresses: pool.entries.map(entryText),
+        addresses: pool.entries.filter((entry) => entry.cidrs.length > 0).map(entryText),
         autoAssign: pool.autoAssign,
         avoidBuggyIPs: pool.avoidBuggyIps,
       },
@@ -183,7 +192,6 @@ export function toCrds(config: Config, namespace: string): CrdConversion {
     });
   });
 
-  const warnings: string[] = [];
   if (config.balancerClasses.length > 0) {
     const classes = config.balancerClasses.map((c) => JSON.stringify(c.name)).join(', ');
     warnings.push(
@@ -194,7 +202,7 @@ export function toCrds(config: Config, namespace: string): CrdConversion {
   return { resources, renames, problems, notes, warnings };
 }
 
-/** A CIDR entry as its masked prefix, a range as `first-last`. */
+/** A CIDR entry as its masked prefix, a range as `first-last`; both as v0.9 read them. */
 function entryText(entry: Pool['entries'][number]): string {
   const first = entry.cidrs[0];
   const last = entry.cidrs[entry.cidrs.length - 1];

@@ -13,29 +13,11 @@ interface Leniency {
   readonly v09: string;
 }
 
-const lastKey = (error: ConfigError): string => error.path.split('.').pop() ?? '';
-
 const LENIENCIES: readonly Leniency[] = [
   {
     // docs/SCALEOUT.md: the classes live in a data key of their own.
     matches: (e) => e.path === CLASSES_KEY || e.path.startsWith(`${CLASSES_KEY}[`),
     v09: 'v0.9 never reads the balancer-classes data key (a metallb-ts extension)',
-  },
-  {
-    matches: (e) =>
-      lastKey(e) === 'router-id' && e.message.startsWith('router-id must be an IPv4 address'),
-    v09: 'v0.9 accepted an IPv6 router-id, although a BGP identifier is 32 bits and its sessions could not use it',
-  },
-  {
-    matches: (e) => {
-      const seconds = /is (\d+)s after truncation/.exec(e.message)?.[1];
-      return lastKey(e) === 'hold-time' && seconds !== undefined && Number(seconds) > 65535;
-    },
-    v09: 'v0.9 accepted a hold-time above 65535 s, which the BGP OPEN message cannot carry',
-  },
-  {
-    matches: (e) => e.message.includes('has leading zeros'),
-    v09: 'v0.9 read numbers with leading zeros in addresses as decimal (Go before 1.17)',
   },
   {
     matches: (e) => /^must be a whole number, not -?\d+(\.\d+)?(e[+-]?\d+)?$/.test(e.message),

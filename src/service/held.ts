@@ -11,7 +11,8 @@
  */
 import { Allocator, type Orphan } from '../allocator/index.js';
 import type { Config } from '../config/index.js';
-import { formatIP, parseIP, type IPAddress } from '../ip/index.js';
+import { formatIP, type IPAddress } from '../ip/index.js';
+import { readServiceAddress } from './address.js';
 import { balancerChoice } from './balancer-class.js';
 import type { ServiceRequest } from './request.js';
 
@@ -52,12 +53,13 @@ export function heldAddressesRefusal(
 }
 
 /**
- * The addresses the Service's status holds that parse: for a v0.9 Service
+ * The addresses the Service's status holds that parse (as v0.9 read them,
+ * readServiceAddress): for a v0.9 Service
  * only when it holds exactly one (v0.9 reads no other status as an
  * assignment), for a Service of a class every one.
  */
 export function heldAddresses(request: ServiceRequest): IPAddress[] {
-  const parsed = request.ingress.map((text) => parseIP(text));
+  const parsed = request.ingress.map((text) => readServiceAddress(text));
   if (balancerChoice(request.balancer).kind === 'none') {
     const only = parsed.length === 1 ? parsed[0] : undefined;
     return only?.ok === true ? [only.value] : [];

@@ -20,6 +20,7 @@ export {
 } from './balancer-class.js';
 export { ingressOf, keyParts, serviceKey, slimService, type ServiceObject } from './object.js';
 export { backendKey, claimOf, serviceRequest, type ServiceRequest } from './request.js';
+export { readServiceAddress } from './address.js';
 export { heldAddresses, heldAddressesRefusal, heldOutsidePools } from './held.js';
 export { serviceFacts, type ServiceFacts } from './facts.js';
 export { nodeFacts, sameNodeFacts, slimNode, type NodeFacts, type NodeObject } from './node.js';

@@ -17,6 +17,12 @@ import type { Announcement, Decision, WithdrawReason } from './decide.js';
 export interface AnnouncementSink {
   announce(announcement: Announcement): void;
   withdraw(announcement: Announcement): void;
+  /**
+   * A Service that wants the address announced from here was decided again and still does
+   * (v0.9 calls SetBalancer on every such sync: a Service, Endpoints or config change, a
+   * memberlist event). Layer 2 re-sends its gratuitous burst; BGP has nothing to do.
+   */
+  resync?(announcement: Announcement): void;
 }
 
 /** One address announced for a Service. */
@@ -77,18 +83,24 @@ export class Announcements {
     }
     const announced: Announced[] = [];
     for (const n of next) {
+      const sink = this.sinks[n.protocol];
       const kept = previous.find((a) => a.protocol === n.protocol && a.ip === n.ip);
-      if (kept === undefined) announced.push(n);
+      if (kept === undefined) {
+        announced.push(n);
+        // Another Service already holds the address here: it is announced, and synced again.
+        if (!this.hold(service, n)) sink.resync?.(n);
+      }
       // An address kept under a new config: the protocol takes its pool as it is now
       // (BGP advertises per the pool's bgp-advertisements). Nothing to report.
-      else if (poolChanged(kept.pool, n.pool)) this.sinks[n.protocol].announce(n);
+      else if (poolChanged(kept.pool, n.pool)) sink.announce(n);
+      else sink.resync?.(n);
     }
     this.byService.set(service, next);
-    for (const a of announced) this.hold(service, a);
     return { withdrawn, announced };
   }
 
-  private hold(service: string, announced: Announced): void {
+  /** Adds the Service to the address's holders; true when it is the first (the sink was told). */
+  private hold(service: string, announced: Announced): boolean {
     const key = `${announced.protocol} ${announced.ip}`;
     let holders = this.holders.get(key);
     if (holders === undefined) {
@@ -96,7 +108,9 @@ export class Announcements {
       this.holders.set(key, holders);
     }
     holders.add(service);
-    if (holders.size === 1) this.sinks[announced.protocol].announce(announced);
+    if (holders.size > 1) return false;
+    this.sinks[announced.protocol].announce(announced);
+    return true;
   }
 
   private release(service: string, announced: Announced): void {

@@ -7,6 +7,14 @@
  *
  * Sessions are created through a factory, so this file is tested with fakes
  * and knows nothing of sockets.
+ *
+ * One session per config entry, as v0.9 (its SetConfig keeps a list of
+ * peers, matched to the running ones entry by entry): two identical entries
+ * dial the same router twice. The `peer` label of the metrics is the
+ * router's `ip:port`, so such sessions share their metrics, as in v0.9,
+ * except that session_up is 1 while any of them is up (v0.9: whichever
+ * wrote last) and stays while one of them runs (v0.9 deleted the label
+ * when either closed).
  */
 import type { AdjRibOutRoute } from '../bgp/index.js';
 import { mergeRoutes } from '../bgp/index.js';
@@ -23,8 +31,11 @@ export interface PeerSessionEvents {
   down(reason: string, wasEstablished: boolean, retryInMs: number | null): void;
   /** UPDATE messages written to the peer. */
   updatesSent(count: number): void;
-  /** Prefixes the peer has been sent, and prefixes still to send or withdraw. */
-  prefixes(announced: number, pending: number): void;
+  /**
+   * Prefixes the peer has been sent on this connection (0 while down), and
+   * prefixes the session has been given to advertise (v0.9's `Set` count).
+   */
+  prefixes(announced: number, desired: number): void;
 }
 
 export interface PeerSession {
@@ -89,8 +100,12 @@ export function routesFor(ip: IPAddress, pool: Pool): AdjRibOutRoute[] {
 
 interface OpenPeer {
   readonly peer: Peer;
+  /** The metric label, `ip:port`: not unique when the config repeats a peer. */
+  readonly label: string;
   readonly fingerprint: string;
   readonly session: PeerSession;
+  /** Established: the label's session_up is 1 while any of its sessions is. */
+  up: boolean;
 }
 
 export class BgpAnnouncer implements BgpSink {
@@ -98,7 +113,7 @@ export class BgpAnnouncer implements BgpSink {
   private labels: ReadonlyMap<string, string> = new Map();
   /** What is announced, by canonical text, with the pool decide() found for it. */
   private readonly announced = new Map<string, Announcement>();
-  private readonly peers = new Map<string, OpenPeer>();
+  private peers: OpenPeer[] = [];
   private readonly unadvertised = new Set<string>();
   private routesDirty = false;
   private closed = false;
@@ -131,73 +146,92 @@ export class BgpAnnouncer implements BgpSink {
     this.markRoutesDirty();
   }
 
-  /** The peers with an open session, by metric label. */
+  /** The metric label of each open session, one per session (a repeated peer twice). */
   sessionLabels(): string[] {
-    return [...this.peers.keys()];
+    return this.peers.map((open) => open.label);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const open = [...this.peers.entries()];
-    this.peers.clear();
+    const open = this.peers;
+    this.peers = [];
     await Promise.all(
-      open.map(async ([label, { session }]) => {
+      open.map(async ({ label, session }) => {
         await session.close(CEASE_ADMIN_SHUTDOWN);
         this.forgetMetrics(label);
       }),
     );
   }
 
-  /** v0.9 syncPeers: open sessions for new peers, close the ones no longer wanted or changed. */
+  /**
+   * v0.9 SetConfig and syncPeers: each selected config entry keeps the
+   * running session of an entry with the same peer and settings (each
+   * session serving one entry), the other sessions close, and the entries
+   * left over get new ones.
+   */
   private syncPeers(): void {
     if (this.closed || this.config === null) return;
-    const wanted = new Map<string, Peer>();
-    for (const peer of this.config.peers) {
-      if (!nodeSelectorsMatch(peer.nodeSelectors, this.labels)) continue;
-      wanted.set(peerLabel(peer), peer);
+    const wanted = this.config.peers
+      .filter((peer) => nodeSelectorsMatch(peer.nodeSelectors, this.labels))
+      .map((peer) => ({ peer, label: peerLabel(peer), fingerprint: sessionFingerprint(peer) }));
+    const kept: OpenPeer[] = [];
+    const unmatched: typeof wanted = [];
+    const running = [...this.peers];
+    for (const entry of wanted) {
+      const index = running.findIndex(
+        (open) => open.label === entry.label && open.fingerprint === entry.fingerprint,
+      );
+      if (index < 0) unmatched.push(entry);
+      else kept.push(...running.splice(index, 1));
     }
-    for (const [label, open] of this.peers) {
-      const peer = wanted.get(label);
-      if (peer !== undefined && sessionFingerprint(peer) === open.fingerprint) continue;
-      this.peers.delete(label);
-      const subcode =
-        peer === undefined ? CEASE_PEER_DECONFIGURED : CEASE_OTHER_CONFIGURATION_CHANGE;
+    this.peers = kept;
+    for (const open of running) {
+      // Replaced by an entry for the same peer with other settings, or gone.
+      const changed = unmatched.some((entry) => entry.label === open.label);
       this.options.log({
         op: 'bgp',
         event: 'sessionClosed',
-        peer: label,
-        msg:
-          peer === undefined ? 'peer no longer configured for this node' : 'peer settings changed',
+        peer: open.label,
+        msg: changed ? 'peer settings changed' : 'peer no longer configured for this node',
       });
-      this.forgetMetrics(label);
-      void open.session.close(subcode);
+      if (this.peers.some((other) => other.label === open.label)) this.showSessionUp(open.label);
+      else this.forgetMetrics(open.label);
+      void open.session.close(changed ? CEASE_OTHER_CONFIGURATION_CHANGE : CEASE_PEER_DECONFIGURED);
     }
-    let opened = false;
-    for (const [label, peer] of wanted) {
-      if (this.peers.has(label)) continue;
-      this.peers.set(label, {
-        peer,
-        fingerprint: sessionFingerprint(peer),
-        session: this.options.openSession(peer, this.eventsFor(label)),
-      });
-      this.options.metrics.sessionUp.set({ peer: label }, 0);
-      opened = true;
+    for (const { peer, label, fingerprint } of unmatched) {
+      // Events of a session count only while it is one of this.peers.
+      const self: { open?: OpenPeer } = {};
+      const current = (): OpenPeer | undefined =>
+        self.open !== undefined && this.peers.includes(self.open) ? self.open : undefined;
+      const session = this.options.openSession(peer, this.eventsFor(label, current));
+      self.open = { peer, label, fingerprint, session, up: false };
+      this.peers.push(self.open);
+      this.showSessionUp(label);
     }
-    if (opened) this.markRoutesDirty();
+    if (unmatched.length > 0) this.markRoutesDirty();
   }
 
-  private eventsFor(label: string): PeerSessionEvents {
+  /** metallb_bgp_session_up of a label: 1 while any session of it is Established. */
+  private showSessionUp(label: string): void {
+    const up = this.peers.some((open) => open.label === label && open.up);
+    this.options.metrics.sessionUp.set({ peer: label }, up ? 1 : 0);
+  }
+
+  private eventsFor(label: string, current: () => OpenPeer | undefined): PeerSessionEvents {
     const { log, metrics } = this.options;
-    const current = (): boolean => this.peers.has(label);
     return {
       up: () => {
-        if (!current()) return;
-        metrics.sessionUp.set({ peer: label }, 1);
+        const open = current();
+        if (open === undefined) return;
+        open.up = true;
+        this.showSessionUp(label);
         log({ op: 'bgp', event: 'sessionUp', peer: label, msg: 'BGP session established' });
       },
       down: (reason, wasEstablished, retryInMs) => {
-        if (!current()) return;
-        metrics.sessionUp.set({ peer: label }, 0);
+        const open = current();
+        if (open === undefined) return;
+        open.up = false;
+        this.showSessionUp(label);
         log({
           op: 'bgp',
           event: wasEstablished ? 'sessionDown' : 'connectFailed',
@@ -208,21 +242,25 @@ export class BgpAnnouncer implements BgpSink {
         });
       },
       updatesSent: (count) => {
-        if (current()) metrics.updates.inc({ peer: label }, count);
+        if (current() !== undefined) metrics.updates.inc({ peer: label }, count);
       },
-      prefixes: (announced, pending) => {
-        if (!current()) return;
+      // v0.9 stats.go: announced_prefixes_total is what the session has sent
+      // (0 while down), pending_prefixes_total what it was told to advertise.
+      prefixes: (announced, desired) => {
+        if (current() === undefined) return;
         metrics.announcedPrefixes.set({ peer: label }, announced);
-        metrics.pendingPrefixes.set({ peer: label }, pending);
+        metrics.pendingPrefixes.set({ peer: label }, desired);
       },
     };
   }
 
+  /** v0.9 stats.DeleteSession: every metric of the peer goes, the UPDATE counter too. */
   private forgetMetrics(label: string): void {
     const { metrics } = this.options;
     for (const gauge of [metrics.sessionUp, metrics.announcedPrefixes, metrics.pendingPrefixes]) {
       gauge.remove({ peer: label });
     }
+    metrics.updates.remove({ peer: label });
   }
 
   /** Many announce() calls in one turn of the event loop cost one route computation. */
@@ -253,6 +291,6 @@ export class BgpAnnouncer implements BgpSink {
       routes.push(...forIp);
     }
     const merged = mergeRoutes(routes);
-    for (const { session } of this.peers.values()) session.setRoutes(merged);
+    for (const { session } of this.peers) session.setRoutes(merged);
   }
 }

@@ -492,9 +492,11 @@ export class SpeakerDaemon {
         pool: a.pool.name,
         msg: 'service has IP, announcing',
       });
-      // v0.9 sends this on every sync; once per change of announcing node is
-      // enough. A class Service has one announcer per address: say which.
-      if (a.protocol === 'layer2' && service !== undefined)
+      // v0.9.6 (speaker/main.go SetBalancer) records it for both protocols, with this
+      // message, on every sync that announces; here once per address newly announced from
+      // this node, as an Event a sync repeats says nothing new. A class Service has one
+      // announcer per address: say which.
+      if (service !== undefined)
         void this.shell.events.record(
           referenceTo('Service', service),
           'Normal',

@@ -11,15 +11,15 @@ import {
   type Pool,
   type Protocol,
 } from '../config/index.js';
-import { cidrContains, formatIP, parseIP, type IPAddress } from '../ip/index.js';
+import { cidrContains, formatIP, type IPAddress } from '../ip/index.js';
 import {
   electAnnouncer,
   homeAssignment,
   liveFromHome,
   type AddressAssignment,
 } from '../layer2/index.js';
-import type { NodeFacts, ServiceFacts } from '../service/index.js';
-import type { ReadyEndpoints } from './endpoints.js';
+import { readServiceAddress, type NodeFacts, type ServiceFacts } from '../service/index.js';
+import { healthyEndpoints, type ReadyEndpoints } from './endpoints.js';
 import type { HomeCache } from './home-cache.js';
 
 export interface SpeakerView {
@@ -106,7 +106,8 @@ export function decide(
   // v0.9 announces only a Service with exactly one address.
   const [only, ...more] = service.ingress;
   if (only === undefined || more.length > 0) return { kind: 'withdraw', reason: 'noIPAllocated' };
-  const parsed = parseIP(only);
+  // As v0.9's speaker read it (net.ParseIP of Go 1.13): an IPv4-mapped or leading-zero spelling is the IPv4 address.
+  const parsed = readServiceAddress(only);
   if (!parsed.ok) return { kind: 'withdraw', reason: 'invalidIP' };
   const announcement = announcementFor(view.config, parsed.value);
   if (announcement === undefined)
@@ -116,10 +117,13 @@ export function decide(
     const announcer = layer2Announcer(service.key, endpoints, view.live);
     if (announcer !== view.myNode) return { kind: 'withdraw', reason: 'notOwner', announcer, ip };
   } else {
-    // v0.9's BGP rule: Local needs a ready endpoint on this node, Cluster any ready endpoint.
-    if (service.externalTrafficPolicy === 'Local' && !endpoints.nodes.includes(view.myNode))
+    // v0.9's BGP rule (speaker/bgp_controller.go ShouldAnnounce): Local needs a healthy
+    // endpoint on this node, Cluster a healthy endpoint anywhere; an IP also listed as not
+    // ready is not healthy.
+    const healthy = healthyEndpoints(endpoints);
+    if (service.externalTrafficPolicy === 'Local' && !healthy.nodes.includes(view.myNode))
       return { kind: 'withdraw', reason: 'noLocalEndpoints', ip };
-    if (!endpoints.anyReady) return { kind: 'withdraw', reason: 'noEndpoints', ip };
+    if (!healthy.any) return { kind: 'withdraw', reason: 'noEndpoints', ip };
   }
   return { kind: 'announce', protocol: pool.protocol, announcements: [announcement] };
 }
@@ -138,7 +142,7 @@ function decideScaledOut(
 ): Decision {
   const owned = new Map<string, Announcement>();
   for (const text of service.ingress) {
-    const parsed = parseIP(text);
+    const parsed = readServiceAddress(text);
     if (!parsed.ok) continue;
     // An address outside the class (a config change the controller has not caught up with yet) is not announced.
     if (!poolContains(balancerClass.pool, parsed.value)) continue;

@@ -21,7 +21,14 @@ export {
   type SpeakerView,
   type WithdrawReason,
 } from './decide.js';
-export { fromEndpoints, fromSlices, NO_ENDPOINTS, type ReadyEndpoints } from './endpoints.js';
+export {
+  fromEndpoints,
+  fromSlices,
+  healthyEndpoints,
+  NO_ENDPOINTS,
+  type HealthyEndpoints,
+  type ReadyEndpoints,
+} from './endpoints.js';
 export {
   membershipConfig,
   SpeakerMembership,

@@ -3,6 +3,7 @@ import { ReconnectBackoff } from '../../src/bgp/backoff.js';
 import { SessionMachine, type SessionAction, type SessionSettings } from '../../src/bgp/fsm.js';
 import type { Capability, DecodeResult, Message, OpenMessage } from '../../src/bgp/types.js';
 import { parseIP, type IPAddress } from '../../src/ip/index.js';
+import { parseConfig } from '../../src/config/index.js';
 
 function ip(text: string): IPAddress {
   const parsed = parseIP(text);
@@ -295,12 +296,76 @@ describe('bgp session state machine', () => {
     expect(machine.closed(10, 'EOF')).to.deep.equal([]);
   });
 
-  it('cannot pick a router ID over IPv6 without one configured', () => {
+  it('over IPv6 takes an IPv4 address of the interface, else the node name, and ignores an IPv6 router-id (v0.9.6 getRouterID)', () => {
+    const local = ip('2001:db8:100::1');
+    const opened = (settings: SessionSettings, interfaces: IPAddress[][]): Message | undefined => {
+      const machine = new SessionMachine(settings);
+      machine.start(0);
+      return sent(machine.connected(0, local, interfaces))[0];
+    };
+    const withV4 = [[ip('127.0.0.1')], [ip('192.0.2.10'), local]];
+    expect(opened({ ...EBGP, nodeName: 'node-1' }, withV4)).to.include({
+      bgpId: identifier(192, 0, 2, 10),
+    });
+    // crc32("node-1") = 0x13f21c5f, little-endian: 95.28.242.19 (hashRouterId).
+    const settings = { ...EBGP, nodeName: 'node-1', routerId: ip('2001:db8::4') };
+    expect(opened(settings, [[local]])).to.include({ bgpId: identifier(95, 28, 242, 19) });
+  });
+
+  it('does not send an identifier of 0 (a node name whose CRC-32 is 0): no OPEN, and says why', () => {
     const machine = new SessionMachine(EBGP);
     machine.start(0);
-    const actions = machine.connected(0, ip('2001:db8:100::1'));
+    const actions = machine.connected(0, ip('2001:db8:100::1'), []);
     expect(kinds(actions)).to.deep.equal(['close', 'down']);
     const down = actions[1];
     expect(down?.kind === 'down' && down.reason).to.contain('router-id');
+  });
+
+  it("waits for the peer's OPEN until 10 s after the dial began (v0.9.6 connect's one deadline)", () => {
+    const machine = new SessionMachine(EBGP);
+    machine.start(0);
+    machine.connected(4000, LOCAL);
+    expect(machine.nextDeadline()).to.equal(10_000);
+    expect(machine.tick(9999)).to.deep.equal([]);
+    const actions = machine.tick(10_000);
+    // v0.9 closed without a word; RFC 4271 section 8.2.2 sends Hold Timer Expired.
+    expect(kinds(actions)).to.deep.equal(['send:notification', 'close', 'down']);
+    expect(sent(actions)[0]).to.deep.include({ code: 4, subcode: 0 });
+    const down = actions[2];
+    expect(down?.kind === 'down' && down.reason).to.contain('no OPEN from the peer');
+  });
+
+  it("puts a config's hold-time above 65535 s in the OPEN as v0.9.6 sendOpen did (uint16 of the seconds)", () => {
+    // The config's Peer carries the cut value (src/config/peers.ts); v0.9.6 messages.go
+    // wrote uint16(holdTime.Seconds()), which on amd64 is the seconds modulo 65536, and 0
+    // from 2^31 s on. 65537 s would be 1, which peers refuse: metallb-ts proposes 3.
+    const offered = (holdTime: string): Message | undefined => {
+      const parsed = parseConfig(
+        `peers:\n- peer-address: 192.0.2.1\n  peer-asn: 64501\n  my-asn: 64500\n  hold-time: ${holdTime}\n`,
+      );
+      if (!parsed.ok || parsed.config.peers[0] === undefined) throw new Error('bad fixture');
+      const machine = new SessionMachine({
+        ...EBGP,
+        holdTimeSeconds: parsed.config.peers[0].holdTimeSeconds,
+      });
+      machine.start(0);
+      return sent(machine.connected(0, LOCAL))[0];
+    };
+    expect(offered('65535s')).to.include({ holdTime: 65535 });
+    expect(offered('70000s')).to.include({ holdTime: 4464 });
+    expect(offered(`${65536 + 3}s`)).to.include({ holdTime: 3 });
+    expect(offered(`${2 ** 31}s`)).to.include({ holdTime: 0 });
+    expect(offered('65537s')).to.include({ holdTime: 3 });
+    expect(offered('65536s')).to.include({ holdTime: 0 });
+  });
+
+  it('an OPEN hold time of 0 runs no hold timer and sends no keepalives (RFC 4271 section 4.2)', () => {
+    const machine = new SessionMachine({ ...EBGP, holdTimeSeconds: 0 });
+    machine.start(0);
+    machine.connected(0, LOCAL);
+    machine.received(0, ok(peerOpen()));
+    machine.received(0, ok({ type: 'keepalive' }));
+    expect(machine.negotiated).to.deep.include({ holdTimeSeconds: 0, keepaliveMs: 0 });
+    expect(machine.nextDeadline()).to.equal(undefined);
   });
 });

@@ -13,16 +13,21 @@
  * withdrawal; the router restarted (we reconnect and announce again); a
  * 3 s hold time with the router stopped (SIGSTOP) expires our session.
  * Also IPv6 over MP-BGP, TCP MD5 (right and wrong password) and a 4-byte
- * local AS.
+ * local AS. And where v0.9.6's behaviour meets a router: no IPv4 routes to
+ * a router that enabled only IPv6 unicast, a second session to the same
+ * router (two config entries), the router ID over IPv6 without router-id,
+ * a hold time above 16 bits.
  *
  * Root only, with the routers installed (scripts/install-peers.sh); skips
  * with the reason otherwise.
  */
 import { expect } from 'chai';
 import { BgpSession, mergeRoutes, type AdjRibOutRoute } from '../../src/bgp/index.js';
+import { parseConfig } from '../../src/config/index.js';
 import { parseCidr, parseIP, type IPAddress } from '../../src/ip/index.js';
 import { NetnsTopology, netnsUnavailable } from '../../src/netns/index.js';
 import {
+  GobgpRouter,
   ROUTER_KINDS,
   routerUnavailable,
   startRouter,
@@ -73,6 +78,8 @@ function openSession(
     holdTimeSeconds?: number;
     password?: string | null;
     peer?: string;
+    /** Default: 192.0.2.1 on an IPv6 session, none on IPv4; null for none on both. */
+    routerId?: string | null;
   },
 ): { session: BgpSession; record: Recorder } {
   const record: Recorder = { ups: 0, downs: [], updates: 0 };
@@ -84,7 +91,15 @@ function openSession(
       localAsn: options.localAsn ?? OUR_ASN,
       peerAsn: options.peerAsn,
       holdTimeSeconds: options.holdTimeSeconds ?? 90,
-      routerId: options.peer === ROUTER[6] ? ip('192.0.2.1') : null,
+      routerId:
+        options.routerId === undefined
+          ? options.peer === ROUTER[6]
+            ? ip('192.0.2.1')
+            : null
+          : options.routerId === null
+            ? null
+            : ip(options.routerId),
+      nodeName: 'node-1',
       connectTimeoutMs: 2000,
       backoff: { initialMs: 200, maxMs: 1000 },
     },
@@ -144,7 +159,7 @@ describe('bgp session against real routers', function () {
   const start = (
     kind: RouterKind,
     asn: number,
-    peer: { asn: number; password?: string; holdTimeSeconds?: number },
+    peer: { asn: number; password?: string; holdTimeSeconds?: number; families?: (4 | 6)[] },
   ): Promise<Router> => {
     if (topology === undefined) throw new Error('no topology');
     return startRouter({
@@ -270,6 +285,79 @@ describe('bgp session against real routers', function () {
       await until(async () => (await router.routes(4)).length === 1, 10_000, 'the route');
     });
   }
+
+  // v0.9.6 sent IPv4 routes to every peer. Tried with this harness: GoBGP
+  // resets such a session on each of them (NOTIFICATION 0/0, "Address-family
+  // rf 65537 not available for session"), BIRD and FRR log and drop them. We
+  // send none where IPv4 unicast was not agreed (src/bgp/session.ts flush).
+  for (const kind of ROUTER_KINDS) {
+    it(`${kind}: no IPv4 routes to a router that enabled only IPv6 unicast; the session stays up`, async () => {
+      const router = await start(kind, EBGP_ROUTER_ASN, { asn: OUR_ASN, families: [6] });
+      const { session, record } = openSession(router, { peerAsn: EBGP_ROUTER_ASN });
+      session.setRoutes(mergeRoutes([HOST_ROUTE]));
+      await until(() => record.ups === 1, 15_000, 'Established');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(record.updates).to.equal(0);
+      expect(record.downs).to.deep.equal([]);
+      expect(await router.established(US[4])).to.equal(true);
+      expect(await router.routes(4)).to.deep.equal([]);
+    });
+  }
+
+  // Two config entries for one router: v0.9.6 (and we) dial it twice from
+  // the same address. RFC 4271 section 6.8 resolves a collision with an
+  // Established connection in favour of that one; each router closes the
+  // second connection on its OPEN, again at every retry, and the first
+  // session keeps the routes.
+  const secondConnection: Record<RouterKind, RegExp> = {
+    gobgp: /^connection closed: (closed by the peer|read ECONNRESET)$/,
+    bird: /^connection closed: (closed by the peer|read ECONNRESET)$/,
+    // Cease, Connection Collision Resolution (RFC 4486).
+    frr: /^peer sent NOTIFICATION 6\/7$/,
+  };
+  for (const kind of ROUTER_KINDS) {
+    it(`${kind}: a second session to the same router is refused; the first keeps its routes`, async () => {
+      const router = await start(kind, EBGP_ROUTER_ASN, { asn: OUR_ASN });
+      const first = openSession(router, { peerAsn: EBGP_ROUTER_ASN });
+      first.session.setRoutes(mergeRoutes([HOST_ROUTE]));
+      await until(() => first.record.ups === 1, 15_000, 'the first Established');
+      const second = openSession(router, { peerAsn: EBGP_ROUTER_ASN });
+      second.session.setRoutes(mergeRoutes([HOST_ROUTE]));
+      await until(() => second.record.downs.length >= 3, 15_000, 'three refusals');
+      expect(second.record.ups).to.equal(0);
+      for (const down of second.record.downs) expect(down).to.match(secondConnection[kind]);
+      expect(first.record).to.deep.include({ ups: 1, downs: [] });
+      expect((await router.routes(4)).map((r) => r.prefix)).to.deep.equal(['203.0.113.10/32']);
+    });
+  }
+
+  it('gobgp: an IPv6 session without router-id identifies us by the IPv4 address of our interface', async () => {
+    const router = await start('gobgp', EBGP_ROUTER_ASN, { asn: OUR_ASN });
+    const { record } = openSession(router, {
+      peerAsn: EBGP_ROUTER_ASN,
+      peer: ROUTER[6],
+      routerId: null,
+    });
+    await until(() => record.ups === 1, 15_000, 'Established over IPv6');
+    if (!(router instanceof GobgpRouter)) throw new Error('not gobgp');
+    // v0.9.6 getRouterID: the bridge holding US[6] also holds US[4].
+    expect(await router.cli('neighbor', US[6])).to.contain(`remote router ID ${US[4]}`);
+  });
+
+  it('gobgp: hold-time 65536 s goes in the OPEN as 0 (v0.9.6 uint16), so neither side runs a hold timer', async () => {
+    const router = await start('gobgp', EBGP_ROUTER_ASN, { asn: OUR_ASN });
+    const parsed = parseConfig(
+      `peers:\n- {peer-address: ${ROUTER[4]}, peer-asn: ${EBGP_ROUTER_ASN}, my-asn: ${OUR_ASN}, hold-time: 65536s}\n`,
+    );
+    if (!parsed.ok || parsed.config.peers[0] === undefined) throw new Error('bad fixture');
+    const { record } = openSession(router, {
+      peerAsn: EBGP_ROUTER_ASN,
+      holdTimeSeconds: parsed.config.peers[0].holdTimeSeconds,
+    });
+    await until(() => record.ups === 1, 15_000, 'Established');
+    if (!(router instanceof GobgpRouter)) throw new Error('not gobgp');
+    expect(await router.cli('neighbor', US[4])).to.contain('Hold time is 0,');
+  });
 
   it('frr: a 4-byte local AS (4200000001) on the wire and in the AS_PATH', async () => {
     const localAsn = 4200000001;

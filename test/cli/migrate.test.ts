@@ -3,10 +3,11 @@
  * configs (the runs on v0.9 ConfigMaps are in examples.ts).
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
+import { FIXTURES } from '../support/paths.js';
 import { OWN_SAMPLES } from '../support/v09-samples.js';
 
 const LAYER2 = OWN_SAMPLES.layer2;
@@ -27,6 +28,25 @@ describe('cli: migrate', () => {
     expect((await runCli(['migrate'])).code).to.equal(2);
     expect((await runCli(['migrate', 'sideways'])).code).to.equal(2);
     expect((await runCli(['migrate', '--help'])).code).to.equal(0);
+  });
+
+  it('check: lists each warning as what v0.9 did with it, and stays safe', async () => {
+    // The sample ConfigMap with a range written end first after its pool's /28 (line 16 of the
+    // file): v0.9.6 config.go parseCIDR accepts it and ipaddr.Summarize gives it no address.
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `${readFileSync(LAYER2, 'utf8')}      - 192.168.1.250-192.168.1.200\n`);
+    const inputs = ['--config', config, '--services', join(FIXTURES, 'migrate', 'services.yaml')];
+    const ran = await runCli(['migrate', 'check', ...inputs]);
+    expect(ran.code, ran.stdout).to.equal(0);
+    expect(ran.stdout).to.contain(
+      '1 warning: v0.9 accepted this text, probably not as meant, and metallb-ts reads it alike:\n' +
+        '  address-pools[0].addresses[1] (line 16): the range 192.168.1.250-192.168.1.200 ends before it starts: v0.9 accepts it and it covers no address',
+    );
+    const json = await runCli(['migrate', 'check', '--json', ...inputs]);
+    const result = JSON.parse(json.stdout) as { config: { warnings: { path: string }[] } };
+    expect(result.config.warnings.map((w) => w.path)).to.deep.equal([
+      'address-pools[0].addresses[1]',
+    ]);
   });
 
   it('to-crds: an invalid config converts nothing and exits 1', async () => {

@@ -111,9 +111,9 @@ describe('cli: config validate, tried as a new user would', () => {
       line: /^address-pools\[0\]\.adresses \(line 4\): unknown key "adresses"; did you mean "addresses"\?$/,
     },
     {
-      name: 'a range with its ends swapped',
-      content: () => l2('192.0.2.200-192.0.2.100'),
-      line: /^address-pools\[0\]\.addresses\[0\] \(line 5\): .*starts after it ends/,
+      name: 'a range with an end that is no address',
+      content: () => l2('192.0.2.100-192.0.2.300'),
+      line: /^address-pools\[0\]\.addresses\[0\] \(line 5\): invalid range end .*greater than 255/,
     },
     {
       name: 'two overlapping pools',
@@ -389,6 +389,55 @@ describe('cli: the metallb-ts binary', () => {
     );
     expect(bad.status).to.equal(1);
     expect(bad.stdout).to.match(/^address-pools\[0\]\.protocol \(line 3\): must be layer2 or bgp/);
+  });
+
+  // The range a real cluster ran v0.9 with: v0.9.6 config.go parseCIDR accepts it and
+  // ipaddr.Summarize gives it no address.
+  const swapped =
+    'address-pools:\n- name: a\n  protocol: layer2\n  addresses:\n  - 192.0.2.0/30\n  - 172.21.11.2-172.20.11.254\n';
+
+  it('warns of a range written end first, naming its line, and exits 0', () => {
+    const ran = exec(['config', 'validate', '-'], swapped);
+    expect(ran.status, ran.stderr).to.equal(0);
+    const lines = ran.stdout.split('\n');
+    expect(lines[0]).to.match(
+      /^warning: address-pools\[0\]\.addresses\[1\] \(line 6\): the range 172\.21\.11\.2-172\.20\.11\.254 ends before it starts: v0\.9 accepts it and it covers no address/,
+    );
+    expect(lines[1]).to.equal(
+      'stdin: valid config, 1 address pool, 0 BGP peers, 1 warning (above)',
+    );
+  });
+
+  it('shows a pool left with no address as such', () => {
+    const ran = exec(['config', 'validate', '-'], swapped.replace('  - 192.0.2.0/30\n', ''));
+    expect(ran.status).to.equal(0);
+    expect(ran.stdout.split('\n')).to.include('  pool a (layer2): 0 addresses');
+  });
+
+  it('refuses the same config with --strict (exit 1)', () => {
+    const ran = exec(['config', 'validate', '--strict', '-'], swapped);
+    expect(ran.status).to.equal(1);
+    expect(ran.stdout).to.match(/^warning: address-pools\[0\]\.addresses\[1\] \(line 6\)/);
+    expect(ran.stdout).to.include('stdin: refused by --strict for 1 warning');
+    const clean = exec(
+      ['config', 'validate', '--strict', '-'],
+      swapped.replace('172.21.11.2-172.20.11.254', '172.20.11.254-172.21.11.2'),
+    );
+    expect(clean.status, clean.stdout).to.equal(0);
+  });
+
+  it('carries the warnings in --json', () => {
+    const ran = exec(['config', 'validate', '--json', '-'], swapped);
+    expect(ran.status).to.equal(0);
+    const result = JSON.parse(ran.stdout) as {
+      valid: boolean;
+      warnings: { path: string; line: number; message: string }[];
+    };
+    expect(result.valid).to.equal(true);
+    expect(result.warnings.map(({ path, line }) => ({ path, line }))).to.deep.equal([
+      { path: 'address-pools[0].addresses[1]', line: 6 },
+    ]);
+    expect(exec(['config', 'validate', '--json', '--strict', '-'], swapped).status).to.equal(1);
   });
 
   it('prints its version', () => {

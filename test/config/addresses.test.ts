@@ -19,13 +19,13 @@ const cidr = (text: string): Cidr => {
 describe('config/addresses: address entries', () => {
   it('masks host bits of a CIDR entry, as Go net.ParseCIDR', () => {
     const parsed = parseAddressEntry('192.168.122.1/24');
-    expect(parsed.ok && parsed.value.map(formatCidr)).to.deep.equal(['192.168.122.0/24']);
+    expect(parsed.ok && parsed.value.value.map(formatCidr)).to.deep.equal(['192.168.122.0/24']);
   });
 
   it('splits a range, spaces around the dash allowed', () => {
     const parsed = parseAddressEntry('192.0.2.10 - 192.0.2.20');
     // 10-11 /31, 12-15 /30, 16-19 /30, 20 /32
-    expect(parsed.ok && parsed.value.map(formatCidr)).to.deep.equal([
+    expect(parsed.ok && parsed.value.value.map(formatCidr)).to.deep.equal([
       '192.0.2.10/31',
       '192.0.2.12/30',
       '192.0.2.16/30',
@@ -35,16 +35,81 @@ describe('config/addresses: address entries', () => {
 
   it('takes a single-address range and an IPv6 range', () => {
     const single = parseAddressEntry('192.0.2.7-192.0.2.7');
-    expect(single.ok && single.value.map(formatCidr)).to.deep.equal(['192.0.2.7/32']);
+    expect(single.ok && single.value.value.map(formatCidr)).to.deep.equal(['192.0.2.7/32']);
     const v6 = parseAddressEntry('2001:db8::1-2001:db8::2');
-    expect(v6.ok && v6.value.map(formatCidr)).to.deep.equal(['2001:db8::1/128', '2001:db8::2/128']);
+    expect(v6.ok && v6.value.value.map(formatCidr)).to.deep.equal([
+      '2001:db8::1/128',
+      '2001:db8::2/128',
+    ]);
+  });
+
+  it('reads an entry as written without a note', () => {
+    for (const text of ['192.0.2.0/24', '2001:0db8::/64', '192.0.2.1 - 192.0.2.9']) {
+      const parsed = parseAddressEntry(text);
+      expect(parsed.ok && parsed.value.notes, text).to.deep.equal([]);
+    }
+  });
+
+  // v0.9.6 internal/config/config.go parseCIDR hands a range's ends to
+  // ipaddr.Summarize (mikioh/ipaddr prefix.go), which returns no prefix when
+  // the first address is after the last, or when one end is IPv4 (To4 not
+  // nil, IPv4-mapped included) and the other is not; Parse accepts that.
+  const coverNothing: [string, string][] = [
+    ['192.0.2.20-192.0.2.10', 'ends before it starts'],
+    ['172.21.11.2-172.20.11.254', 'ends before it starts'],
+    ['2001:db8::9-2001:db8::1', 'ends before it starts'],
+    ['192.0.2.1-2001:db8::1', 'mixes IPv4 and IPv6'],
+    ['2001:db8::1-192.0.2.1', 'mixes IPv4 and IPv6'],
+    ['::ffff:192.0.2.1-2001:db8::1', 'mixes IPv4 and IPv6'],
+  ];
+  for (const [text, why] of coverNothing) {
+    it(`accepts ${JSON.stringify(text)} as covering no address, as v0.9`, () => {
+      const parsed = parseAddressEntry(text);
+      if (!parsed.ok) expect.fail(parsed.error);
+      expect(parsed.value.value).to.deep.equal([]);
+      expect(parsed.value.notes.join('\n')).to.include(why).and.include('covers no address');
+    });
+  }
+
+  // Go 1.13 (v0.9.6's .circleci/config.yml: cimg/go:1.13) net.ParseIP and
+  // net.ParseCIDR: dtoi reads decimal parts and the prefix length with
+  // leading zeros as decimal, xtoi an IPv6 group of any length whose value
+  // fits 16 bits; an IPv4-mapped address is IPv4, and a mapped prefix of
+  // length L >= 96 contains the IPv4 prefix of length L - 96 (IPNet.Contains
+  // masks To4() with the mask's last 4 bytes).
+  const goReadings: [string, string[], string][] = [
+    ['010.0.0.0/24', ['10.0.0.0/24'], 'leading zeros'],
+    ['192.0.2.0/024', ['192.0.2.0/24'], 'leading zeros'],
+    ['192.0.2.001-192.0.2.002', ['192.0.2.1/32', '192.0.2.2/32'], 'leading zeros'],
+    ['2001:db8::00001/128', ['2001:db8::1/128'], 'leading zeros'],
+    ['::ffff:010.0.0.0/120', ['10.0.0.0/24'], 'IPv4-mapped'],
+    ['::ffff:10.0.0.0/120', ['10.0.0.0/24'], 'reads it as 10.0.0.0/24'],
+    ['::ffff:10.0.0.7/128', ['10.0.0.7/32'], 'IPv4-mapped'],
+    ['::ffff:10.0.0.1-::ffff:10.0.0.2', ['10.0.0.1/32', '10.0.0.2/32'], '10.0.0.1'],
+    ['::ffff:10.0.0.1-10.0.0.2', ['10.0.0.1/32', '10.0.0.2/32'], 'IPv4-mapped'],
+  ];
+  for (const [text, cidrs, note] of goReadings) {
+    it(`reads ${JSON.stringify(text)} as Go 1.13 did, with a note`, () => {
+      const parsed = parseAddressEntry(text);
+      if (!parsed.ok) expect.fail(parsed.error);
+      expect(parsed.value.value.map(formatCidr)).to.deep.equal(cidrs);
+      expect(parsed.value.notes.join('\n')).to.include(note);
+    });
+  }
+
+  it('reads a mapped prefix shorter than 96 as the IPv6 prefix it masks to, as Go', () => {
+    // ip.Mask(CIDRMask(64, 128)) clears the ffff: what is left is ::/64, IPv6.
+    const parsed = parseAddressEntry('::ffff:10.0.0.0/64');
+    expect(parsed.ok && parsed.value.value.map(formatCidr)).to.deep.equal(['::/64']);
+    expect(parsed.ok && parsed.value.notes).to.deep.equal([]);
   });
 
   const rejected: [string, string][] = [
-    ['192.0.2.20-192.0.2.10', 'starts after it ends'],
     ['192.0.2.1', 'single address'],
     ['2001:db8::1', 'single address'],
-    ['192.0.2.1-2001:db8::1', 'mixes IPv4 and IPv6'],
+    ['0256.0.0.0/8', 'greater than 255'],
+    ['2001:db8::10000/128', 'more than four hex digits'],
+    ['192.0.2.0/0033', 'greater than 32'],
     ['192.0.2.0/33', 'not a CIDR'],
     ['bogus', 'not a CIDR'],
     ['192.0.2.1-', 'invalid range end'],

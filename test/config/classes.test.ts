@@ -168,6 +168,19 @@ describe('config: balancer classes, errors by key path and line', () => {
       says: /at most 63/,
     },
     {
+      // The class key is not v0.9's: what the config key takes with a warning, it refuses.
+      what: 'a range written end first, which a pool takes with a warning',
+      text: '- name: edge\n  addresses: [203.0.113.9-203.0.113.1]\n',
+      errors: [{ path: 'balancer-classes[0].addresses[0]', line: 2 }],
+      says: /ends before it starts.*; a balancer class takes no such entry$/,
+    },
+    {
+      what: 'an IPv4-mapped prefix, which a pool takes with a warning',
+      text: '- name: edge\n  addresses: ["::ffff:203.0.113.0/124"]\n',
+      errors: [{ path: 'balancer-classes[0].addresses[0]', line: 2 }],
+      says: /IPv4-mapped IPv6 prefix.*; a balancer class takes no such entry$/,
+    },
+    {
       what: 'a duplicate name',
       text: '- name: edge\n  addresses: [203.0.113.0/28]\n- name: edge\n  addresses: [203.0.113.16/28]\n',
       errors: [{ path: 'balancer-classes[1].name', line: 3 }],

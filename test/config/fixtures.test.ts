@@ -1,7 +1,8 @@
 /**
  * The fixture corpus: each test/fixtures/configs/NAME.yaml with the outcome
  * written by hand in NAME.expect.json (the JSON view for a valid config,
- * every error's path and line for an invalid one).
+ * every error's path and line for an invalid one; for a valid one that v0.9
+ * read though it is probably not meant, each warning's path and line).
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { configView, parseConfig, type ConfigView } from '../../src/config/index
 import { FIXTURES } from '../support/paths.js';
 
 type Expectation =
-  | { valid: true; config: ConfigView }
+  | { valid: true; config: ConfigView; warnings?: { path: string; line: number | null }[] }
   | {
       valid: false;
       errors: { path: string; line: number | null }[];
@@ -46,6 +47,13 @@ describe('config: fixture corpus', () => {
         if (!result.ok)
           expect.fail(`expected valid, got errors: ${JSON.stringify(result.errors, null, 2)}`);
         expect(configView(result.config)).to.deep.equal(expected.config);
+        if (expected.warnings !== undefined) {
+          const warnings = result.warnings.map(({ path, line }) => ({ path, line }));
+          expect(
+            warnings.sort(byPathAndLine),
+            JSON.stringify(result.warnings, null, 2),
+          ).to.deep.equal([...expected.warnings].sort(byPathAndLine));
+        }
         return;
       }
       if (result.ok)

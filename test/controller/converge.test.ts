@@ -4,7 +4,6 @@
  */
 import { expect } from 'chai';
 import { Allocator } from '../../src/allocator/index.js';
-import { parseConfig, type Config } from '../../src/config/index.js';
 import { convergeService, planServices } from '../../src/controller/index.js';
 import {
   serviceRequest,
@@ -12,18 +11,7 @@ import {
   type ServiceRequest,
 } from '../../src/service/index.js';
 import { formatIP } from '../../src/ip/index.js';
-
-function config(text: string): Config {
-  const result = parseConfig(text);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config;
-}
-
-const CONFIG = config(`address-pools:
-- {name: default, protocol: layer2, addresses: [192.0.2.0/29]}
-- {name: reserved, protocol: layer2, auto-assign: false, addresses: [198.51.100.0/30]}
-- {name: v6, protocol: layer2, addresses: ['2001:db8::/126']}
-`);
+import { CONFIG } from './pools.js';
 
 function service(
   name: string,

@@ -153,6 +153,65 @@ describe('controller daemon, against the lab', function () {
     );
   });
 
+  it('keeps an address loadBalancerIP spells otherwise with one IPAllocated, and rewrites a held one in Go spelling', async () => {
+    // A holder whose status a v0.9-era tool wrote IPv4-mapped, with leading zeros in the request.
+    await core.createNamespacedService({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'held' },
+        spec: { ...lbService('held').spec, loadBalancerIP: '198.051.100.009' },
+      },
+    });
+    await core.patchNamespacedServiceStatus(
+      {
+        name: 'held',
+        namespace: 'default',
+        body: { status: { loadBalancer: { ingress: [{ ip: '::ffff:198.51.100.9' }] } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await start();
+    await core.createNamespacedService({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'mapped' },
+        spec: { ...lbService('mapped').spec, loadBalancerIP: '::ffff:198.51.100.7' },
+      },
+    });
+    // v0.9.6 controller/service.go: status written as IP.String(), dotted.
+    await eventually(async () => {
+      const now = await ips();
+      expect([now.get('held'), now.get('mapped')]).to.deep.equal(['198.51.100.9', '198.51.100.7']);
+    });
+    const allocated = async (name: string): Promise<number> =>
+      (await core.listNamespacedEvent({ namespace: 'default' })).items
+        .filter((e) => e.reason === 'IPAllocated' && e.involvedObject.name === name)
+        .reduce((sum, e) => sum + (e.count ?? 1), 0);
+    const counts = async (): Promise<number[]> => [
+      await allocated('held'),
+      await allocated('mapped'),
+    ];
+    // Events are written after the status: wait for the one of the assignment.
+    await eventually(async () => expect(await counts()).to.deep.equal([0, 1]));
+    // Syncs after the assignment: v0.9 gave the address up and took it back on each,
+    // recording IPAllocated every time; metallb-ts keeps it.
+    for (const value of ['1', '2']) {
+      for (const name of ['held', 'mapped'])
+        await core.patchNamespacedService(
+          { name, namespace: 'default', body: { metadata: { annotations: { touched: value } } } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        );
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await controller?.daemon.idle();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await counts()).to.deep.equal([0, 1]);
+    expect([(await ips()).get('held'), (await ips()).get('mapped')]).to.deep.equal([
+      '198.51.100.9',
+      '198.51.100.7',
+    ]);
+  });
+
   it('serves v0.9 metrics with the right values', async () => {
     const running = await start();
     for (const name of ['a', 'b', 'c'])

@@ -10,6 +10,7 @@
  * The expected announcer is computed here from docs/COMPAT.md section 3
  * (sha256 of "node#namespace/name", smallest first), not by the election code.
  */
+import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { NetnsCluster } from '../../src/netns/cluster/index.js';
@@ -155,6 +156,48 @@ describe('layer 2 end to end (namespaces, arping, ndisc6, memberlist)', function
     await answeredBy(ip4, second);
     await c().setBackendReady('web', c().nodeNumber(first), true);
     await answeredBy(ip4, first);
+  });
+
+  it("re-sends the gratuitous burst when the announced Service is synced again: a client's stale neighbour entry is corrected", async () => {
+    // v0.9.6 speaker/main.go SetBalancer runs on every Service update and its layer 2
+    // announcer (internal/layer2/announcer.go SetBalancer -> doSpam) sends a burst each time.
+    // The client's kernel takes the burst's frames for an entry it already has (RFC 826's
+    // merge; RFC 4861 7.2.5, Override set), whoever it was pointing at.
+    const owners = [
+      { ip: ip4, service: 'web', node: hashOrder('default/web', NODES)[0] ?? '' },
+      { ip: ip6, service: 'web6', node: hashOrder('default/web6', NODES)[0] ?? '' },
+    ];
+    for (const { ip, node } of owners) await answeredBy(ip, node);
+    // Let every burst of the earlier take-overs end (5 s after the last sync, ticks of 1.1 s).
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    const bogus = '02:00:5e:00:53:99';
+    const entry = async (ip: string) =>
+      (await c().topology.neighbours()).find((n) => n.dst === ip)?.lladdr;
+    for (const { ip } of owners) {
+      const argv = ['ip', 'neigh', 'replace', ip, 'lladdr', bogus, 'dev', 'eth0', 'nud', 'stale'];
+      await c().topology.exec(c().topology.clientNamespace, argv);
+    }
+    // Quiet: no burst is running, so nothing corrects the entries by itself.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    for (const { ip } of owners) expect(await entry(ip), ip).to.equal(bogus);
+
+    // A Service update that moves nothing: each speaker syncs the Service again.
+    for (const { service } of owners)
+      await c().core.patchNamespacedService(
+        {
+          name: service,
+          namespace: 'default',
+          body: { metadata: { annotations: { 'example.com/synced': String(Date.now()) } } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    for (const { ip, node } of owners)
+      await until(
+        async () => (await entry(ip)) === macs.get(node),
+        5_000,
+        `the client's entry for ${ip} back at ${node}'s MAC`,
+        100,
+      );
   });
 
   it('counts a HashiCorp memberlist (Go) peer as a member and changes no announcement', async function () {

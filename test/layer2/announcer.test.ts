@@ -37,7 +37,10 @@ import {
 const VIP6_GROUP = 'ff02::1:ff00:5';
 const VIP6_GROUP_MAC = '33:33:ff:00:00:05';
 
-/** v0.9's rounds after a takeover: at once, then every 1.1 s while less than 5 s have passed. */
+/**
+ * v0.9.6's rounds after a take-over at the ticker's start (internal/layer2/announcer.go
+ * spamLoop): at once, then at every 1.1 s tick up to 5 s later.
+ */
 const ROUND_TIMES = [0, 1100, 2200, 3300, 4400];
 
 const RESCAN_MS = 10_000;
@@ -259,10 +262,11 @@ describe('Layer2Announcer (fake sockets and clock)', () => {
     expect(new Set(ndp.sent.map((s) => announced(s.frame)))).to.deep.equal(
       new Set([UNSOLICITED_NA]),
     );
-    // One count per round and interface (v0.9's metallb_layer2_gratuitous_sent).
+    // One count per packet (v0.9.6's metallb_layer2_gratuitous_sent, internal/layer2/arp.go
+    // and ndp.go Gratuitous): the ARP request and the reply, the one advertisement.
     expect(metrics.gratuitousSent.byIp).to.deep.equal(
       new Map([
-        [VIP4, ROUND_TIMES.length],
+        [VIP4, 2 * ROUND_TIMES.length],
         [VIP6, ROUND_TIMES.length],
       ]),
     );
@@ -357,13 +361,45 @@ describe('Layer2Announcer (fake sockets and clock)', () => {
     expect([...(arp.sent[arp.sent.length - 1]?.frame ?? [])]).to.deep.equal([...ARP_REPLY_FRAME]);
   });
 
-  it('an address announced again changes nothing (v0.9 ignored a repeated SetBalancer too)', async () => {
+  it('an address announced again during its burst lengthens it (v0.9.6 SetBalancer always calls doSpam)', async () => {
     const system = new FakeSystem();
     const { announcer } = await started(system);
     announcer.announce(address(VIP6));
     system.advanceTo(2000);
     announcer.announce(address(VIP6));
     system.advanceTo(20_000);
-    expect(system.socket('ndp').sent.map((s) => s.at)).to.deep.equal(ROUND_TIMES);
+    // Stop time 7000 after the second request: the ticks at 5500 and 6600 send too.
+    expect(system.socket('ndp').sent.map((s) => s.at)).to.deep.equal([...ROUND_TIMES, 5500, 6600]);
+  });
+
+  it('a resync after the burst sends a new burst at once; a resync of an address not owned sends nothing', async () => {
+    const system = new FakeSystem();
+    const { announcer, metrics } = await started(system);
+    announcer.announce(address(VIP4));
+    system.advanceTo(8000);
+    announcer.resync(address(VIP4));
+    announcer.resync(address(VIP6));
+    system.advanceTo(30_000);
+    const times = system.socket('arp').sent.map((s) => s.at);
+    // 8000 at once, then the ticks 8800 ... 12 100 (<= 13 000).
+    const second = [8000, 8800, 9900, 11_000, 12_100];
+    expect(times).to.deep.equal([...ROUND_TIMES, ...second].flatMap((t) => [t, t]));
+    expect(system.socket('ndp').sent).to.have.length(0);
+    expect(metrics.gratuitousSent.byIp).to.deep.equal(
+      new Map([[VIP4, 2 * (ROUND_TIMES.length + second.length)]]),
+    );
+  });
+
+  it('counts an ARP frame once written, an advertisement even when its write failed (v0.9.6)', async () => {
+    const system = new FakeSystem();
+    const { announcer, metrics } = await started(system);
+    for (const socket of [system.socket('arp'), system.socket('ndp')])
+      socket.send = () => {
+        throw new Error('ENOBUFS');
+      };
+    announcer.announce(address(VIP4));
+    announcer.announce(address(VIP6));
+    // The ARP request failed, so the reply was not tried (arp.go Gratuitous returns first).
+    expect(metrics.gratuitousSent.byIp).to.deep.equal(new Map([[VIP6, 1]]));
   });
 });

@@ -42,9 +42,6 @@ ${extra}`;
 
 describe('migrate: what v0.9 accepted and metallb-ts refuses', () => {
   const accepted: [string, string][] = [
-    ['an IPv6 router-id', peer('  router-id: 2001:db8::1\n')],
-    ['a hold-time above 65535 s', peer('  hold-time: 20h\n')],
-    ['leading zeros in an address', peer('').replace('203.0.113.1', '203.0.113.001')],
     ['an AS number with a fraction', peer('').replace('64501', '64501.5')],
   ];
   for (const [what, text] of accepted) {
@@ -91,6 +88,26 @@ describe('migrate: checkUpgrade', () => {
     ]);
   });
 
+  it('counts a held address in a spelling Go read (IPv4-mapped, leading zeros) as kept, as v0.9 kept it', () => {
+    // v0.9.6 controller/service.go convergeBalancer: net.ParseIP of the ingress, To4() for the
+    // family; Go 1.13 read `0192` as decimal 192. The status is rewritten dotted, the address stays.
+    const services = [
+      service('mapped', '::ffff:192.0.2.5'),
+      service('zeros', '198.051.100.001'),
+      {
+        ...service('asks', '192.0.2.6'),
+        spec: { ...service('asks', null).spec, loadBalancerIP: '::ffff:192.0.2.6' },
+      },
+    ].map(serviceRequest);
+    const result = checkUpgrade(parseConfig(POOLS), services);
+    expect(result.safe).to.equal(true);
+    expect(result.services?.kept.map((s) => [s.service, s.ip])).to.deep.equal([
+      ['shop/mapped', '192.0.2.5'],
+      ['shop/zeros', '198.51.100.1'],
+      ['shop/asks', '192.0.2.6'],
+    ]);
+  });
+
   it('notes the pools v0.9 chose between at random, per family', () => {
     const result = checkUpgrade(parseConfig(POOLS), []);
     expect(result.notes).to.have.length(1);
@@ -134,7 +151,7 @@ describe('migrate: checkUpgrade', () => {
   });
 
   it('is unsafe with a config metallb-ts refuses, saying which errors v0.9 accepted', () => {
-    const text = `${peer('  router-id: 2001:db8::1\n')}address-pools:
+    const text = `${peer('').replace('64501', '64501.5')}address-pools:
 - name: p
   protocol: layer3
   addresses: [192.0.2.0/24]
@@ -144,10 +161,29 @@ describe('migrate: checkUpgrade', () => {
     expect(result.services).to.equal(null);
     const byPath = Object.fromEntries(result.config.errors.map((e) => [e.path, e.v09 !== null]));
     expect(byPath).to.deep.equal({
-      'peers[0].router-id': true,
+      'peers[0].peer-asn': true,
       'address-pools[0].protocol': false,
     });
     expect(result.notes[0]).to.contain('v0.9 refuses this ConfigMap too');
+  });
+
+  it('stays safe with what v0.9 accepted as written, listing it as warnings', () => {
+    // Each is accepted by v0.9.6 (config.go parsePeer, parseHoldTime, parseCIDR) and read alike.
+    const text = `${peer('  router-id: 2001:db8::1\n  hold-time: 20h\n').replace('203.0.113.1', '203.0.113.001')}address-pools:
+- name: p
+  protocol: layer2
+  addresses: [192.0.2.9-192.0.2.1, 198.51.100.0/28]
+`;
+    const result = checkUpgrade(parseConfig(text), [serviceRequest(service('a', '198.51.100.1'))]);
+    expect(result.safe).to.equal(true);
+    expect(result.config.errors).to.deep.equal([]);
+    expect(result.config.warnings.map((w) => [w.path, w.line])).to.deep.equal([
+      ['peers[0].peer-address', 2],
+      ['peers[0].router-id', 5],
+      ['peers[0].hold-time', 6],
+      ['address-pools[0].addresses[0]', 10],
+    ]);
+    for (const warning of result.config.warnings) expect(warning.message).to.match(/v0\.9/);
   });
 
   it('notes BGP sessions restarting node by node', () => {

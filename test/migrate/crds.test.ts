@@ -95,6 +95,26 @@ describe('migrate: to-crds', () => {
     expect(problems[0]).to.contain('peer-port 20000');
   });
 
+  it('writes addresses as v0.9 read them, leaving out a range that covers none, with a warning', () => {
+    // v0.9.6 config.go parseCIDR: ipaddr.Summarize gives a range written end first no prefix;
+    // Go's net package reads ::ffff:10.0.0.0/120 as 10.0.0.0/24 and 010 as 10.
+    const config = configFrom(`address-pools:
+- name: p
+  protocol: layer2
+  addresses: [192.0.2.9-192.0.2.1, "::ffff:10.0.0.0/120", 198.51.100.010-198.51.100.020]
+`);
+    const conversion = toCrds(config, 'metallb-system');
+    const pool = conversion.resources.find((r) => r.kind === 'IPAddressPool');
+    expect(spec(pool as Resource)['addresses']).to.deep.equal([
+      '10.0.0.0/24',
+      '198.51.100.10-198.51.100.20',
+    ]);
+    expect(conversion.problems).to.deep.equal([]);
+    expect(conversion.warnings).to.deep.equal([
+      'pool "p": "192.0.2.9-192.0.2.1" covers no address (as v0.9 read it) and is left out of IPAddressPool p',
+    ]);
+  });
+
   it('warns that balancer classes are not carried over, and writes the rest', () => {
     const withClasses = parseConfigData({
       config: 'address-pools:\n- name: default\n  protocol: layer2\n  addresses: [192.0.2.0/25]\n',

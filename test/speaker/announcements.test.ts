@@ -2,7 +2,8 @@
  * What the speaker hands its protocols: each address once while any Service
  * holds it, as decide() resolved it (canonical text, parsed address, pool),
  * and again only when a new config changes what the protocol reads of the
- * pool (its name, its BGP advertisements).
+ * pool (its name, its BGP advertisements); every other sync that keeps it
+ * is a `resync` (v0.9.6 speaker/main.go calls SetBalancer on each).
  */
 import { expect } from 'chai';
 import { parseConfig, type Config } from '../../src/config/index.js';
@@ -38,6 +39,13 @@ class Recorder implements AnnouncementSink {
   }
 }
 
+/** Also records the syncs that keep an address (`~ip`), which a sink may act on. */
+class ResyncRecorder extends Recorder {
+  resync({ ip }: Announcement): void {
+    this.calls.push(`~${ip}`);
+  }
+}
+
 function decision(cfg: Config, key: string, ip: string): Decision {
   return decide(
     {
@@ -53,6 +61,28 @@ function decision(cfg: Config, key: string, ip: string): Decision {
 }
 
 describe('speaker announcements', () => {
+  it('every sync that keeps an address announced is a resync, a second holder too; a withdrawal is not (v0.9.6 SetBalancer)', () => {
+    const bgp = new ResyncRecorder();
+    const announcements = new Announcements({ layer2: new ResyncRecorder(), bgp });
+    const cfg = config(100);
+    for (let sync = 0; sync < 3; sync++)
+      announcements.apply('default/web', decision(cfg, 'default/web', '203.0.113.10'));
+    announcements.apply('default/api', decision(cfg, 'default/api', '203.0.113.10'));
+    for (const service of ['default/web', 'default/web', 'default/api'])
+      announcements.apply(service, { kind: 'withdraw', reason: 'noEndpoints' });
+    expect(bgp.calls).to.deep.equal([
+      '+203.0.113.10',
+      '~203.0.113.10',
+      '~203.0.113.10',
+      '~203.0.113.10',
+      '-203.0.113.10',
+    ]);
+    // A new config that changes the pool hands the address over again instead.
+    announcements.apply('default/web', decision(cfg, 'default/web', '203.0.113.10'));
+    announcements.apply('default/web', decision(config(200), 'default/web', '203.0.113.10'));
+    expect(bgp.calls.slice(5)).to.deep.equal(['+203.0.113.10', '+203.0.113.10']);
+  });
+
   it('hands the protocol the parsed address and its pool', () => {
     const bgp = new Recorder();
     const announcements = new Announcements({ layer2: new Recorder(), bgp });

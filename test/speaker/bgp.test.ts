@@ -218,6 +218,58 @@ describe('speaker BGP announcer', () => {
     expect(await metric('metallb_bgp_session_up')).to.have.length(1);
   });
 
+  it('opens one session per config entry: a repeated peer is dialled twice (v0.9.6 bgp_controller.go SetConfig)', async () => {
+    const { announcer, open, sessions, metric } = harness();
+    // Built by hand: the config parser may refuse the repeat; the speaker must not depend on it.
+    const base = config(BASE);
+    const [peer, ...others] = base.peers;
+    if (peer === undefined) throw new Error('BASE has no peer');
+    const repeated = { ...base, peers: [peer, { ...peer }, ...others] };
+    announcer.setConfig(repeated);
+    expect(open().map((s) => s.peer.port)).to.deep.equal([179, 179]);
+    expect(announcer.sessionLabels()).to.deep.equal(['198.51.100.254:179', '198.51.100.254:179']);
+    // The same config again keeps both sessions (each entry matched to one).
+    announcer.setConfig({ ...repeated, peers: [...repeated.peers] });
+    expect(sessions).to.have.length(2);
+    // session_up is 1 while either is up.
+    sessions[1]?.events.up();
+    sessions[0]?.events.down('hold timer expired', true, 1000);
+    expect(await metric('metallb_bgp_session_up')).to.deep.equal([
+      'metallb_bgp_session_up{peer="198.51.100.254:179"} 1',
+    ]);
+    // One entry gone: one session closes as de-configured, the other stays with its metrics.
+    announcer.setConfig(config(BASE));
+    expect(sessions.map((s) => s.closedWith)).to.deep.equal([null, 3]);
+    expect(await metric('metallb_bgp_session_up')).to.deep.equal([
+      'metallb_bgp_session_up{peer="198.51.100.254:179"} 0',
+    ]);
+    // The closed session's events no longer count.
+    sessions[1]?.events.up();
+    expect(await metric('metallb_bgp_session_up')).to.deep.equal([
+      'metallb_bgp_session_up{peer="198.51.100.254:179"} 0',
+    ]);
+  });
+
+  it('pending_prefixes_total is the count the session was given, announced_prefixes_total what it sent (v0.9.6 stats.go)', async () => {
+    const { announcer, sessions, metric } = harness();
+    announcer.setConfig(config(BASE));
+    const events = sessions[0]?.events;
+    events?.updatesSent(2);
+    // Down: nothing announced, 5 to advertise.
+    events?.prefixes(0, 5);
+    expect(await metric('metallb_bgp_pending_prefixes_total')).to.deep.equal([
+      'metallb_bgp_pending_prefixes_total{peer="198.51.100.254:179"} 5',
+    ]);
+    expect(await metric('metallb_bgp_announced_prefixes_total')).to.deep.equal([
+      'metallb_bgp_announced_prefixes_total{peer="198.51.100.254:179"} 0',
+    ]);
+    // A removed peer loses every metric, its UPDATE counter too (stats.DeleteSession).
+    announcer.setConfig(config(BASE.replace('198.51.100.254', '198.51.100.252')));
+    for (const name of ['metallb_bgp_updates_total', 'metallb_bgp_pending_prefixes_total']) {
+      expect(await metric(name)).to.deep.equal([]);
+    }
+  });
+
   it('closes every session with Cease "administrative shutdown" and then ignores changes', async () => {
     const { announcer, sessions, flush } = harness();
     announcer.setConfig(config(BASE));

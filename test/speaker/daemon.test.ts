@@ -59,6 +59,11 @@ class RecordingSink implements BgpSink {
     this.ips.delete(ip);
     this.calls.push(`-${ip}`);
   }
+  /** Syncs of an address already announced, by IP (layer 2 re-sends its burst on each). */
+  readonly resyncs = new Map<string, number>();
+  resync({ ip }: Announcement): void {
+    this.resyncs.set(ip, (this.resyncs.get(ip) ?? 0) + 1);
+  }
 }
 
 interface TestSpeaker {
@@ -338,6 +343,60 @@ describe('speaker daemon, against the lab', function () {
     await until(() => announcersOf('198.51.100.2', 'bgp').length === 3, 10_000);
     await until(() => announcersOf('198.51.100.3', 'bgp').join() === 'node-a', 10_000);
     for (const node of NODES) expect(speakers.get(node)?.layer2.calls).to.deep.equal([]);
+
+    // v0.9.6 speaker/main.go SetBalancer records nodeAssigned for BGP Services too, with the
+    // same message; here once per node that announces (not once per sync).
+    const assigned = async (service: string) => {
+      const events = await core.listNamespacedEvent({ namespace: 'default' });
+      return events.items.filter(
+        (e) => e.reason === 'nodeAssigned' && e.involvedObject.name === service,
+      );
+    };
+    await until(async () => (await assigned('cluster')).length === 3, 10_000);
+    await until(async () => (await assigned('local')).length === 1, 10_000);
+    await settled();
+    const cluster = await assigned('cluster');
+    expect(cluster.map((e) => e.message).sort()).to.deep.equal(
+      NODES.map((node) => `announcing from node "${node}"`),
+    );
+    expect((await assigned('local')).map((e) => e.message)).to.deep.equal([
+      'announcing from node "node-a"',
+    ]);
+    for (const event of [...cluster, ...(await assigned('local'))]) {
+      expect(event.type).to.equal('Normal');
+      expect(event.count).to.equal(1);
+    }
+  });
+
+  it('tells layer 2 again about an announced address at every sync of its Service (v0.9.6 re-sent its burst on each SetBalancer)', async () => {
+    await backend('web-a', 'web', 'node-a', '10.0.0.1');
+    await service('web', 'web', '203.0.113.5');
+    for (const node of NODES) speakers.set(node, await startSpeaker(node));
+    await until(() => announcersOf('203.0.113.5').join() === 'node-a', 10_000);
+    await settled();
+    const layer2 = speakers.get('node-a')?.layer2;
+    const resyncs = () => layer2?.resyncs.get('203.0.113.5') ?? 0;
+    const before = resyncs();
+
+    // An Endpoints change that moves nothing: a pod on node-b that is not ready.
+    await backend('web-b', 'web', 'node-b', '10.0.0.2', false);
+    await until(() => resyncs() > before, 10_000);
+    const afterEndpoints = resyncs();
+
+    // A config change that moves nothing (v0.9: SetConfig answers ReprocessAll).
+    await setConfig(`${CONFIG}- name: more
+  protocol: layer2
+  addresses: [192.0.2.0/28]
+`);
+    await until(() => resyncs() > afterEndpoints, 10_000);
+
+    // Announced once; the speakers that do not announce it are told nothing.
+    expect(layer2?.calls).to.deep.equal(['+203.0.113.5']);
+    for (const node of ['node-b', 'node-c']) {
+      expect(speakers.get(node)?.layer2.calls).to.deep.equal([]);
+      expect(speakers.get(node)?.layer2.resyncs.size).to.equal(0);
+    }
+    for (const node of NODES) expect(speakers.get(node)?.bgp.resyncs.size).to.equal(0);
   });
 
   it('refuses a config that would strand an announced address, keeps announcing, then takes a good one', async () => {

@@ -114,6 +114,9 @@ export class ConfigParser {
   private started(): Worker {
     if (this.worker !== null) return this.worker;
     const worker = new Worker(WORKER_URL, {
+      // None of the process's Node options: some refuse a worker (`--input-type`), and V8's
+      // (the image's `--max-semi-space-size`) are the process's anyway.
+      execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
     });
     this.loaded = false;

@@ -9,12 +9,14 @@ import type { Log } from '../daemon/index.js';
 import type { BackoffOptions } from '../k8s/index.js';
 import { allocatorMetrics, k8sClientMetrics } from '../metrics/index.js';
 import { daemonCommand, startDaemon, type DaemonPlace, type RunningDaemon } from './daemon-run.js';
+import type { GoFlagSpecs } from './go-flags.js';
 import type { CliIO } from './io.js';
 
 export const CONTROLLER_USAGE = `Usage: metallb-ts controller [--config NAME] [--port N] [--kubeconfig FILE] [--namespace NS]
 
 Assigns addresses to LoadBalancer Services from the pools of the MetalLB v0.9
-ConfigMap, as the v0.9 controller does.
+ConfigMap, as the v0.9 controller does. Flags are read as v0.9 reads them
+(Go's flag package): -port 7472, -port=7472 and --port 7472 alike.
 
   --config NAME      the ConfigMap to read (default: config)
   --port N           port of /metrics, /healthz and /readyz (default: 7472; 0 picks one)
@@ -52,22 +54,25 @@ export function startController(
   );
 }
 
+/** The controller's flags, read as Go's flag package reads them (go-flags.ts). */
+export const CONTROLLER_FLAGS = {
+  // v0.9.6 controller/main.go: -port (int, 7472) and -config (string, "config").
+  config: { type: 'string', default: 'config' },
+  port: { type: 'int', default: 7472 },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string' },
+} as const satisfies GoFlagSpecs;
+
 export function controllerCommand(args: readonly string[], io: CliIO): Promise<number> {
   return daemonCommand(
     'controller',
     CONTROLLER_USAGE,
     args,
     io,
-    {
-      config: { type: 'string', default: 'config' },
-      port: { type: 'string', default: '7472' },
-      kubeconfig: { type: 'string' },
-      namespace: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    CONTROLLER_FLAGS,
     (values, log) => {
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      const port = values.port;
+      if (port < 0 || port > 65535) {
         io.stderr(`metallb-ts controller: --port must be a port number\n`);
         return 2;
       }

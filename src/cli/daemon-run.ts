@@ -1,27 +1,22 @@
 /**
- * How both daemons live as commands: flags read or refused, cluster access,
+ * How both daemons live as commands: flags read as v0.9's Go flag package
+ * reads them (go-flags.ts) or refused, cluster access,
  * `/metrics`, `/healthz` and `/readyz` on the port, JSON log lines, and on
  * SIGTERM or SIGINT a logged, clean stop.
  */
 import type { Server } from 'node:http';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Registry } from 'prom-client';
 import type { Log } from '../daemon/index.js';
 import { clusterAccess, type ApiClient } from '../k8s/index.js';
 import { newRegistry } from '../metrics/index.js';
 import { serveDaemonEndpoints } from './endpoints.js';
+import { parseGoFlags, type GoFlagSpecs, type GoFlagValues } from './go-flags.js';
 import type { CliIO } from './io.js';
 
 /** JSON log lines with a timestamp, as v0.9's go-kit logger wrote them. */
 export function jsonLog(write: (line: string) => void): Log {
   return (fields) => write(`${JSON.stringify({ ts: new Date().toISOString(), ...fields })}\n`);
 }
-
-type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
-
-type FlagValues<O extends ParseArgsOptionsConfig> = ReturnType<
-  typeof parseArgs<{ args: string[]; options: O; strict: true }>
->['values'];
 
 /** How a daemon command starts its daemon, and what it logs when a signal stops it. */
 export interface DaemonLaunch {
@@ -31,35 +26,36 @@ export interface DaemonLaunch {
 }
 
 /**
- * `metallb-ts COMMAND` for a daemon: the flags in `options` (exit 2 and the
- * usage for flags it does not take, 0 after `--help`, which `options` must
- * declare), JSON log lines on stdout, then `launch` (or the exit code it
- * gives for flags it refuses) run until SIGTERM or SIGINT.
+ * `metallb-ts COMMAND` for a daemon: the flags in `options`, read as Go's
+ * flag package reads them (exit 2 and the usage for flags it does not take,
+ * 0 after `-h` or `--help`; arguments after the first that is not a flag
+ * are ignored, as v0.9 ignores them, with a line on stderr), JSON log lines
+ * on stdout, then `launch` (or the exit code it gives for flags it refuses)
+ * run until SIGTERM or SIGINT.
  */
-export async function daemonCommand<const O extends ParseArgsOptionsConfig>(
+export async function daemonCommand<const O extends GoFlagSpecs>(
   command: string,
   usage: string,
   args: readonly string[],
   io: CliIO,
   options: O,
-  launch: (flags: FlagValues<O>, log: Log) => DaemonLaunch | number,
+  launch: (flags: GoFlagValues<O>, log: Log) => DaemonLaunch | number,
 ): Promise<number> {
-  let values: FlagValues<O>;
-  try {
-    values = parseArgs({ args: [...args], options, strict: true }).values;
-  } catch (error) {
-    io.stderr(
-      `metallb-ts ${command}: ${error instanceof Error ? error.message : String(error)}\n\n${usage}`,
-    );
-    return 2;
-  }
-  const flags: Readonly<Record<string, unknown>> = values;
-  if (flags['help'] === true) {
+  const parsed = parseGoFlags(args, options);
+  if (parsed.kind === 'help') {
     io.stdout(usage);
     return 0;
   }
+  if (parsed.kind === 'error') {
+    io.stderr(`metallb-ts ${command}: ${parsed.message}\n\n${usage}`);
+    return 2;
+  }
+  if (parsed.rest.length > 0)
+    io.stderr(
+      `metallb-ts ${command}: ignoring ${JSON.stringify(parsed.rest)}: flags end at the first argument that is not one, as in v0.9\n`,
+    );
   const log = jsonLog(io.stdout);
-  const launched = launch(values, log);
+  const launched = launch(parsed.values, log);
   if (typeof launched === 'number') return launched;
   return runUntilSignalled(command, io, launched.start, () =>
     log({ op: 'shutdown', msg: launched.stopping }),

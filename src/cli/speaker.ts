@@ -21,6 +21,8 @@ import {
   type BgpSink,
 } from '../speaker/index.js';
 import { daemonCommand, startDaemon, type DaemonPlace, type RunningDaemon } from './daemon-run.js';
+import type { GoFlagSpecs } from './go-flags.js';
+import { rawEnvironmentValue } from './raw-environment.js';
 import type { CliIO } from './io.js';
 
 export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
@@ -28,11 +30,14 @@ export const SPEAKER_USAGE = `Usage: metallb-ts speaker [options]
 Announces the addresses of LoadBalancer Services from this node, as the
 MetalLB v0.9 speaker does: answers ARP and NDP for layer2 pools and announces
 routes to the BGP peers of the config for bgp pools. Every option also reads
-the environment variable of the v0.9 manifests named beside it.
+the environment variable of the v0.9 manifests named beside it. Flags are
+read as v0.9 reads them (Go's flag package): -port 7472, -port=7472 and
+--port 7472 alike; a bool flag is --dry-run or --dry-run=false.
 
   --node-name NAME     this node (METALLB_NODE_NAME)
   --host ADDR          address of /metrics, /healthz, /readyz (METALLB_HOST; default all)
-  --port N             their port (default 7472; 0 picks one)
+  --port N             their port (default 80, as v0.9; the manifests pass
+                       7472; 0 picks one)
   --config NAME        the ConfigMap to read (default: config)
   --ml-bindaddr ADDR   memberlist address: the node's (METALLB_ML_BIND_ADDR)
   --ml-bindport N      memberlist port (METALLB_ML_BIND_PORT, default 7946)
@@ -58,7 +63,8 @@ export interface SpeakerStartOptions extends DaemonPlace {
     readonly bindPort?: number;
     readonly labels?: string;
     readonly namespace?: string;
-    readonly secret?: string;
+    /** Bytes where they came from the environment (raw-environment.ts). */
+    readonly secret?: string | Uint8Array;
   };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly backoff?: BackoffOptions;
@@ -155,81 +161,81 @@ function dryRunSink(protocol: string, log: Log): ClosableSink {
   };
 }
 
+/** The speaker's flags, read as Go's flag package reads them (go-flags.ts). */
+export const SPEAKER_FLAGS = {
+  // v0.9.6 speaker/main.go: its flags, whose defaults are the environment's values
+  // (read below), and -port (int, 80).
+  'node-name': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'int', default: 80 },
+  config: { type: 'string', default: 'config' },
+  'ml-bindaddr': { type: 'string' },
+  'ml-bindport': { type: 'string' },
+  'ml-labels': { type: 'string' },
+  'ml-namespace': { type: 'string' },
+  'ml-secret-key': { type: 'string' },
+  // metallb-ts's own.
+  'fast-failover': { type: 'bool' },
+  'dry-run': { type: 'bool' },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string' },
+} as const satisfies GoFlagSpecs;
+
 export function speakerCommand(args: readonly string[], io: CliIO): Promise<number> {
   const env = process.env;
-  return daemonCommand(
-    'speaker',
-    SPEAKER_USAGE,
-    args,
-    io,
-    {
-      'node-name': { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string', default: '7472' },
-      config: { type: 'string', default: 'config' },
-      'ml-bindaddr': { type: 'string' },
-      'ml-bindport': { type: 'string' },
-      'ml-labels': { type: 'string' },
-      'ml-namespace': { type: 'string' },
-      'ml-secret-key': { type: 'string' },
-      'fast-failover': { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      kubeconfig: { type: 'string' },
-      namespace: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    (values, log) => {
-      const text = (name: keyof typeof values): string | undefined => {
-        const value = values[name];
-        return typeof value === 'string' ? value : undefined;
-      };
-      const nodeName = text('node-name') ?? env['METALLB_NODE_NAME'] ?? '';
-      if (nodeName === '') {
-        io.stderr('metallb-ts speaker: --node-name or METALLB_NODE_NAME is required\n');
-        return 2;
-      }
-      const port = Number(text('port'));
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        io.stderr('metallb-ts speaker: --port must be a port number\n');
-        return 2;
-      }
-      const bindPortText = text('ml-bindport');
-      const bindPort = bindPortText === undefined ? undefined : Number(bindPortText);
-      if (
-        bindPort !== undefined &&
-        (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535)
-      ) {
-        io.stderr('metallb-ts speaker: --ml-bindport must be a port number\n');
-        return 2;
-      }
-      const host = text('host') ?? env['METALLB_HOST'];
-      const optional = <K extends string, V>(key: K, value: V | undefined) =>
-        (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
-      return {
-        start: () =>
-          startSpeaker(
-            {
-              nodeName,
-              configName: text('config') ?? 'config',
-              port,
-              ...optional('host', host),
-              ...optional('kubeconfig', text('kubeconfig')),
-              ...optional('namespace', text('namespace')),
-              dryRun: values['dry-run'] === true,
-              timings: values['fast-failover'] === true ? FAST_TIMINGS : LAN_TIMINGS,
-              memberlist: {
-                ...optional('bindAddr', text('ml-bindaddr')),
-                ...optional('bindPort', bindPort),
-                ...optional('labels', text('ml-labels')),
-                ...optional('namespace', text('ml-namespace')),
-                ...optional('secret', text('ml-secret-key')),
-              },
-              env,
+  return daemonCommand('speaker', SPEAKER_USAGE, args, io, SPEAKER_FLAGS, (values, log) => {
+    const text = (name: keyof typeof values): string | undefined => {
+      const value = values[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const port = values.port;
+    const nodeName = text('node-name') ?? env['METALLB_NODE_NAME'] ?? '';
+    if (nodeName === '') {
+      io.stderr('metallb-ts speaker: --node-name or METALLB_NODE_NAME is required\n');
+      return 2;
+    }
+    if (port < 0 || port > 65535) {
+      io.stderr('metallb-ts speaker: --port must be a port number\n');
+      return 2;
+    }
+    const bindPortText = text('ml-bindport');
+    const bindPort = bindPortText === undefined ? undefined : Number(bindPortText);
+    if (
+      bindPort !== undefined &&
+      (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535)
+    ) {
+      io.stderr('metallb-ts speaker: --ml-bindport must be a port number\n');
+      return 2;
+    }
+    const host = text('host') ?? env['METALLB_HOST'];
+    const secret = text('ml-secret-key') ?? rawEnvironmentValue('METALLB_ML_SECRET_KEY', env);
+    const optional = <K extends string, V>(key: K, value: V | undefined) =>
+      (value === undefined || value === '' ? {} : { [key]: value }) as Partial<Record<K, V>>;
+    return {
+      start: () =>
+        startSpeaker(
+          {
+            nodeName,
+            configName: text('config') ?? 'config',
+            port,
+            ...optional('host', host),
+            ...optional('kubeconfig', text('kubeconfig')),
+            ...optional('namespace', text('namespace')),
+            dryRun: values['dry-run'],
+            timings: values['fast-failover'] ? FAST_TIMINGS : LAN_TIMINGS,
+            memberlist: {
+              ...optional('bindAddr', text('ml-bindaddr')),
+              ...optional('bindPort', bindPort),
+              ...optional('labels', text('ml-labels')),
+              ...optional('namespace', text('ml-namespace')),
+              // v0.9: the flag, even empty, else the environment's bytes undecoded.
+              ...(secret === undefined ? {} : { secret }),
             },
-            log,
-          ),
-        stopping: 'leaving memberlist, then withdrawing',
-      };
-    },
-  );
+            env,
+          },
+          log,
+        ),
+      stopping: 'leaving memberlist, then withdrawing',
+    };
+  });
 }

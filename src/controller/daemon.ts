@@ -190,7 +190,7 @@ export class ControllerDaemon {
     let unsettled: string[];
     try {
       offered = this.lastAccepted === undefined && (await this.offerLastAccepted());
-      taken = this.configs.sync();
+      taken = await this.configs.sync();
       if (!offered && !taken) return;
       // Every Service may converge differently now, but those the restore pass settled.
       unsettled = this.restoreAll();

@@ -3,14 +3,16 @@
  * speaker SetConfig): a config that does not parse, or that the daemon's own
  * check refuses, is logged (and, for the controller, recorded as a Warning
  * Event on the ConfigMap) and the last good one stays in force; a deleted
- * ConfigMap keeps it in force too. `metallb_k8s_client_config_loaded_bool`
- * and `..._config_stale_bool` say which happened.
+ * ConfigMap keeps it in force too, marked stale and retried as v0.9 does.
+ * `metallb_k8s_client_config_loaded_bool` and `..._config_stale_bool` say
+ * which happened. A config taken with warnings has them reported
+ * (config-warnings.ts). Parsing runs off the event loop (config-parser.ts).
  */
 import {
   LAST_ACCEPTED_CONFIG_MAP,
-  parseConfigData,
   summarizeErrors,
   type Config,
+  type ConfigWarning,
 } from '../config/index.js';
 import {
   configMapNamed,
@@ -23,8 +25,11 @@ import {
   type ResilientInformer,
 } from '../k8s/index.js';
 import type { K8sClientMetrics } from '../metrics/index.js';
+import { sharedConfigParser, type ParseConfigData } from './config-parser.js';
+import { ConfigWarnings } from './config-warnings.js';
 import type { Log } from './log.js';
 import type { DaemonShell } from './shell.js';
+import { DAEMON_RETRY_MS } from './work-queue.js';
 
 export interface ConfigKeeperOptions {
   /** Where the ConfigMap lives (metallb-system). */
@@ -42,15 +47,33 @@ export interface ConfigKeeperOptions {
   readonly describe?: (config: Config) => Record<string, string | number | boolean>;
   /** When given, a refusal is also recorded as a Warning Event on the ConfigMap. */
   readonly events?: EventRecorder;
+  /** Parses ConfigMap data; default: the process's worker thread (sharedConfigParser). */
+  readonly parse?: ParseConfigData;
+}
+
+/** A config taken by the daemon's check: what it is, and what v0.9 read in it that was probably not meant. */
+interface Judged {
+  readonly config: Config;
+  readonly warnings: readonly ConfigWarning[];
 }
 
 export class ConfigKeeper {
   private kept: Config | null = null;
   /** The ConfigMap data `kept` was read from. */
   private keptData: ConfigData | null = null;
+  /** Each judgement's number, in the order asked: a result never overtakes a later one taken. */
+  private judgements = 0;
+  private lastTaken = 0;
+  /** The ConfigMap was deleted and not yet created again: its absence is retried, as in v0.9. */
+  private deleted = false;
+  private missingRetries = 0;
+  private missingRetry: NodeJS.Timeout | undefined;
+  /** Stopped: a parse that ends now is dropped, so a stopped daemon's check is never run. */
+  private stopped = false;
   private readonly configMaps: ResilientInformer<ConfigMap>;
   private readonly log: Log;
   private readonly shell: DaemonShell;
+  private readonly warnings: ConfigWarnings;
 
   constructor(
     shell: DaemonShell,
@@ -58,10 +81,18 @@ export class ConfigKeeper {
   ) {
     this.shell = shell;
     this.log = shell.log;
+    this.warnings = new ConfigWarnings(shell.log, options.metrics.configWarnings, shell.events);
     this.configMaps = shell.watch<ConfigMap>(
       'ConfigMap',
       configMapNamed(options.namespace, options.configName),
-      { changed: options.changed, deleted: options.changed, synced: options.changed },
+      {
+        changed: options.changed,
+        deleted: () => {
+          this.deleted = true;
+          options.changed();
+        },
+        synced: options.changed,
+      },
     );
   }
 
@@ -80,8 +111,9 @@ export class ConfigKeeper {
    * config, at start) to the same check as the ConfigMap's; true when it
    * was taken. A refusal is logged, not recorded as an Event.
    */
-  offer(data: ConfigData, source: string): boolean {
-    const judged = this.judge(data);
+  async offer(data: ConfigData, source: string): Promise<boolean> {
+    const judged = await this.judge(data);
+    if ('superseded' in judged) return false;
     if ('refusal' in judged) {
       this.log({
         op: 'setConfig',
@@ -92,7 +124,7 @@ export class ConfigKeeper {
       });
       return false;
     }
-    this.keep(judged.config, data, source);
+    this.keep(judged, data, source);
     return true;
   }
 
@@ -124,56 +156,114 @@ export class ConfigKeeper {
       });
       return { data: null, taken: false };
     }
-    return { data, taken: data !== null && this.offer(data, LAST_ACCEPTED_CONFIG_MAP) };
+    return { data, taken: data !== null && (await this.offer(data, LAST_ACCEPTED_CONFIG_MAP)) };
   }
 
-  /** Parses ConfigMap data and puts it to the daemon's check: taken (in force now), or why not. */
-  private judge(data: ConfigData): { readonly config: Config } | { readonly refusal: string } {
-    const parsed = parseConfigData(data);
+  /**
+   * Parses ConfigMap data off the event loop and puts it to the daemon's
+   * check: taken (in force now), or why not. The check runs when the parse
+   * is in, on the daemon's state then; a parse that ends after a later
+   * one was taken is dropped (superseded), so an older ConfigMap version
+   * never replaces a newer one, and so is one that ends after `stop()`.
+   */
+  private async judge(
+    data: ConfigData,
+  ): Promise<Judged | { readonly refusal: string } | { readonly superseded: true }> {
+    const ticket = ++this.judgements;
+    const parsed = await (this.options.parse ?? sharedConfigParser().parse)(data);
+    if (this.stopped || ticket < this.lastTaken) return { superseded: true };
     if (!parsed.ok) return { refusal: summarizeErrors(parsed.errors) };
     const refusal = this.options.take(parsed.config);
-    return refusal === undefined ? { config: parsed.config } : { refusal };
+    if (refusal !== undefined) return { refusal };
+    this.lastTaken = ticket;
+    return { config: parsed.config, warnings: parsed.warnings };
   }
 
   start(): Promise<void> {
+    this.stopped = false;
     return this.configMaps.start();
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.missingRetry);
+    this.missingRetry = undefined;
     return this.configMaps.stop();
   }
 
   /**
    * Reads the ConfigMap from the cache and takes it, or refuses it and
-   * keeps the one in force. True when a config was taken.
+   * keeps the one in force. Resolves true when a config was taken.
    */
-  sync(): boolean {
-    const { namespace, configName, metrics, withoutConfig } = this.options;
+  async sync(): Promise<boolean> {
+    const { namespace, configName, metrics } = this.options;
     const configMap = this.configMaps.get(configName, namespace);
     metrics.updates.inc();
     if (configMap === undefined) {
-      this.log({
-        op: 'setConfig',
-        event: this.kept === null ? 'noConfig' : 'configDeleted',
-        msg:
-          this.kept === null
-            ? `no ConfigMap ${namespace}/${configName}: ${withoutConfig} until there is one`
-            : `ConfigMap ${namespace}/${configName} was deleted: keeping the configuration in force`,
-      });
+      this.missing();
       return false;
     }
+    this.deleted = false;
+    this.missingRetries = 0;
+    clearTimeout(this.missingRetry);
+    this.missingRetry = undefined;
     const data = configMap.data ?? {};
-    const judged = this.judge(data);
+    const judged = await this.judge(data);
+    if ('superseded' in judged) return false;
     if ('refusal' in judged) {
       this.refuse(configMap, judged.refusal);
       return false;
     }
-    this.keep(judged.config, data, configName);
+    this.keep(judged, data, configName);
+    this.warnings.record(configMap, data, judged.warnings);
     return true;
   }
 
-  private keep(config: Config, data: ConfigData, source: string): void {
+  /**
+   * No ConfigMap. Before any was seen, v0.9's informer calls nothing and
+   * the daemon waits. Once one is deleted, v0.9 (internal/k8s/k8s.go
+   * sync, cmKey) sets config_stale_bool to 1 and calls SetConfig(nil),
+   * which both daemons answer with the error "no MetalLB configuration in
+   * cluster" (controller/main.go and speaker/main.go SetConfig), so the key
+   * is retried with backoff (update_errors_total counts each) and the
+   * config in force stays, until the ConfigMap is back.
+   */
+  private missing(): void {
+    const { namespace, configName, metrics, withoutConfig } = this.options;
+    if (!this.deleted) {
+      this.log({
+        op: 'setConfig',
+        event: 'noConfig',
+        msg: `no ConfigMap ${namespace}/${configName}: ${withoutConfig} until there is one`,
+      });
+      return;
+    }
+    metrics.configStale.set(1);
+    metrics.updateErrors.inc();
+    const retryInMs = Math.min(
+      DAEMON_RETRY_MS.initialMs * 2 ** this.missingRetries++,
+      DAEMON_RETRY_MS.maxMs,
+    );
+    this.log({
+      op: 'setConfig',
+      event: 'configDeleted',
+      error: 'no MetalLB configuration in cluster',
+      retryInMs,
+      msg:
+        this.kept === null
+          ? `ConfigMap ${namespace}/${configName} was deleted: ${withoutConfig} until there is one`
+          : `ConfigMap ${namespace}/${configName} was deleted: keeping the configuration in force`,
+    });
+    clearTimeout(this.missingRetry);
+    this.missingRetry = setTimeout(() => {
+      this.missingRetry = undefined;
+      this.options.changed();
+    }, retryInMs);
+  }
+
+  private keep(judged: Judged, data: ConfigData, source: string): void {
     const { metrics } = this.options;
+    const { config, warnings } = judged;
     this.kept = config;
     this.keptData = data;
     metrics.configLoaded.set(1);
@@ -183,8 +273,10 @@ export class ConfigKeeper {
       event: 'configLoaded',
       source,
       ...this.options.describe?.(config),
+      ...(warnings.length === 0 ? {} : { warnings: warnings.length }),
       msg: 'config (re)loaded',
     });
+    this.warnings.taken(warnings, source);
   }
 
   private refuse(configMap: ConfigMap, reason: string): void {

@@ -8,3 +8,11 @@ export type { Log } from './log.js';
 export { DAEMON_RETRY_MS, KeyedWorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { DaemonShell, type ShellOptions } from './shell.js';
 export { ConfigKeeper, type ConfigKeeperOptions } from './config-keeper.js';
+export {
+  CONFIG_PARSE_HEAP_MB,
+  CONFIG_PARSE_TIMEOUT_MS,
+  ConfigParser,
+  sharedConfigParser,
+  type ConfigParserOptions,
+  type ParseConfigData,
+} from './config-parser.js';

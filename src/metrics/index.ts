@@ -10,6 +10,8 @@ export interface K8sClientMetrics {
   readonly updateErrors: Counter;
   readonly configLoaded: Gauge;
   readonly configStale: Gauge;
+  /** metallb-ts's own: the warnings of the config in force (a new name, no v0.9 meaning changed). */
+  readonly configWarnings: Gauge;
 }
 
 export interface AllocatorMetrics {
@@ -44,6 +46,11 @@ export function k8sClientMetrics(registry: Registry): K8sClientMetrics {
     configStale: new Gauge({
       name: 'metallb_k8s_client_config_stale_bool',
       help: '1 if running on a stale configuration, because the latest config failed to load.',
+      registers: [registry],
+    }),
+    configWarnings: new Gauge({
+      name: 'metallb_ts_config_warnings',
+      help: 'Warnings of the configuration in force: what v0.9 accepted as written but probably not as meant (see the configWarning log lines and ConfigWarning Events).',
       registers: [registry],
     }),
   };

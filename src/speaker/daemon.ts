@@ -322,7 +322,7 @@ export class SpeakerDaemon {
       offered = (await this.configs.offerLastAccepted()).taken;
       this.lastAcceptedRead = true;
     }
-    const taken = this.configs.sync();
+    const taken = await this.configs.sync();
     if (offered || taken) this.enqueueAll();
   }
 

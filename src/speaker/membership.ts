@@ -33,8 +33,13 @@ export interface MembershipSettings {
   readonly labels: string;
   /** METALLB_ML_NAMESPACE / --ml-namespace: where the speaker pods run. */
   readonly namespace: string;
-  /** METALLB_ML_SECRET_KEY / --ml-secret-key: empty means no encryption. */
-  readonly secret: string;
+  /**
+   * METALLB_ML_SECRET_KEY / --ml-secret-key: empty means no encryption.
+   * Bytes where they came from the environment as the process received it
+   * (src/cli/raw-environment.ts): v0.9's Go reads them undecoded, so a
+   * secret that is not UTF-8 must give the same key here.
+   */
+  readonly secret: string | Uint8Array;
 }
 
 export type MembershipConfig =
@@ -56,7 +61,7 @@ export function membershipConfig(
   const bindAddr = pick(flags.bindAddr, 'METALLB_ML_BIND_ADDR');
   const labels = pick(flags.labels, 'METALLB_ML_LABELS');
   const namespace = pick(flags.namespace, 'METALLB_ML_NAMESPACE');
-  const secret = pick(flags.secret, 'METALLB_ML_SECRET_KEY');
+  const secret = flags.secret ?? env['METALLB_ML_SECRET_KEY'] ?? '';
   const portText =
     flags.bindPort === undefined ? (env['METALLB_ML_BIND_PORT'] ?? '') : String(flags.bindPort);
   const missing = [

@@ -6,13 +6,13 @@
  * with "excessive aliasing" exactly those go-yaml refuses so.
  */
 import { expect } from 'chai';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseYamlBody } from '../../src/lab/yaml-body.js';
-import { goEnv, GOCODE } from 'memberlist-ts/testing';
+import { GOCODE } from 'memberlist-ts/testing';
+import { runGoJudge } from '../support/go-judge.js';
 import { ROOT } from '../support/paths.js';
 
 const JUDGE = join(ROOT, 'test', 'lab', 'go', 'yamljudge', 'main.go');
@@ -25,30 +25,7 @@ interface Verdict {
 
 /** Runs the judge over the documents (GOPATH mode over Debian's sources, nothing fetched). */
 function judge(documents: string[]): Promise<Verdict[]> {
-  const cache = join(tmpdir(), 'metallb-ts-yamljudge');
-  mkdirSync(cache, { recursive: true });
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'go',
-      ['run', JUDGE],
-      {
-        env: goEnv(GOCODE, cache),
-        maxBuffer: 64 << 20,
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) => {
-        if (error !== null) reject(new Error(`yamljudge failed: ${stderr}`));
-        else
-          resolve(
-            stdout
-              .trim()
-              .split('\n')
-              .map((line) => JSON.parse(line) as Verdict),
-          );
-      },
-    );
-    child.stdin?.end(documents.map((document) => JSON.stringify(document)).join('\n') + '\n');
-  });
+  return runGoJudge<Verdict>('yamljudge', JUDGE, documents);
 }
 
 /** The lab's verdict on the same document: refused for aliasing, or not. */

@@ -217,6 +217,23 @@ describe('container image (Dockerfile)', function () {
       );
     });
 
+    it("parses a config in the daemons' worker thread from its own files, with the entry point's Node flags", () => {
+      const [command = 'node', ...flags] = entry.slice(0, -1);
+      const script = `
+        const { ConfigParser } = await import(${JSON.stringify(join(app, 'dist/src/daemon/index.js'))});
+        const parser = new ConfigParser();
+        const result = await parser.parse({ config: 'address-pools: [{name: a, protocol: layer2, addresses: [192.0.2.0/24]}]' });
+        await parser.close();
+        console.log(result.ok ? result.config.pools[0].name : JSON.stringify(result.errors));`;
+      const ran = spawnSync(command, [...flags, '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        cwd: app,
+        env: { PATH: process.env['PATH'] ?? '' },
+      });
+      expect(ran.status, ran.stderr).to.equal(0);
+      expect(ran.stdout.trim()).to.equal('a');
+    });
+
     it('loads the native addon and the Kubernetes client from its own files', () => {
       const script = `
         const native = await import(${JSON.stringify(join(app, 'dist/src/native/index.js'))});

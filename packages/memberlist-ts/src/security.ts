@@ -25,12 +25,14 @@ export type EncryptionVersion = 0 | 1;
  * sha256("") to the secret (Go's `sha256.New().Sum(secret)`, meant as a
  * hash of the secret) and keeps the first 16 bytes. So a secret of 16 bytes
  * or more is its own first 16 bytes, a shorter one is padded with the
- * digest of nothing. An empty secret means no encryption.
+ * digest of nothing. An empty secret means no encryption. Go's string is
+ * bytes: give the secret's bytes where they may not be UTF-8 (from the
+ * environment); text is taken as its UTF-8 bytes.
  */
-export function v09SecretKey(secret: string): Uint8Array | null {
-  if (secret === '') return null;
+export function v09SecretKey(secret: string | Uint8Array): Uint8Array | null {
+  if (secret.length === 0) return null;
   const material = Buffer.concat([
-    Buffer.from(secret, 'utf8'),
+    typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret,
     createHash('sha256').update(new Uint8Array(0)).digest(),
   ]);
   return new Uint8Array(material.subarray(0, 16));

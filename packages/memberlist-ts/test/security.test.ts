@@ -35,6 +35,16 @@ describe('security: the v0.9 key', () => {
     expect(key('')).to.equal(null);
     expect(key('a')).to.equal('61e3b0c44298fc1c149afbf4c8996fb9');
   });
+
+  it("takes the secret's bytes as Go's string holds them, UTF-8 or not", () => {
+    const key = (b: Uint8Array) => {
+      const k = v09SecretKey(b);
+      return k === null ? null : hex(k);
+    };
+    expect(key(text('abc'))).to.equal('616263e3b0c44298fc1c149afbf4c899');
+    expect(key(new Uint8Array([0xff]))).to.equal('ffe3b0c44298fc1c149afbf4c8996fb9');
+    expect(key(new Uint8Array(0))).to.equal(null);
+  });
 });
 
 describe('security: keyring', () => {

@@ -332,6 +332,9 @@ export class NetnsCluster {
       NETNS_NAMESPACE,
       '--host',
       address,
+      // As the manifests pass it: the speaker's own default is v0.9's 80.
+      '--port',
+      String(SPEAKER_METRICS_PORT),
       '--ml-bindaddr',
       address,
       '--ml-labels',

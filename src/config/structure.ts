@@ -10,6 +10,8 @@ import type { LineIndex } from './source.js';
 import type { ConfigError } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+// Read by source.ts only (the Go integer type of a field); nothing for ajv to check.
+ajv.addKeyword({ keyword: 'goType', schemaType: 'string' });
 const validateConfig = ajv.compile(configSchema);
 const validateClasses = ajv.compile(classesSchema);
 

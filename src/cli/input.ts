@@ -5,8 +5,10 @@
  * or several documents / a `kind: List` (as `kubectl get cm -o yaml`
  * prints) holding a ConfigMap named `config` or the one asked for.
  */
+import { constructFromEvents, parseEvents } from 'js-yaml';
 import { isMap, isScalar, LineCounter, parseAllDocuments, Scalar, type Document } from 'yaml';
 import { CLASSES_KEY, type ConfigError } from '../config/index.js';
+import { checkAliases } from '../goyaml/index.js';
 
 /** The config text found in an input, and how its lines map to the input's. */
 export interface FoundConfig {
@@ -43,21 +45,40 @@ interface Candidate {
   readonly at: readonly (string | number)[];
 }
 
+/**
+ * The largest input read: a ConfigMap holds at most 1 MiB, and an input may
+ * hold a few more objects beside it (`kubectl get cm -A -o yaml`).
+ */
+export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
+
+/** Bounds of the first pass over an input (as the config reader's, for a few objects). */
+const INPUT_LIMITS = { maxNesting: 1000, maxExpandedText: 8 * MAX_INPUT_BYTES };
+
 /** Finds the config in an input; `name` picks a ConfigMap by name. */
 export function findConfig(input: string, name: string | undefined): FindResult {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(input, { lineCounter, prettyErrors: false });
+  const size = Buffer.byteLength(input, 'utf8');
+  if (size > MAX_INPUT_BYTES) {
+    return rootError(
+      `the input is ${size} bytes: metallb-ts reads at most ${MAX_INPUT_BYTES} (a ConfigMap holds at most 1 MiB)`,
+    );
+  }
   const rawConfig: FindResult = {
     ok: true,
     found: { text: input, lineOffset: 0, origin: 'the input', classes: null },
   };
-  // Broken YAML: let the config parser report it with its lines.
-  if (!Array.isArray(docs) || docs.some((doc) => doc.errors.length > 0)) return rawConfig;
-
-  const objects = docs.map((doc) => ({ doc, value: doc.toJS({ maxAliasCount: 1000 }) as unknown }));
+  // Broken YAML (or YAML that go-yaml refuses): let the config parser report it with its lines.
+  const values = boundedValues(input);
+  if (values === null) return rawConfig;
   const looksLikeObject = (value: unknown): value is Record<string, unknown> =>
     isRecord(value) && typeof value['kind'] === 'string' && 'apiVersion' in value;
-  if (objects.length <= 1 && !looksLikeObject(objects[0]?.value)) return rawConfig;
+  if (values.length <= 1 && !looksLikeObject(values[0])) return rawConfig;
+
+  // A manifest: read again with `yaml`, which keeps the nodes' places for lines. Keys were
+  // found unique above; its own check of them takes time quadratic in a mapping's size.
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(input, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  if (!Array.isArray(docs) || docs.some((doc) => doc.errors.length > 0)) return rawConfig;
+  const objects = docs.map((doc) => ({ doc, value: doc.toJS({ maxAliasCount: -1 }) as unknown }));
 
   const candidates: Candidate[] = [];
   const others: string[] = [];
@@ -187,6 +208,22 @@ function lineOfKey(
   const pair = object.items.find((item) => isScalar(item.key) && item.key.value === key);
   const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
   return start === undefined ? null : lineCounter.linePos(start).line;
+}
+
+/**
+ * The input's documents as values, read in one bounded pass (js-yaml's event
+ * parser with a depth limit, go-yaml's alias rule counted over its events,
+ * aliases kept as shared references); null where that pass refuses the text
+ * (a syntax error, a duplicate key, an unknown anchor, excessive aliasing).
+ */
+function boundedValues(input: string): unknown[] | null {
+  try {
+    const events = parseEvents(input, { maxDepth: INPUT_LIMITS.maxNesting });
+    checkAliases(input, events, INPUT_LIMITS);
+    return constructFromEvents(events, { source: input });
+  } catch {
+    return null;
+  }
 }
 
 function rootError(message: string): FindResult {

@@ -33,7 +33,7 @@ import {
   type GoIntKind,
   type Resolved,
 } from '../goyaml/index.js';
-import { formatPath, type Path } from './path.js';
+import { formatPath, type Path, type PathSegment } from './path.js';
 import type { Schema } from './schema.js';
 import type { ConfigError, ConfigWarning } from './types.js';
 
@@ -65,12 +65,22 @@ const MAX_EXPANDED_TEXT = 8 * MAX_CONFIG_BYTES;
 
 /** Lines of the key paths of one document (1-based). */
 export class LineIndex {
-  private readonly lines = new Map<string, number>();
+  /** A tree of path segments, so that recording a line builds no text (alias expansions record many). */
+  private readonly root: LineNode = { line: undefined, children: undefined };
 
   /** Records a line unless one is already known for the path. */
   set(path: Path, line: number): void {
-    const key = formatPath(path);
-    if (!this.lines.has(key)) this.lines.set(key, line);
+    let node = this.root;
+    for (const segment of path) {
+      node.children ??= new Map();
+      let child = node.children.get(segment);
+      if (child === undefined) {
+        child = { line: undefined, children: undefined };
+        node.children.set(segment, child);
+      }
+      node = child;
+    }
+    node.line ??= line;
   }
 
   /**
@@ -78,12 +88,20 @@ export class LineIndex {
    * the line of its nearest ancestor that is.
    */
   lineOf(path: Path): number | null {
-    for (let end = path.length; end >= 0; end--) {
-      const line = this.lines.get(formatPath(path.slice(0, end)));
-      if (line !== undefined) return line;
+    let node: LineNode | undefined = this.root;
+    let line = this.root.line ?? null;
+    for (const segment of path) {
+      node = node.children?.get(segment);
+      if (node === undefined) break;
+      line = node.line ?? line;
     }
-    return null;
+    return line;
   }
+}
+
+interface LineNode {
+  line: number | undefined;
+  children: Map<PathSegment, LineNode> | undefined;
 }
 
 export type LoadResult =
@@ -504,13 +522,19 @@ class Reader {
 
   /**
    * Where a list item starts: its `-`, which may stand on a line of its own,
-   * followed by a comment, and be followed by lines of comments only.
+   * followed by a comment, and be followed by lines of comments only. Only
+   * whole lines above the item are looked at (each once per item), so a
+   * long flow list costs no more than its length.
    */
   private itemStart(start: number): number {
     let at = start - 1;
     for (;;) {
-      while (at >= 0 && ' \t\r\n'.includes(this.source.charAt(at))) at--;
+      let crossedLine = false;
+      for (; at >= 0 && ' \t\r\n'.includes(this.source.charAt(at)); at--) {
+        if (this.source.charAt(at) === '\n') crossedLine = true;
+      }
       if (this.source.charAt(at) === '-') return at;
+      if (!crossedLine) return start;
       const lineStart = this.source.lastIndexOf('\n', at) + 1;
       const comment = /^([ \t]*)(-[ \t]+)?#/.exec(this.source.slice(lineStart, at + 1));
       if (comment === null) return start;

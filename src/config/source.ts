@@ -600,7 +600,11 @@ class Reader {
   /** decode.go's rules for a Go integer field; a value it refuses is left as written, for the schema to name. */
   private integer(node: ScalarNode, resolved: Resolved, kind: GoIntKind, path: Path): unknown {
     const decoded = decodeGoInt(resolved, kind);
-    if (!decoded.ok) return plainValue(resolved, node.text);
+    if (!decoded.ok) {
+      // A number past an int64 (no schema bound says so) is left as its text for the schema to refuse.
+      const unbounded = kind === 'int' && (resolved.kind === 'int' || resolved.kind === 'float');
+      return unbounded ? node.text : plainValue(resolved, node.text);
+    }
     if (decoded.truncated) {
       this.warn(
         path,

@@ -6,8 +6,12 @@
  * printed.
  */
 import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig, type ConfigResult } from '../../src/config/index.js';
 import { decodeGoInt, resolvePlain } from '../../src/goyaml/index.js';
+import { runCli } from '../support/cli.js';
 
 const peer = (fields: string): string =>
   `peers:\n- peer-address: 192.0.2.1\n${fields
@@ -26,6 +30,16 @@ function failed(text: string): Extract<ConfigResult, { ok: false }>['errors'] {
   if (result.ok)
     expect.fail(`expected errors, got a config; warnings ${JSON.stringify(result.warnings)}`);
   return result.errors;
+}
+
+/** A 521-byte alias bomb: nine levels of ten aliases each. */
+function aliasBomb(): string {
+  let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+  for (let i = 1; i < 9; i++)
+    text += `a${i}: &a${i} [${Array(10)
+      .fill(`*a${i - 1}`)
+      .join(', ')}]\n`;
+  return text;
 }
 
 describe('config/yaml: aliases as yaml.v2 reads them', () => {
@@ -211,5 +225,45 @@ describe('goyaml: resolve.go and decode.go', () => {
     expect(decodeGoInt(float(-Infinity), 'int')).to.deep.include({ ok: true, value: -(2 ** 63) });
     expect(decodeGoInt({ kind: 'int', value: -1n }, 'uint32').ok).to.equal(false);
     expect(decodeGoInt({ kind: 'bool', value: true }, 'int').ok).to.equal(false);
+  });
+});
+
+describe('config/yaml: config validate on a ConfigMap manifest', () => {
+  const manifest = (data: string): string =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config\n  namespace: metallb-system\ndata:\n${data}`;
+
+  async function validate(text: string): Promise<{ code: number; out: string; errors: unknown }> {
+    const folder = mkdtempSync(join(tmpdir(), 'metallb-ts-yaml-'));
+    try {
+      const file = join(folder, 'config.yaml');
+      writeFileSync(file, text);
+      const ran = await runCli(['config', 'validate', '--json', file]);
+      const answer = JSON.parse(ran.stdout) as { errors?: unknown };
+      return { code: ran.code, out: ran.stdout + ran.stderr, errors: answer.errors };
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  it('refuses `peers: *typo` inside data.config with its line in the manifest (it said valid, 0 pools)', async () => {
+    const ran = await validate(manifest('  config: |\n    peers: *typo\n'));
+    expect(ran.code).to.equal(1);
+    expect(ran.errors).to.deep.include({
+      path: 'peers',
+      line: 8,
+      message:
+        "the alias *typo names no anchor (&typo) written before it: v0.9 refuses it too (yaml.v2: unknown anchor 'typo' referenced)",
+    });
+  });
+
+  it('refuses an unknown anchor or an alias bomb in the manifest itself without a stack trace', async () => {
+    for (const text of [
+      manifest('  config: *typo\n'),
+      `${manifest('  config: ""\n')}${aliasBomb().replace(/^/gm, '  ').replace(/^ {2}a0/, 'bomb:\n  a0')}`,
+    ]) {
+      const ran = await validate(text);
+      expect(ran.code, ran.out).to.equal(1);
+      expect(ran.out).not.to.match(/ReferenceError|Excessive alias count|\n\s+at /);
+    }
   });
 });

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseConfig, parseConfigData, type ConfigResult } from '../../src/config/index.js';
 import { runCli } from '../support/cli.js';
 import { FIXTURES } from '../support/paths.js';
+import { aliasBomb } from './alias-bomb.js';
 
 const folder = join(FIXTURES, 'configs');
 const seeds = readdirSync(folder)
@@ -78,15 +79,7 @@ type Mutation = (text: string) => string;
 
 const MiB = 1024 * 1024;
 
-/** A 521-byte alias bomb (nine levels of ten aliases): go-yaml refuses it as excessive aliasing. */
-const ALIAS_BOMB = ((): string => {
-  let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-  for (let i = 1; i < 9; i++)
-    text += `a${i}: &a${i} [${Array(10)
-      .fill(`*a${i - 1}`)
-      .join(', ')}]\n`;
-  return text;
-})();
+const ALIAS_BOMB = aliasBomb();
 
 /** Mutations that insert fragments of `tokens`, among others. */
 const mutationWith = (tokens: readonly string[]): fc.Arbitrary<Mutation> =>

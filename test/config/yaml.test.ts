@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseConfig, type ConfigResult } from '../../src/config/index.js';
 import { decodeGoInt, resolvePlain } from '../../src/goyaml/index.js';
 import { runCli } from '../support/cli.js';
+import { aliasBomb } from './alias-bomb.js';
 
 const peer = (fields: string): string =>
   `peers:\n- peer-address: 192.0.2.1\n${fields
@@ -30,16 +31,6 @@ function failed(text: string): Extract<ConfigResult, { ok: false }>['errors'] {
   if (result.ok)
     expect.fail(`expected errors, got a config; warnings ${JSON.stringify(result.warnings)}`);
   return result.errors;
-}
-
-/** A 521-byte alias bomb: nine levels of ten aliases each. */
-function aliasBomb(): string {
-  let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-  for (let i = 1; i < 9; i++)
-    text += `a${i}: &a${i} [${Array(10)
-      .fill(`*a${i - 1}`)
-      .join(', ')}]\n`;
-  return text;
 }
 
 describe('config/yaml: aliases as yaml.v2 reads them', () => {
@@ -259,7 +250,9 @@ describe('config/yaml: config validate on a ConfigMap manifest', () => {
   it('refuses an unknown anchor or an alias bomb in the manifest itself without a stack trace', async () => {
     for (const text of [
       manifest('  config: *typo\n'),
-      `${manifest('  config: ""\n')}${aliasBomb().replace(/^/gm, '  ').replace(/^ {2}a0/, 'bomb:\n  a0')}`,
+      `${manifest('  config: ""\n')}${aliasBomb()
+        .replace(/^/gm, '  ')
+        .replace(/^ {2}a0/, 'bomb:\n  a0')}`,
     ]) {
       const ran = await validate(text);
       expect(ran.code, ran.out).to.equal(1);

@@ -13,3 +13,13 @@ export {
   type GoIntKind,
   type Resolved,
 } from './resolve.js';
+export {
+  buildTree,
+  GO_YAML_TAG,
+  lineLocator,
+  startOf,
+  type AliasNode,
+  type CollectionNode,
+  type ScalarNode,
+  type YamlNode,
+} from './tree.js';

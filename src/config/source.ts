@@ -125,17 +125,38 @@ export function loadYaml(text: string, schema: Schema): LoadResult {
     );
   }
   const lineAt = lineLocator(text);
-  const parsed = firstDocument(text);
-  if ('error' in parsed) return failed(lineAt(parsed.offset), parsed.error);
+  const document = firstDocumentTree(text);
+  if ('error' in document) return failed(lineAt(document.offset), document.error);
   const warnings: ConfigWarning[] = [];
-  if (parsed.nextDocument !== null) {
+  if (document.nextDocument !== null) {
     warnings.push({
       path: '',
-      line: lineAt(parsed.nextDocument),
+      line: lineAt(document.nextDocument),
       message:
         'a second YAML document starts here: v0.9 reads the first document only and ignores the rest',
     });
   }
+  const lines = new LineIndex();
+  const root = document.root;
+  if (root === null) return { ok: true, value: null, lines, warnings };
+  lines.set([], lineAt(root.start));
+  const reader = new Reader(text, lines, lineAt, warnings);
+  const value = reader.read(root, schema, []);
+  if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
+  return { ok: true, value: value ?? null, lines, warnings };
+}
+
+/**
+ * The first document's nodes once go-yaml's alias rule and our bounds hold.
+ * Its events are not kept: only the nodes outlive this call.
+ */
+function firstDocumentTree(
+  text: string,
+):
+  | { readonly root: YamlNode | null; readonly nextDocument: number | null }
+  | { readonly error: string; readonly offset: number } {
+  const parsed = firstDocument(text);
+  if ('error' in parsed) return parsed;
   try {
     checkAliases(text, parsed.events, {
       maxNesting: MAX_NESTING,
@@ -144,17 +165,9 @@ export function loadYaml(text: string, schema: Schema): LoadResult {
     });
   } catch (error) {
     if (!(error instanceof GoYamlError)) throw error;
-    return failed(lineAt(error.offset), refusalMessage(error));
+    return { error: refusalMessage(error), offset: error.offset };
   }
-
-  const lines = new LineIndex();
-  const root = buildTree(text, parsed.events);
-  if (root === null) return { ok: true, value: null, lines, warnings };
-  lines.set([], lineAt(root.start));
-  const reader = new Reader(text, lines, lineAt, warnings);
-  const value = reader.read(root, schema, []);
-  if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
-  return { ok: true, value: value ?? null, lines, warnings };
+  return { root: buildTree(text, parsed.events), nextDocument: parsed.nextDocument };
 }
 
 function failed(line: number | null, message: string): LoadResult {

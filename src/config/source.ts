@@ -445,12 +445,17 @@ class Reader {
       );
       return '';
     }
+    const text = bytes.toString('utf8');
+    // Go keeps any bytes in a string; ours are text, so bytes that are not UTF-8 cannot pass through unchanged.
+    const exact = Buffer.from(text, 'utf8').equals(bytes);
     this.warn(
       path,
       node.start,
-      `the !!binary value is read as the ${bytes.length} bytes its base64 encodes, as v0.9's YAML reader (yaml.v2) did`,
+      exact
+        ? `the !!binary value is read as the ${bytes.length} bytes its base64 encodes, as v0.9's YAML reader (yaml.v2) did`
+        : `the !!binary value encodes ${bytes.length} bytes that are not UTF-8 text: v0.9 uses those bytes, metallb-ts reads them as UTF-8 with U+FFFD for each invalid sequence, so the value differs from v0.9's`,
     );
-    return bytes.toString('utf8');
+    return text;
   }
 
   /** decode.go's rules for a Go integer field; a value it refuses is left as written, for the schema to name. */

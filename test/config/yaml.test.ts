@@ -91,6 +91,20 @@ describe('config/yaml: bounds', () => {
     expect(error?.line).to.be.a('number');
   });
 
+  it('refuses aliases that stand for more than 8 MiB of text (a deliberate bound yaml.v2 does not have)', () => {
+    // go-yaml's rule counts nodes: 20 aliases of a 512 KiB string pass it, and stand for 10 MiB.
+    const peers = (count: number): string => {
+      const long = 'x'.repeat(512 * 1024);
+      let text = `peers:\n- &p {my-asn: 1, peer-asn: 2, peer-address: 192.0.2.1, password: ${long}}\n`;
+      for (let i = 2; i <= count; i++) text += `- {<<: *p, peer-address: 192.0.2.${i}}\n`;
+      return text;
+    };
+    const [error] = failed(peers(20));
+    expect(error?.message).to.include('too large once its aliases are expanded');
+    // Half as many pass.
+    expect(ok(peers(10)).config.peers).to.have.length(10);
+  });
+
   it('refuses flow nesting past 1000 levels (yaml.v2 stops at 10000, v0.9 accepts no config nested past 7)', () => {
     const [error] = failed(`a: ${'['.repeat(1001)}${']'.repeat(1001)}\n`);
     expect(error).to.include({ line: 1 });
@@ -165,6 +179,10 @@ describe('config/yaml: scalars as yaml.v2 resolves them into v0.9 fields', () =>
     expect(result.warnings[0]?.message).not.to.include('hello');
     const [error] = failed(peer('my-asn: 64500\npeer-asn: 64501\npassword: !!binary aGVsbG8'));
     expect(error?.message).to.include('invalid base64');
+    // A deliberate difference: bytes that are not UTF-8 become U+FFFD here, and the warning says so.
+    const latin = ok(peer('my-asn: 64500\npeer-asn: 64501\npassword: !!binary /w=='));
+    expect(latin.config.peers[0]?.password).to.equal('\ufffd');
+    expect(latin.warnings[0]?.message).to.include('not UTF-8');
   });
 
   it('reads the first of several documents and warns on the second (yaml.Unmarshal reads one)', () => {

@@ -5,8 +5,9 @@
  * or several documents / a `kind: List` (as `kubectl get cm -o yaml`
  * prints) holding a ConfigMap named `config` or the one asked for.
  */
-import { isMap, isScalar, LineCounter, parseAllDocuments, Scalar, type Document } from 'yaml';
+import { constructFromEvents, EVENT_ID, parseEvents, SCALAR_STYLE } from 'js-yaml';
 import { CLASSES_KEY, type ConfigError } from '../config/index.js';
+import { buildTree, checkAliases, lineLocator, type YamlNode } from '../goyaml/index.js';
 
 /** The config text found in an input, and how its lines map to the input's. */
 export interface FoundConfig {
@@ -38,30 +39,48 @@ export const DEFAULT_CONFIGMAP_NAME = 'config';
 
 interface Candidate {
   readonly object: Record<string, unknown>;
-  readonly doc: Document;
-  /** Path of the object inside its document: [] or ['items', i]. */
-  readonly at: readonly (string | number)[];
+  /** The object's node in its document (for the lines of its keys); null where not found. */
+  readonly node: YamlNode | null;
 }
+
+/** One document of the input: its value, and its nodes with their places. */
+interface InputDocument {
+  readonly value: unknown;
+  readonly root: YamlNode | null;
+}
+
+/**
+ * The largest input read: a ConfigMap holds at most 1 MiB, and an input may
+ * hold a few more objects beside it (`kubectl get cm -A -o yaml`).
+ */
+export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
+
+/** Bounds of the first pass over an input (as the config reader's, for a few objects). */
+const INPUT_LIMITS = { maxNesting: 1000, maxExpandedText: 8 * MAX_INPUT_BYTES };
 
 /** Finds the config in an input; `name` picks a ConfigMap by name. */
 export function findConfig(input: string, name: string | undefined): FindResult {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(input, { lineCounter, prettyErrors: false });
+  const size = Buffer.byteLength(input, 'utf8');
+  if (size > MAX_INPUT_BYTES) {
+    return rootError(
+      `the input is ${size} bytes: metallb-ts reads at most ${MAX_INPUT_BYTES} (a ConfigMap holds at most 1 MiB)`,
+    );
+  }
   const rawConfig: FindResult = {
     ok: true,
     found: { text: input, lineOffset: 0, origin: 'the input', classes: null },
   };
-  // Broken YAML: let the config parser report it with its lines.
-  if (!Array.isArray(docs) || docs.some((doc) => doc.errors.length > 0)) return rawConfig;
-
-  const objects = docs.map((doc) => ({ doc, value: doc.toJS({ maxAliasCount: 1000 }) as unknown }));
+  // Broken YAML (or YAML that go-yaml refuses): let the config parser report it with its lines.
+  const documents = boundedDocuments(input);
+  if (documents === null) return rawConfig;
   const looksLikeObject = (value: unknown): value is Record<string, unknown> =>
     isRecord(value) && typeof value['kind'] === 'string' && 'apiVersion' in value;
-  if (objects.length <= 1 && !looksLikeObject(objects[0]?.value)) return rawConfig;
+  if (documents.length <= 1 && !looksLikeObject(documents[0]?.value)) return rawConfig;
+  const lineAt = lineLocator(input);
 
   const candidates: Candidate[] = [];
   const others: string[] = [];
-  for (const { doc, value } of objects) {
+  for (const { value, root } of documents) {
     if (value === null || value === undefined) continue;
     if (!looksLikeObject(value)) {
       others.push('a document that is not a Kubernetes object');
@@ -74,10 +93,10 @@ export function findConfig(input: string, name: string | undefined): FindResult 
     ) {
       (Array.isArray(items) ? items : []).forEach((item: unknown, index) => {
         if (isRecord(item) && item['kind'] === 'ConfigMap') {
-          candidates.push({ object: item, doc, at: ['items', index] });
+          candidates.push({ object: item, node: nodeAt(root, ['items', index]) });
         } else others.push(describeObject(item));
       });
-    } else if (value['kind'] === 'ConfigMap') candidates.push({ object: value, doc, at: [] });
+    } else if (value['kind'] === 'ConfigMap') candidates.push({ object: value, node: root });
     else others.push(describeObject(value));
   }
 
@@ -100,8 +119,7 @@ export function findConfig(input: string, name: string | undefined): FindResult 
   const data = chosen.object['data'];
   const text = isRecord(data) ? data['config'] : undefined;
   if (typeof text !== 'string') {
-    const line =
-      lineOfKey(chosen, lineCounter, ['data']) ?? lineOfKey(chosen, lineCounter, ['kind']);
+    const line = lineOfKey(chosen, lineAt, ['data']) ?? lineOfKey(chosen, lineAt, ['kind']);
     return {
       ok: false,
       errors: [
@@ -121,7 +139,7 @@ export function findConfig(input: string, name: string | undefined): FindResult 
       errors: [
         {
           path: `data.${CLASSES_KEY}`,
-          line: lineOfKey(chosen, lineCounter, ['data', CLASSES_KEY]),
+          line: lineOfKey(chosen, lineAt, ['data', CLASSES_KEY]),
           message: `${origin} has a data.${CLASSES_KEY} that is not a string: ConfigMap data values are strings, so write the list as a block (${CLASSES_KEY}: |)`,
         },
       ],
@@ -131,7 +149,7 @@ export function findConfig(input: string, name: string | undefined): FindResult 
     ok: true,
     found: {
       text,
-      lineOffset: literalBlockOffset(chosen, lineCounter, input, 'config'),
+      lineOffset: literalBlockOffset(chosen, lineAt, input, 'config'),
       origin,
       classes:
         classes === undefined
@@ -139,7 +157,7 @@ export function findConfig(input: string, name: string | undefined): FindResult 
           : {
               // A key with no value is an empty text: no classes.
               text: classes ?? '',
-              lineOffset: literalBlockOffset(chosen, lineCounter, input, CLASSES_KEY),
+              lineOffset: literalBlockOffset(chosen, lineAt, input, CLASSES_KEY),
             },
     },
   };
@@ -152,15 +170,16 @@ export function findConfig(input: string, name: string | undefined): FindResult 
  */
 function literalBlockOffset(
   candidate: Candidate,
-  lineCounter: LineCounter,
+  lineAt: (offset: number) => number,
   input: string,
   key: string,
 ): number | null {
-  const node = candidate.doc.getIn([...candidate.at, 'data', key], true);
-  if (!isScalar(node) || node.type !== Scalar.BLOCK_LITERAL || !node.range) return null;
-  const headerLine = lineCounter.linePos(node.range[0]).line;
+  const node = nodeAt(candidate.node, ['data', key]);
+  if (node?.kind !== 'scalar' || node.style !== SCALAR_STYLE.LITERAL_BLOCK) return null;
+  // The block's content starts on the line after its `|` header.
+  const headerLine = lineAt(input.lastIndexOf('|', node.start));
   const inputLines = input.split(/\r?\n/);
-  const configLines = String(node.value).replace(/\n$/, '').split('\n');
+  const configLines = node.text.replace(/\n$/, '').split('\n');
   const mapsOneToOne = configLines.every((configLine, k) => {
     const inputLine = inputLines[headerLine + k];
     if (inputLine === undefined) return false;
@@ -174,19 +193,66 @@ function literalBlockOffset(
 /** The line of a key of the chosen object, given by its path (`['data', 'config']`). */
 function lineOfKey(
   candidate: Candidate,
-  lineCounter: LineCounter,
+  lineAt: (offset: number) => number,
   keys: readonly string[],
 ): number | null {
-  const parents = keys.slice(0, -1);
-  const key = keys[keys.length - 1];
-  const object =
-    candidate.at.length === 0 && parents.length === 0
-      ? candidate.doc.contents
-      : candidate.doc.getIn([...candidate.at, ...parents], true);
-  if (!isMap(object)) return null;
-  const pair = object.items.find((item) => isScalar(item.key) && item.key.value === key);
-  const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
-  return start === undefined ? null : lineCounter.linePos(start).line;
+  const object = nodeAt(candidate.node, keys.slice(0, -1));
+  const key = keyNode(object, keys[keys.length - 1] ?? '');
+  return key === undefined ? null : lineAt(key.start);
+}
+
+/** The node at a path below `node` (aliases followed), or null. */
+function nodeAt(node: YamlNode | null, path: readonly (string | number)[]): YamlNode | null {
+  let here = resolved(node);
+  for (const segment of path) {
+    if (here === null) return null;
+    if (typeof segment === 'number') {
+      here = here.kind === 'seq' ? resolved(here.children[segment] ?? null) : null;
+      continue;
+    }
+    const key = keyNode(here, segment);
+    here =
+      key === undefined || here.kind !== 'map'
+        ? null
+        : resolved(here.children[here.children.indexOf(key) + 1] ?? null);
+  }
+  return here;
+}
+
+/** A mapping's key node of that text. */
+function keyNode(node: YamlNode | null, key: string): YamlNode | undefined {
+  if (node?.kind !== 'map') return undefined;
+  return node.children.find(
+    (child, index) => index % 2 === 0 && child.kind === 'scalar' && child.text === key,
+  );
+}
+
+function resolved(node: YamlNode | null): YamlNode | null {
+  return node?.kind === 'alias' ? (node.target ?? null) : node;
+}
+
+/**
+ * The input's documents as values and nodes, read in one bounded pass
+ * (js-yaml's event parser with a depth limit, go-yaml's alias rule counted
+ * over its events, aliases kept as shared references); null where that pass
+ * refuses the text (a syntax error, a duplicate key, an unknown anchor,
+ * excessive aliasing).
+ */
+function boundedDocuments(input: string): InputDocument[] | null {
+  try {
+    const events = parseEvents(input, { maxDepth: INPUT_LIMITS.maxNesting });
+    checkAliases(input, events, INPUT_LIMITS);
+    const values = constructFromEvents(events, { source: input });
+    const starts = events.flatMap((event, index) =>
+      event.type === EVENT_ID.DOCUMENT ? [index] : [],
+    );
+    return values.map((value, i) => ({
+      value,
+      root: buildTree(input, events.slice(starts[i] ?? 0, starts[i + 1] ?? events.length)),
+    }));
+  } catch {
+    return null;
+  }
 }
 
 function rootError(message: string): FindResult {

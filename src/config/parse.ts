@@ -47,13 +47,13 @@ function parseText(text: string): ConfigResult {
     return {
       ok: true,
       config: { pools: [], peers: [], communities: new Map(), balancerClasses: [] },
-      warnings: [],
+      warnings: loaded.warnings,
     };
 
   const errors: ConfigError[] = [];
   const report: Report = (path, message) =>
     errors.push({ path: formatPath(path), line: lines.lineOf(path), message });
-  const warnings: ConfigWarning[] = [];
+  const warnings: ConfigWarning[] = [...loaded.warnings];
   /** What v0.9 accepted and we accept alike, said once, where it is written. */
   const warn: Report = (path, message) =>
     warnings.push({ path: formatPath(path), line: lines.lineOf(path), message });

@@ -7,8 +7,11 @@
  *
  * The same schema also steers the YAML-to-value conversion (source.ts):
  * where it says `string`, any YAML scalar is read as its literal text, as
- * yaml.v2 did for Go string fields.
+ * yaml.v2 did for Go string fields; `goType` names the Go integer type of a
+ * field, whose rules (a fraction truncated, a value that does not fit
+ * refused) yaml.v2's decoder applied.
  */
+import type { GoIntKind } from '../goyaml/index.js';
 
 /** The subset of JSON schema this file uses; source.ts walks it. */
 export interface Schema {
@@ -22,10 +25,12 @@ export interface Schema {
   readonly minimum?: number;
   readonly maximum?: number;
   readonly enum?: readonly string[];
+  /** The Go type of an integer field in v0.9's config structs (internal/config/config.go); `int` when absent. */
+  readonly goType?: GoIntKind;
 }
 
 const string: Schema = { type: 'string' };
-const uint32: Schema = { type: 'integer', minimum: 0, maximum: 4294967295 };
+const uint32: Schema = { type: 'integer', goType: 'uint32', minimum: 0, maximum: 4294967295 };
 const stringList: Schema = { type: 'array', items: string };
 
 const matchExpression: Schema = {
@@ -52,7 +57,7 @@ const peer: Schema = {
     'my-asn': uint32,
     'peer-asn': uint32,
     'peer-address': string,
-    'peer-port': { type: 'integer', minimum: 0, maximum: 65535 },
+    'peer-port': { type: 'integer', goType: 'uint16', minimum: 0, maximum: 65535 },
     'hold-time': string,
     'router-id': string,
     password: string,
@@ -64,7 +69,7 @@ const bgpAdvertisement: Schema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    'aggregation-length': { type: 'integer' },
+    'aggregation-length': { type: 'integer', goType: 'int' },
     'aggregation-length-v6': { type: 'integer' },
     localpref: uint32,
     communities: stringList,

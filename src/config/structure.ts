@@ -10,6 +10,8 @@ import type { LineIndex } from './source.js';
 import type { ConfigError } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+// Read by source.ts only (the Go integer type of a field); nothing for ajv to check.
+ajv.addKeyword({ keyword: 'goType', schemaType: 'string' });
 const validateConfig = ajv.compile(configSchema);
 const validateClasses = ajv.compile(classesSchema);
 
@@ -144,6 +146,8 @@ function closest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
+    // The distance is at least the difference in length: no need to count it past 2.
+    if (Math.abs(candidate.length - key.length) > 2) continue;
     const distance =
       candidate.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, candidate);
     if (distance < bestDistance) {

@@ -1,32 +1,16 @@
 /**
  * The lab's YAML alias bound held against the decoder kube-apiserver uses:
  * go-yaml v2 from Debian's golang-gopkg-yaml.v2-dev, driven by
- * test/lab/go/yamljudge. For documents of many shapes (aliases of aliases,
+ * test/lab/go/yamljudge (test/support/go-yaml-judge.ts). For documents of many shapes (aliases of aliases,
  * plain nodes between them, anchors on lists and maps), the lab refuses
  * with "excessive aliasing" exactly those go-yaml refuses so.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseYamlBody } from '../../src/lab/yaml-body.js';
-import { GOCODE } from 'memberlist-ts/testing';
-import { runGoJudge } from '../support/go-judge.js';
-import { ROOT } from '../support/paths.js';
+import { goYamlJudge as judge, goYamlJudgeAvailable } from '../support/go-yaml-judge.js';
 
-const JUDGE = join(ROOT, 'test', 'lab', 'go', 'yamljudge', 'main.go');
 const EXCESSIVE = 'document contains excessive aliasing';
-
-interface Verdict {
-  ok: boolean;
-  error?: string;
-}
-
-/** Runs the judge over the documents (GOPATH mode over Debian's sources, nothing fetched). */
-function judge(documents: string[]): Promise<Verdict[]> {
-  return runGoJudge<Verdict>('yamljudge', JUDGE, documents);
-}
 
 /** The lab's verdict on the same document: refused for aliasing, or not. */
 function labRefusesAliasing(document: string): boolean {
@@ -71,8 +55,7 @@ describe('lab: YAML aliases bounded as go-yaml bounds them', function () {
 
   before(function () {
     // Reported as skipped where Debian's golang-go or golang-gopkg-yaml.v2-dev is missing.
-    const go = spawnSync('go', ['version'], { encoding: 'utf8' }).status === 0;
-    if (!go || !existsSync(join(GOCODE, 'src', 'gopkg.in', 'yaml.v2', 'decode.go'))) this.skip();
+    if (!goYamlJudgeAvailable()) this.skip();
   });
 
   it('refuses "excessive aliasing" exactly where go-yaml v2 does, over 400 shapes', async () => {

@@ -10,14 +10,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goEnv, GOCODE } from 'memberlist-ts/testing';
 
-/** The judge's verdicts on `requests`, in their order; `name` names its build cache. */
-export function runGoJudge<V>(name: string, source: string, requests: unknown[]): Promise<V[]> {
+/**
+ * The judge's verdicts on `requests`, in their order; `name` names its build
+ * cache, `args` go to the program.
+ */
+export function runGoJudge<V>(
+  name: string,
+  source: string,
+  requests: readonly unknown[],
+  args: readonly string[] = [],
+): Promise<V[]> {
   const cache = join(tmpdir(), `metallb-ts-${name}`);
   mkdirSync(cache, { recursive: true });
   return new Promise((resolve, reject) => {
     const child = execFile(
       'go',
-      ['run', source],
+      ['run', source, ...args],
       { cwd: cache, env: goEnv(GOCODE, cache), maxBuffer: 64 << 20, timeout: 120_000 },
       (error, stdout, stderr) => {
         if (error !== null) reject(new Error(`${name} failed: ${stderr}`));

@@ -1,9 +1,15 @@
-// yamljudge decodes YAML documents as kube-apiserver reads a YAML request
-// body (sigs.k8s.io/yaml unmarshals it with go-yaml v2 into interface{}),
-// so that tests can hold the lab's limits against the real decoder.
+// yamljudge decodes YAML documents with go-yaml v2, so that tests can hold
+// our readers against the real decoder:
+//
+//   - by default as kube-apiserver reads a YAML request body
+//     (sigs.k8s.io/yaml unmarshals it into interface{});
+//   - with -config as MetalLB v0.9.6 reads its config: yaml.UnmarshalStrict
+//     into the shape of internal/config/config.go's configFile (its fields,
+//     Go types and yaml names, restated here), printed as JSON.
 //
 // Input: one document per line on stdin, each a JSON string.
-// Output: one JSON line per document, {"ok":true} or {"ok":false,"error":"..."}.
+// Output: one JSON line per document: {"ok":true} (with "config" under
+// -config) or {"ok":false,"error":"..."}.
 package main
 
 import (
@@ -15,11 +21,57 @@ import (
 )
 
 type verdict struct {
-	OK    bool   `json:"ok"`
-	Error string `json:"error,omitempty"`
+	OK     bool        `json:"ok"`
+	Error  string      `json:"error,omitempty"`
+	Config *configFile `json:"config,omitempty"`
+}
+
+// The shape v0.9.6 decodes its config into (internal/config/config.go).
+type configFile struct {
+	Peers          []peer            `yaml:"peers" json:"peers"`
+	BGPCommunities map[string]string `yaml:"bgp-communities" json:"bgp-communities"`
+	Pools          []addressPool     `yaml:"address-pools" json:"address-pools"`
+}
+
+type peer struct {
+	MyASN         uint32         `yaml:"my-asn" json:"my-asn"`
+	ASN           uint32         `yaml:"peer-asn" json:"peer-asn"`
+	Addr          string         `yaml:"peer-address" json:"peer-address"`
+	Port          uint16         `yaml:"peer-port" json:"peer-port"`
+	HoldTime      string         `yaml:"hold-time" json:"hold-time"`
+	RouterID      string         `yaml:"router-id" json:"router-id"`
+	NodeSelectors []nodeSelector `yaml:"node-selectors" json:"node-selectors"`
+	Password      string         `yaml:"password" json:"password"`
+}
+
+type nodeSelector struct {
+	MatchLabels      map[string]string `yaml:"match-labels" json:"match-labels"`
+	MatchExpressions []requirement     `yaml:"match-expressions" json:"match-expressions"`
+}
+
+type requirement struct {
+	Key      string   `yaml:"key" json:"key"`
+	Operator string   `yaml:"operator" json:"operator"`
+	Values   []string `yaml:"values" json:"values"`
+}
+
+type addressPool struct {
+	Protocol          string          `yaml:"protocol" json:"protocol"`
+	Name              string          `yaml:"name" json:"name"`
+	Addresses         []string        `yaml:"addresses" json:"addresses"`
+	AvoidBuggyIPs     bool            `yaml:"avoid-buggy-ips" json:"avoid-buggy-ips"`
+	AutoAssign        *bool           `yaml:"auto-assign" json:"auto-assign"`
+	BGPAdvertisements []advertisement `yaml:"bgp-advertisements" json:"bgp-advertisements"`
+}
+
+type advertisement struct {
+	AggregationLength *int     `yaml:"aggregation-length" json:"aggregation-length"`
+	LocalPref         *uint32  `yaml:"localpref" json:"localpref"`
+	Communities       []string `yaml:"communities" json:"communities"`
 }
 
 func main() {
+	asConfig := len(os.Args) > 1 && os.Args[1] == "-config"
 	lines := bufio.NewScanner(os.Stdin)
 	lines.Buffer(make([]byte, 1<<20), 64<<20)
 	out := json.NewEncoder(os.Stdout)
@@ -28,10 +80,19 @@ func main() {
 		if err := json.Unmarshal(lines.Bytes(), &document); err != nil {
 			panic(err)
 		}
-		var value interface{}
 		result := verdict{OK: true}
-		if err := yaml.Unmarshal([]byte(document), &value); err != nil {
-			result = verdict{OK: false, Error: err.Error()}
+		if asConfig {
+			var config configFile
+			if err := yaml.UnmarshalStrict([]byte(document), &config); err != nil {
+				result = verdict{OK: false, Error: err.Error()}
+			} else {
+				result.Config = &config
+			}
+		} else {
+			var value interface{}
+			if err := yaml.Unmarshal([]byte(document), &value); err != nil {
+				result = verdict{OK: false, Error: err.Error()}
+			}
 		}
 		if err := out.Encode(result); err != nil {
 			panic(err)

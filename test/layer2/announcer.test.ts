@@ -402,4 +402,19 @@ describe('Layer2Announcer (fake sockets and clock)', () => {
     // The ARP request failed, so the reply was not tried (arp.go Gratuitous returns first).
     expect(metrics.gratuitousSent.byIp).to.deep.equal(new Map([[VIP6, 1]]));
   });
+
+  it('an interface whose write fails does not stop the round on the others (a written difference: v0.9.6 returned at the first error)', async () => {
+    const system = new FakeSystem();
+    system.interfaces = [eth0(2), { ...eth0(3), name: 'eth1' }];
+    const { announcer, metrics } = await started(system);
+    const failing = system.sockets.find((s) => s.kind === 'arp' && s.iface.name === 'eth0');
+    const healthy = system.sockets.find((s) => s.kind === 'arp' && s.iface.name === 'eth1');
+    if (failing === undefined || healthy === undefined) throw new Error('no ARP sockets');
+    failing.send = () => {
+      throw new Error('ENOBUFS');
+    };
+    announcer.announce(address(VIP4));
+    expect(healthy.sent.map((s) => announced(s.frame))).to.deep.equal(GRATUITOUS_ARP);
+    expect(metrics.gratuitousSent.byIp).to.deep.equal(new Map([[VIP4, GRATUITOUS_ARP.length]]));
+  });
 });

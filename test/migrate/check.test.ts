@@ -42,7 +42,10 @@ ${extra}`;
 
 describe('migrate: what v0.9 accepted and metallb-ts refuses', () => {
   const accepted: [string, string][] = [
-    ['an AS number with a fraction', peer('').replace('64501', '64501.5')],
+    [
+      'pools that overlap through an IPv4-mapped prefix',
+      `address-pools:\n- name: p\n  protocol: layer2\n  addresses: ["::ffff:10.0.0.0/120", 10.0.0.128/25]\n`,
+    ],
   ];
   for (const [what, text] of accepted) {
     it(`marks ${what} as accepted by v0.9`, () => {
@@ -55,6 +58,10 @@ describe('migrate: what v0.9 accepted and metallb-ts refuses', () => {
   const refused: [string, string][] = [
     ['a router-id that is no address', peer('  router-id: nonsense\n')],
     ['a hold-time below 3 s', peer('  hold-time: 2s\n')],
+    [
+      'an overlap of plain IPv4 prefixes',
+      `address-pools:\n- name: p\n  protocol: layer2\n  addresses: [10.0.0.0/24, 10.0.0.128/25]\n`,
+    ],
     ['an AS number given as text', peer('').replace('64501', '"AS64501"')],
     ['an unknown key', peer('  passwd: x\n')],
   ];
@@ -151,18 +158,21 @@ describe('migrate: checkUpgrade', () => {
   });
 
   it('is unsafe with a config metallb-ts refuses, saying which errors v0.9 accepted', () => {
-    const text = `${peer('').replace('64501', '64501.5')}address-pools:
+    const text = `address-pools:
 - name: p
   protocol: layer3
   addresses: [192.0.2.0/24]
+- name: q
+  protocol: layer2
+  addresses: ["::ffff:10.0.0.0/120", 10.0.0.128/25]
 `;
     const result = checkUpgrade(parseConfig(text), [serviceRequest(service('a', '192.0.2.1'))]);
     expect(result.safe).to.equal(false);
     expect(result.services).to.equal(null);
     const byPath = Object.fromEntries(result.config.errors.map((e) => [e.path, e.v09 !== null]));
     expect(byPath).to.deep.equal({
-      'peers[0].peer-asn': true,
       'address-pools[0].protocol': false,
+      'address-pools[1].addresses[1]': true,
     });
     expect(result.notes[0]).to.contain('v0.9 refuses this ConfigMap too');
   });

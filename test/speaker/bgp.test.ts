@@ -123,6 +123,19 @@ describe('speaker BGP announcer', () => {
     expect(sessions[1]?.closedWith).to.equal(3);
   });
 
+  it('keeps a session whose only change is node-selectors that still select this node (a written difference: v0.9 re-opened it)', () => {
+    // v0.9.6 speaker/bgp_controller.go SetConfig compares the whole peer config, selectors
+    // included, and replaces the session; the selectors only decide which nodes peer.
+    const { announcer, sessions, open } = harness();
+    announcer.setNodeLabels({ rack: 'a', row: '1' });
+    announcer.setConfig(config(BASE));
+    expect(open().map((s) => s.peer.port)).to.deep.equal([179, 1179]);
+    announcer.setConfig(config(BASE.replace('      rack: a\n', '      rack: a\n      row: "1"\n')));
+    expect(open().map((s) => s.peer.port)).to.deep.equal([179, 1179]);
+    expect(sessions).to.have.length(2);
+    expect(sessions.every((s) => s.closedWith === null)).to.equal(true);
+  });
+
   it('re-opens a session whose settings changed, with Cease "other configuration change"', () => {
     const { announcer, sessions, open } = harness();
     announcer.setConfig(config(BASE));

@@ -70,6 +70,13 @@ function parseText(text: string, pools: readonly Pool[] | null): ClassesResult {
   const loaded = loadYaml(text, classesSchema);
   if (!loaded.ok) return { ok: false, errors: loaded.errors.map(underKey) };
   const { value, lines } = loaded;
+  // The key is metallb-ts's own, so what v0.9 would read other than written (a second
+  // document, a fraction) is an error here, as the pools' notes are for a class (pools.ts).
+  const misread = loaded.warnings.map((w) => ({
+    ...underKey(w),
+    message: `${w.message}; balancer-classes takes no such text`,
+  }));
+  if (misread.length > 0) return { ok: false, errors: misread };
   if (value === null) return { ok: true, classes: [] };
 
   const errors: ConfigError[] = [];

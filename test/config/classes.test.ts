@@ -337,6 +337,24 @@ describe('config: balancer classes, errors by key path and line', () => {
     ]);
   });
 
+  it("refuses what v0.9 would read other than written (a second document, a fraction): the key is metallb-ts's own", () => {
+    const second = errorsOf(`- name: edge
+  addresses: [203.0.113.0/28]
+---
+- name: more
+  addresses: [203.0.113.16/28]
+`);
+    expect(where(second)).to.deep.equal([{ path: 'balancer-classes', line: 3 }]);
+    expect(second[0]?.message).to.include('balancer-classes takes no such text');
+    const fraction = errorsOf(`- name: edge
+  addresses: [203.0.113.0/28]
+  ips-per-service: 2.5
+`);
+    expect(where(fraction)).to.deep.equal([
+      { path: 'balancer-classes[0].ips-per-service', line: 3 },
+    ]);
+  });
+
   it('adds lineOffset to every line', () => {
     const found = errorsOf(
       '- name: edge\n  addresses: [203.0.113.0/28]\n  ips-per-service: 0\n',

@@ -253,6 +253,51 @@ describe('kubeconfig: the same as client-node reads it', () => {
     expect(endpointOf(loadKubeconfig([path])).endpoint.insecureSkipTlsVerify).to.equal(true);
   });
 
+  it('reads every YAML 1.1 boolean spelling as kubectl does (go-yaml v2 resolve.go)', function () {
+    if (KUBECTL === null) this.skip(); // reported as skipped: kubectl is not on this machine
+    const spellings = ['yes', 'Yes', 'on', 'ON', 'y', 'Y', 'True', 'no', 'off', 'n', 'N', 'FALSE'];
+    for (const spelling of spellings) {
+      const path = write(
+        'config',
+        [
+          'clusters:',
+          '- name: lab',
+          `  cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: ${spelling}}`,
+          'contexts: [{name: lab, context: {cluster: lab}}]',
+          'current-context: lab',
+        ].join('\n'),
+      );
+      const view = spawnSync(KUBECTL, ['config', 'view', '--raw', '-o', 'json'], {
+        encoding: 'utf8',
+        env: { ...process.env, KUBECONFIG: path, HOME: dir },
+      });
+      expect(view.status, view.stderr).to.equal(0);
+      const kubectl = JSON.parse(view.stdout) as {
+        clusters: { cluster: { 'insecure-skip-tls-verify'?: boolean } }[];
+      };
+      const skip = kubectl.clusters[0]?.cluster['insecure-skip-tls-verify'] ?? false;
+      expect(endpointOf(loadKubeconfig([path])).endpoint.insecureSkipTlsVerify, spelling).to.equal(
+        skip,
+      );
+    }
+  });
+
+  it('an empty file in KUBECONFIG is an empty kubeconfig, as for kubectl', () => {
+    const empty = write('empty', '');
+    const comment = write('comment', '# nothing yet\n');
+    const config = write(
+      'config',
+      JSON.stringify({
+        clusters: [{ name: 'one', cluster: { server: 'https://127.0.0.1:1111' } }],
+        contexts: [{ name: 'one', context: { cluster: 'one' } }],
+        'current-context': 'one',
+      }),
+    );
+    expect(endpointOf(loadKubeconfig([empty, comment, config])).endpoint.server).to.equal(
+      'https://127.0.0.1:1111',
+    );
+  });
+
   it('two files in KUBECONFIG, the current-context only in the second', async () => {
     const first = write(
       'first',
@@ -513,6 +558,11 @@ describe('kubeconfig: the same as client-node reads it', () => {
     it('a file that is not YAML', () => {
       const path = write('config', 'clusters: [unclosed');
       expectError(() => loadKubeconfig([path]), [path]);
+    });
+
+    it('a file of several YAML documents', () => {
+      const path = write('config', 'clusters: []\n---\nusers: []\n');
+      expectError(() => loadKubeconfig([path]), [path, '2 documents']);
     });
   });
 });

@@ -562,7 +562,7 @@ describe('kubeconfig: the same as client-node reads it', () => {
 
     it('a file of several YAML documents', () => {
       const path = write('config', 'clusters: []\n---\nusers: []\n');
-      expectError(() => loadKubeconfig([path]), [path, '2 documents']);
+      expectError(() => loadKubeconfig([path]), [path, '2 YAML documents']);
     });
   });
 });

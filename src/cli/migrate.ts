@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import { serviceRequest } from '../service/index.js';
 import { checkUpgrade, toCrds, type ServiceFinding, type UpgradeCheck } from '../migrate/index.js';
 import { errorLine, loadConfigInput, type ConfigInput } from './config-input.js';
@@ -248,7 +248,10 @@ async function convert(args: readonly string[], io: CliIO): Promise<number> {
     ...conversion.warnings.map((w) => `# WARNING: ${w}`),
     ...conversion.notes.map((n) => `# note: ${n}`),
   ];
-  const body = conversion.resources.map((r) => stringify(r, { lineWidth: 0 })).join('---\n');
+  // One document per resource, long strings unfolded, a shared object written out again (no anchors).
+  const body = conversion.resources
+    .map((r) => dump(r, { lineWidth: -1, noRefs: true }))
+    .join('---\n');
   const text = `${header.join('\n')}\n${body}`;
   if (options.output === undefined) io.stdout(text);
   else {

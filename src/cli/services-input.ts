@@ -2,8 +2,8 @@
  * The Services file of `metallb-ts plan`: what `kubectl get services -A
  * -o yaml` or `-o json` prints (a List), or YAML documents of Service
  * manifests. JSON is read with JSON.parse; YAML with js-yaml, which reads
- * 100,000 Services in seconds (the `yaml` package, kept for configs because
- * it keeps positions, needs close to a minute for that).
+ * 100,000 Services in seconds (the `yaml` package, which the project no
+ * longer uses, needed close to a minute for that).
  */
 import { loadAll } from 'js-yaml';
 import type { ServiceObject } from '../service/index.js';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { loadAll, YAML11_SCHEMA } from 'js-yaml';
 
 /** Where the API server is and how to authenticate to it. */
 export interface ApiEndpoint {
@@ -181,13 +181,7 @@ function readKubeconfigFile(
     if (!explicit && errorCode(error) === 'ENOENT') return undefined;
     throw new KubeconfigError(`${path}: cannot read the kubeconfig (${describe(error)})`);
   }
-  let document: unknown;
-  try {
-    // kubectl's YAML is 1.1 (yes/no are booleans, and so on); so is ours.
-    document = parse(text, { version: '1.1' });
-  } catch (error) {
-    throw new KubeconfigError(`${path}: not YAML (${describe(error)})`);
-  }
+  const document = parseKubeconfig(path, text);
   const top = new Section(
     path,
     '(top level)',
@@ -203,6 +197,29 @@ function readKubeconfigFile(
     contexts: namedList(top, 'contexts', 'context'),
     currentContext: top.string('current-context'),
   };
+}
+
+/**
+ * The file's one document. client-go reads a kubeconfig with
+ * sigs.k8s.io/yaml over go-yaml v2, which is YAML 1.1: `yes`, `on`, `y`
+ * and their kin are booleans (k8s.io/client-go/tools/clientcmd/loader.go,
+ * Load), so js-yaml reads it with its YAML 1.1 schema, not its 1.2 default.
+ * An empty file is an empty kubeconfig, as client-go has it. Several
+ * documents are refused: go-yaml would read the first and drop the rest
+ * unseen, and a kubeconfig the daemons trust should not hide text.
+ */
+function parseKubeconfig(path: string, text: string): unknown {
+  let documents: unknown[];
+  try {
+    documents = loadAll(text, { schema: YAML11_SCHEMA, filename: path });
+  } catch (error) {
+    throw new KubeconfigError(`${path}: not YAML (${describe(error)})`);
+  }
+  if (documents.length > 1)
+    throw new KubeconfigError(
+      `${path}: holds ${documents.length} YAML documents; a kubeconfig is one (kubectl would read only the first)`,
+    );
+  return documents[0] ?? null;
 }
 
 /** `clusters: [{name, cluster: {...}}, ...]` as a map from name to the inner mapping. */

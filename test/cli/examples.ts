@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { runCli } from '../support/cli.js';
 import { FIXTURES } from '../support/paths.js';
 import type { V09Samples } from '../support/v09-samples.js';
@@ -137,9 +137,7 @@ export function describeV09Examples(samples: V09Samples): void {
       expect(ran.code).to.equal(0);
       expect(ran.stderr).to.contain('wrote 5 resources to');
       expect(statSync(out).mode & 0o777).to.equal(0o600);
-      const kinds = parseAllDocuments(readFileSync(out, 'utf8')).map(
-        (d) => (d.toJS() as { kind: string }).kind,
-      );
+      const kinds = loadAll(readFileSync(out, 'utf8')).map((d) => (d as { kind: string }).kind);
       expect(kinds).to.deep.equal([
         'IPAddressPool',
         'BGPAdvertisement',

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import {
   parseBalancerClasses,
   parseConfig,
@@ -455,7 +455,7 @@ describe('config: the example of docs/SCALEOUT.md', () => {
     const blocks = [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
     const manifest = blocks.find((block) => /^kind: ConfigMap$/m.test(block));
     if (manifest === undefined) throw new Error('docs/SCALEOUT.md has no ConfigMap example');
-    return (parse(manifest) as { data: Record<string, string> }).data;
+    return (load(manifest) as { data: Record<string, string> }).data;
   }
 
   it('validates, with the class it describes', () => {

@@ -229,19 +229,19 @@ describe('kubeconfig: the same as client-node reads it', () => {
     expect(seen.server).to.equal('https://[2001:db8::1]:443');
   });
 
-  it('reads YAML 1.1 as kubectl does, where client-node reads 1.2 (`yes` is true)', function () {
-    if (KUBECTL === null) this.skip(); // reported as skipped: kubectl is not on this machine
+  /** insecure-skip-tls-verify written as `written`, as kubectl and as we read it. */
+  const insecureSkipTlsVerify = (written: string): { kubectl: boolean; ours: boolean } => {
     const path = write(
       'config',
       [
         'clusters:',
         '- name: lab',
-        '  cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: yes}',
+        `  cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: ${written}}`,
         'contexts: [{name: lab, context: {cluster: lab}}]',
         'current-context: lab',
       ].join('\n'),
     );
-    const view = spawnSync(KUBECTL, ['config', 'view', '--raw', '-o', 'json'], {
+    const view = spawnSync(KUBECTL ?? 'kubectl', ['config', 'view', '--raw', '-o', 'json'], {
       encoding: 'utf8',
       env: { ...process.env, KUBECONFIG: path, HOME: dir },
     });
@@ -249,8 +249,48 @@ describe('kubeconfig: the same as client-node reads it', () => {
     const kubectl = JSON.parse(view.stdout) as {
       clusters: { cluster: { 'insecure-skip-tls-verify'?: boolean } }[];
     };
-    expect(kubectl.clusters[0]?.cluster['insecure-skip-tls-verify']).to.equal(true);
-    expect(endpointOf(loadKubeconfig([path])).endpoint.insecureSkipTlsVerify).to.equal(true);
+    return {
+      // kubectl leaves out a false value (omitempty).
+      kubectl: kubectl.clusters[0]?.cluster['insecure-skip-tls-verify'] ?? false,
+      ours: endpointOf(loadKubeconfig([path])).endpoint.insecureSkipTlsVerify,
+    };
+  };
+
+  it('reads YAML 1.1 as kubectl does, where client-node reads 1.2 (`yes` is true)', function () {
+    if (KUBECTL === null) this.skip(); // reported as skipped: kubectl is not on this machine
+    const seen = insecureSkipTlsVerify('yes');
+    expect(seen.kubectl).to.equal(true);
+    expect(seen.ours).to.equal(true);
+  });
+
+  it('reads every YAML 1.1 boolean spelling as kubectl does (go-yaml v2 resolve.go)', function () {
+    if (KUBECTL === null) this.skip(); // reported as skipped: kubectl is not on this machine
+    // go-yaml v2 resolve.go's table: these spellings are booleans, whatever js-yaml's default says.
+    const spellings: [string, boolean][] = [
+      ...['yes', 'Yes', 'on', 'ON', 'y', 'Y', 'True'].map((t): [string, boolean] => [t, true]),
+      ...['no', 'off', 'Off', 'n', 'N', 'FALSE'].map((t): [string, boolean] => [t, false]),
+    ];
+    for (const [spelling, meant] of spellings)
+      expect(insecureSkipTlsVerify(spelling), spelling).to.deep.equal({
+        kubectl: meant,
+        ours: meant,
+      });
+  });
+
+  it('an empty file in KUBECONFIG is an empty kubeconfig, as for kubectl', () => {
+    const empty = write('empty', '');
+    const comment = write('comment', '# nothing yet\n');
+    const config = write(
+      'config',
+      JSON.stringify({
+        clusters: [{ name: 'one', cluster: { server: 'https://127.0.0.1:1111' } }],
+        contexts: [{ name: 'one', context: { cluster: 'one' } }],
+        'current-context': 'one',
+      }),
+    );
+    expect(endpointOf(loadKubeconfig([empty, comment, config])).endpoint.server).to.equal(
+      'https://127.0.0.1:1111',
+    );
   });
 
   it('two files in KUBECONFIG, the current-context only in the second', async () => {
@@ -513,6 +553,11 @@ describe('kubeconfig: the same as client-node reads it', () => {
     it('a file that is not YAML', () => {
       const path = write('config', 'clusters: [unclosed');
       expectError(() => loadKubeconfig([path]), [path]);
+    });
+
+    it('a file of several YAML documents', () => {
+      const path = write('config', 'clusters: []\n---\nusers: []\n');
+      expectError(() => loadKubeconfig([path]), [path, '2 YAML documents']);
     });
   });
 });

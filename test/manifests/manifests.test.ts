@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import { processIO, run, type CliIO } from '../../src/cli/index.js';
 import { membershipConfig } from '../../src/speaker/index.js';
 import { SPEAKER_USAGE } from '../../src/cli/speaker.js';
@@ -273,7 +273,7 @@ describe('manifests', () => {
   });
 
   it('has a Kustomization listing both files, which kubectl apply -f DIR does not read', () => {
-    const kustomization = parse(readFileSync(join(OURS, 'Kustomization'), 'utf8')) as {
+    const kustomization = load(readFileSync(join(OURS, 'Kustomization'), 'utf8')) as {
       resources: string[];
     };
     expect([...kustomization.resources].sort()).to.deep.equal(['metallb.yaml', 'namespace.yaml']);

@@ -19,7 +19,7 @@ import {
 } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, ServiceAccount } from 'kubernetes-models/v1';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { ROOT, UPSTREAM_FACTS } from '../support/paths.js';
 
 export interface ManifestObject {
@@ -36,9 +36,9 @@ export interface ManifestObject {
 export const OURS = join(ROOT, 'manifests');
 
 export function readObjects(file: string): ManifestObject[] {
-  return parseAllDocuments(readFileSync(file, 'utf8'))
-    .map((doc) => doc.toJS() as unknown)
-    .filter((value): value is ManifestObject => typeof value === 'object' && value !== null);
+  return loadAll(readFileSync(file, 'utf8')).filter(
+    (value): value is ManifestObject => typeof value === 'object' && value !== null,
+  );
 }
 
 /** namespace.yaml then metallb.yaml, as `kubectl apply -f DIR` reads them (file name order). */

@@ -11,7 +11,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import { UPSTREAM_FACTS } from '../support/paths.js';
 
 /** One node of a schema, in the record's own terms. */
@@ -140,7 +140,7 @@ interface CrdFile {
 function servedSchemas(folder: string): Map<string, Schema> {
   const schemas = new Map<string, Schema>();
   for (const file of readdirSync(folder).filter((f) => f.endsWith('.yaml'))) {
-    const crd = parse(readFileSync(join(folder, file), 'utf8')) as CrdFile;
+    const crd = load(readFileSync(join(folder, file), 'utf8')) as CrdFile;
     for (const version of crd.spec.versions.filter((v) => v.served))
       schemas.set(
         `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`,

@@ -24,6 +24,8 @@ export interface GoVerdict {
   error?: string;
   /** With `asConfig`: the decoded config. */
   config?: GoConfig;
+  /** From goYamlValues: the decoded value, as JSON (mapping keys as text). */
+  value?: unknown;
 }
 
 /** Whether Go and Debian's yaml.v2 sources are here (tests skip without them). */
@@ -38,4 +40,9 @@ export function goYamlJudgeAvailable(): boolean {
  */
 export function goYamlJudge(documents: readonly string[], asConfig = false): Promise<GoVerdict[]> {
   return runGoJudge<GoVerdict>('yamljudge', JUDGE, documents, asConfig ? ['-config'] : []);
+}
+
+/** Decodes each document into interface{} as kubectl reads a file, with the value it gives. */
+export function goYamlValues(documents: readonly string[]): Promise<GoVerdict[]> {
+  return runGoJudge<GoVerdict>('yamljudge', JUDGE, documents, ['-value']);
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import { FIXTURES, SAMPLES } from './paths.js';
 
 export interface V09Samples {
@@ -56,7 +56,7 @@ export const OWN_SAMPLES: V09Samples = {
 
 /** The v0.9 `config` text of a ConfigMap file. */
 export function configOfConfigMap(file: string): string {
-  const manifest = parse(readFileSync(file, 'utf8')) as { data?: { config?: unknown } };
+  const manifest = load(readFileSync(file, 'utf8')) as { data?: { config?: unknown } };
   const text = manifest.data?.config;
   if (typeof text !== 'string') throw new Error(`${file} has no data.config`);
   return text;

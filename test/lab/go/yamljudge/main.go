@@ -3,6 +3,9 @@
 //
 //   - by default as kube-apiserver reads a YAML request body
 //     (sigs.k8s.io/yaml unmarshals it into interface{});
+//   - with -value the same, and the decoded value printed as JSON (keys as
+//     text, as sigs.k8s.io/yaml's YAMLToJSON writes them), so a test can
+//     see what kubectl makes of a file it is given;
 //   - with -config as MetalLB v0.9.6 reads its config: yaml.UnmarshalStrict
 //     into the shape of internal/config/config.go's configFile (its fields,
 //     Go types and yaml names, restated here), printed as JSON.
@@ -15,6 +18,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 
 	yaml "gopkg.in/yaml.v2"
@@ -24,6 +28,7 @@ type verdict struct {
 	OK     bool        `json:"ok"`
 	Error  string      `json:"error,omitempty"`
 	Config *configFile `json:"config,omitempty"`
+	Value  interface{} `json:"value,omitempty"`
 }
 
 // The shape v0.9.6 decodes its config into (internal/config/config.go).
@@ -72,6 +77,7 @@ type advertisement struct {
 
 func main() {
 	asConfig := len(os.Args) > 1 && os.Args[1] == "-config"
+	withValue := len(os.Args) > 1 && os.Args[1] == "-value"
 	lines := bufio.NewScanner(os.Stdin)
 	lines.Buffer(make([]byte, 1<<20), 64<<20)
 	out := json.NewEncoder(os.Stdout)
@@ -92,6 +98,8 @@ func main() {
 			var value interface{}
 			if err := yaml.Unmarshal([]byte(document), &value); err != nil {
 				result = verdict{OK: false, Error: err.Error()}
+			} else if withValue {
+				result.Value = jsonable(value)
 			}
 		}
 		if err := out.Encode(result); err != nil {
@@ -100,5 +108,26 @@ func main() {
 	}
 	if err := lines.Err(); err != nil {
 		panic(err)
+	}
+}
+
+// jsonable turns go-yaml's map[interface{}]interface{} into maps with text
+// keys, which encoding/json can write; scalars stay as go-yaml typed them.
+func jsonable(value interface{}) interface{} {
+	switch v := value.(type) {
+	case map[interface{}]interface{}:
+		out := make(map[string]interface{}, len(v))
+		for key, item := range v {
+			out[fmt.Sprint(key)] = jsonable(item)
+		}
+		return out
+	case []interface{}:
+		out := make([]interface{}, len(v))
+		for i, item := range v {
+			out[i] = jsonable(item)
+		}
+		return out
+	default:
+		return v
 	}
 }

@@ -7,9 +7,15 @@
  * daemon keeps the config in force); the next request gets a new worker.
  * v0.9 parsed on its one sync goroutine, so a slow parse held its queue
  * but not its metrics server; Node has one event loop, hence the thread.
+ *
+ * Data of at most `inlineMaxBytes` (4 KiB: real configs are a few hundred
+ * bytes to 2 KiB) is parsed on the event loop, in its turn, as one short
+ * slice: the worker's isolate costs each daemon 13-26 MiB (bench/config-parse) for as long as
+ * it lives, which a config that parses in milliseconds does not justify
+ * (`bench/config-parse` prints the slowest 4 KiB parses it finds).
  */
 import { Worker } from 'node:worker_threads';
-import type { ConfigResult } from '../config/index.js';
+import { parseConfigData, type ConfigResult } from '../config/index.js';
 import type { ConfigData } from '../k8s/index.js';
 
 /** Parses ConfigMap data: the worker's, or an injected one in tests. */
@@ -31,6 +37,8 @@ export interface ConfigParserOptions {
   readonly timeoutMs?: number;
   /** The worker's old-generation heap: a parse that needs more is refused. */
   readonly maxHeapMb?: number;
+  /** Data of at most this many bytes is parsed on the event loop, without the worker. */
+  readonly inlineMaxBytes?: number;
 }
 
 /**
@@ -47,6 +55,8 @@ export const CONFIG_PARSE_TIMEOUT_MS = 30_000;
  * OOM-killed (v0.9 would have been killed too: a kill loop on every node).
  */
 export const CONFIG_PARSE_HEAP_MB = 128;
+/** See the file's comment: larger data goes to the worker. */
+export const CONFIG_PARSE_INLINE_MAX_BYTES = 4096;
 
 interface Pending {
   readonly request: ParseRequest;
@@ -64,10 +74,17 @@ export class ConfigParser {
   private nextId = 1;
   private readonly timeoutMs: number;
   private readonly maxHeapMb: number;
+  private readonly inlineMaxBytes: number;
 
   constructor(options: ConfigParserOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? CONFIG_PARSE_TIMEOUT_MS;
     this.maxHeapMb = options.maxHeapMb ?? CONFIG_PARSE_HEAP_MB;
+    this.inlineMaxBytes = options.inlineMaxBytes ?? CONFIG_PARSE_INLINE_MAX_BYTES;
+  }
+
+  /** Whether a worker thread is running (none until data larger than `inlineMaxBytes` comes). */
+  get hasWorker(): boolean {
+    return this.worker !== null;
   }
 
   /** Parses `data` as `parseConfigData` does, after every earlier request; never rejects. */
@@ -89,6 +106,12 @@ export class ConfigParser {
     if (this.current !== null) return;
     const pending = this.waiting.shift();
     if (pending === undefined) return;
+    if (dataBytes(pending.request.data) <= this.inlineMaxBytes) {
+      this.current = { pending };
+      // In its turn (after every earlier request), as a task of its own.
+      setImmediate(() => this.finish(parseConfigData(pending.request.data)));
+      return;
+    }
     const worker = this.started();
     this.current = { pending };
     if (this.loaded) this.startClock(worker);
@@ -167,6 +190,13 @@ export class ConfigParser {
     current.pending.resolve(result);
     this.next();
   }
+}
+
+/** The UTF-8 size of every data value. */
+function dataBytes(data: ConfigData): number {
+  let bytes = 0;
+  for (const value of Object.values(data)) bytes += Buffer.byteLength(value, 'utf8');
+  return bytes;
 }
 
 let shared: ConfigParser | undefined;

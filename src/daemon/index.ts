@@ -10,6 +10,7 @@ export { DaemonShell, type ShellOptions } from './shell.js';
 export { ConfigKeeper, type ConfigKeeperOptions } from './config-keeper.js';
 export {
   CONFIG_PARSE_HEAP_MB,
+  CONFIG_PARSE_INLINE_MAX_BYTES,
   CONFIG_PARSE_TIMEOUT_MS,
   ConfigParser,
   sharedConfigParser,

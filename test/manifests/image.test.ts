@@ -221,7 +221,7 @@ describe('container image (Dockerfile)', function () {
       const [command = 'node', ...flags] = entry.slice(0, -1);
       const script = `
         const { ConfigParser } = await import(${JSON.stringify(join(app, 'dist/src/daemon/index.js'))});
-        const parser = new ConfigParser();
+        const parser = new ConfigParser({ inlineMaxBytes: 0 });
         const result = await parser.parse({ config: 'address-pools: [{name: a, protocol: layer2, addresses: [192.0.2.0/24]}]' });
         await parser.close();
         console.log(result.ok ? result.config.pools[0].name : JSON.stringify(result.errors));`;

@@ -401,7 +401,7 @@ export class SessionMachine {
  */
 function openProblem(routerId: IPAddress): string | null {
   if (routerId.value === 0n) {
-    return `router ID ${formatIP(routerId)} (from the node name) is refused by every peer (RFC 6286 section 2.2): set router-id for this peer`;
+    return `router ID ${formatIP(routerId)} is refused by every peer (RFC 6286 section 2.2): set another router-id for this peer`;
   }
   return null;
 }

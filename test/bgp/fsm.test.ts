@@ -312,13 +312,17 @@ describe('bgp session state machine', () => {
     expect(opened(settings, [[local]])).to.include({ bgpId: identifier(95, 28, 242, 19) });
   });
 
-  it('does not send an identifier of 0 (a node name whose CRC-32 is 0): no OPEN, and says why', () => {
+  it('does not send an identifier of 0 (a node name whose CRC-32 is 0, or router-id 0.0.0.0): no OPEN, and says why', () => {
     const machine = new SessionMachine(EBGP);
     machine.start(0);
     const actions = machine.connected(0, ip('2001:db8:100::1'), []);
     expect(kinds(actions)).to.deep.equal(['close', 'down']);
     const down = actions[1];
     expect(down?.kind === 'down' && down.reason).to.contain('router-id');
+    // A configured `router-id: 0.0.0.0` (accepted by the config, with a warning) alike.
+    const configured = new SessionMachine({ ...EBGP, routerId: ip('0.0.0.0') });
+    configured.start(0);
+    expect(kinds(configured.connected(0, LOCAL))).to.deep.equal(['close', 'down']);
   });
 
   it("waits for the peer's OPEN until 10 s after the dial began (v0.9.6 connect's one deadline)", () => {

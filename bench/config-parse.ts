@@ -5,7 +5,7 @@
  * and the memory the worker thread for larger configs adds to the process.
  * Prints figures; asserts nothing. Run: npm run bench
  *
- * Only text is parsed: no packet is sent. Addresses are documentation ones.
+ * Only text is parsed: no packet is sent to any address in it.
  */
 import { performance } from 'node:perf_hooks';
 import { parseConfigData } from '../src/config/index.js';

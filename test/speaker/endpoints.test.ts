@@ -113,36 +113,41 @@ describe('speaker endpoints: what layer 2 and BGP count as ready (v0.9.6)', () =
     });
   });
 
+  /** The speaker's view on node-a of a config of `pools` (address-pools YAML items). */
+  const viewOf = (pools: string) => {
+    const parsed = parseConfig(`address-pools:\n${pools}`);
+    if (!parsed.ok) throw new Error('bad fixture');
+    return { config: parsed.config, myNode: 'node-a', live: null, nodes: [] };
+  };
+  /** A LoadBalancer Service of no balancer class holding `ip`. */
+  const holding = (ip: string, policy: 'Cluster' | 'Local' = 'Cluster'): ServiceFacts => ({
+    key: 'default/web',
+    isLoadBalancer: true,
+    ingress: [ip],
+    externalTrafficPolicy: policy,
+    class: { kind: 'none' },
+  });
+
   it('decide: BGP withdraws where v0.9 did (noLocalEndpoints, noEndpoints); layer 2 still elects the node', () => {
-    const parsed = parseConfig(`address-pools:
-- name: routed
+    const view = viewOf(`- name: routed
   protocol: bgp
   addresses: [198.51.100.0/28]
 - name: lan
   protocol: layer2
   addresses: [203.0.113.0/28]
 `);
-    if (!parsed.ok) throw new Error('bad fixture');
-    const view = { config: parsed.config, myNode: 'node-a', live: null, nodes: [] };
     const overridden = fromEndpoints(
       endpoints({ ready: [at('10.0.0.1', 'node-a')] }, { notReady: [at('10.0.0.1', 'node-a')] }),
     );
-    const facts = (ip: string, policy: 'Cluster' | 'Local'): ServiceFacts => ({
-      key: 'default/web',
-      isLoadBalancer: true,
-      ingress: [ip],
-      externalTrafficPolicy: policy,
-      class: { kind: 'none' },
-    });
-    expect(decide(facts('198.51.100.1', 'Local'), overridden, view)).to.include({
+    expect(decide(holding('198.51.100.1', 'Local'), overridden, view)).to.include({
       kind: 'withdraw',
       reason: 'noLocalEndpoints',
     });
-    expect(decide(facts('198.51.100.1', 'Cluster'), overridden, view)).to.include({
+    expect(decide(holding('198.51.100.1', 'Cluster'), overridden, view)).to.include({
       kind: 'withdraw',
       reason: 'noEndpoints',
     });
-    expect(decide(facts('203.0.113.1', 'Cluster'), overridden, view)).to.include({
+    expect(decide(holding('203.0.113.1', 'Cluster'), overridden, view)).to.include({
       kind: 'announce',
       protocol: 'layer2',
     });
@@ -151,26 +156,10 @@ describe('speaker endpoints: what layer 2 and BGP count as ready (v0.9.6)', () =
   it('decide: a held address in a spelling Go 1.13 read (IPv4-mapped, leading zeros) is announced as the IPv4 address', () => {
     // v0.9.6 speaker/main.go: net.ParseIP(ingress[0].IP), which holds ::ffff:a.b.c.d as a.b.c.d
     // and (before Go 1.17) reads 010 as decimal 10; ARP then answers for the IPv4 address.
-    const parsed = parseConfig(`address-pools:
-- name: lan
-  protocol: layer2
-  addresses: [203.0.113.0/28]
-`);
-    if (!parsed.ok) throw new Error('bad fixture');
-    const view = { config: parsed.config, myNode: 'node-a', live: null, nodes: [] };
+    const view = viewOf('- name: lan\n  protocol: layer2\n  addresses: [203.0.113.0/28]\n');
     const ready = fromEndpoints(endpoints({ ready: [at('10.0.0.1', 'node-a')] }));
     for (const spelling of ['::ffff:203.0.113.6', '203.0.113.006', '::FFFF:cb00:7106']) {
-      const decision = decide(
-        {
-          key: 'default/web',
-          isLoadBalancer: true,
-          ingress: [spelling],
-          externalTrafficPolicy: 'Cluster',
-          class: { kind: 'none' },
-        },
-        ready,
-        view,
-      );
+      const decision = decide(holding(spelling), ready, view);
       expect(decision.kind, spelling).to.equal('announce');
       if (decision.kind === 'announce')
         expect(
